@@ -1,0 +1,164 @@
+"""The ``zerodistrict`` command line (Typer).
+
+Exit codes: 0 ok, 1 bad input (one readable message, no traceback),
+2 usage. The CLI prints; the library returns.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from zerodistrict.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Plan, simulate and optimise zero-carbon residential districts.",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class DispatchKind(str, Enum):
+    rule = "rule"
+    optimal = "optimal"
+
+
+def _input_errors(func: Callable) -> Callable:
+    """Turn bad input into one message on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+# (label, KPI field, unit, format)
+KPI_ROWS = [
+    ("Homes", "n_homes", "", "{:,.0f}"),
+    ("Load", "load_kwh", "kWh", "{:,.0f}"),
+    ("EV charging", "ev_charge_kwh", "kWh", "{:,.0f}"),
+    ("PV capacity", "pv_kwp", "kWp", "{:,.1f}"),
+    ("PV generation", "pv_generation_kwh", "kWh", "{:,.0f}"),
+    ("PV specific yield", "pv_specific_yield_kwh_per_kwp", "kWh/kWp", "{:,.0f}"),
+    ("Grid import", "grid_import_kwh", "kWh", "{:,.0f}"),
+    ("Grid export", "grid_export_kwh", "kWh", "{:,.0f}"),
+    ("Shared between homes", "shared_kwh", "kWh", "{:,.0f}"),
+    ("Battery discharge", "battery_discharge_kwh", "kWh", "{:,.0f}"),
+    ("Curtailed", "curtailed_kwh", "kWh", "{:,.0f}"),
+    ("Unserved", "unserved_kwh", "kWh", "{:,.1f}"),
+    ("Self-consumption", "self_consumption_ratio", "%", "{:.1%}"),
+    ("Self-sufficiency", "self_sufficiency_ratio", "%", "{:.1%}"),
+    ("CO2", "co2_kg", "kg", "{:,.0f}"),
+    ("CO2 baseline (no PV, no batteries)", "co2_baseline_kg", "kg", "{:,.0f}"),
+    ("CO2 reduction", "co2_reduction_ratio", "%", "{:.1%}"),
+    ("Net energy cost", "net_energy_cost", "{currency}", "{:,.0f}"),
+    ("Net energy cost baseline", "net_energy_cost_baseline", "{currency}", "{:,.0f}"),
+    ("Annual bills", "annual_bill_total", "{currency}", "{:,.0f}"),
+    ("Capital cost", "capex", "{currency}", "{:,.0f}"),
+    ("NPV", "npv", "{currency}", "{:,.0f}"),
+    ("Payback", "payback_years", "years", "{:,.1f}"),
+    ("Mobility trips", "mobility_trips", "", "{:,.0f}"),
+    ("Mobility trips served", "mobility_trips_served_ratio", "%", "{:.1%}"),
+]
+
+
+def kpi_table(kpis, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    data = kpis.model_dump()
+    for label, key, unit, fmt in KPI_ROWS:
+        value = data.get(key)
+        if value is None:
+            continue
+        shown = fmt.format(value)
+        if unit == "%":
+            unit = ""
+        table.add_row(label, shown, unit.format(currency=data["currency"]))
+    return table
+
+
+@app.command()
+def presets() -> None:
+    """List the built-in scenarios."""
+    from zerodistrict.scenario import list_presets, load_scenario
+
+    table = Table(title="Built-in scenarios", title_justify="left")
+    table.add_column("name")
+    table.add_column("site")
+    table.add_column("homes", justify="right")
+    table.add_column("description")
+    for name in list_presets():
+        sc = load_scenario(name)
+        table.add_row(name, sc.site.name, str(sc.n_homes), sc.description.strip().splitlines()[0] if sc.description else "")
+    out.print(table)
+
+
+@app.command()
+@_input_errors
+def validate(file: str = typer.Argument(..., help="scenario YAML file, preset name, or - for stdin")) -> None:
+    """Check a scenario against the schema; exit 1 with a clear message if it is wrong."""
+    from zerodistrict.scenario import load_scenario
+
+    sc = load_scenario(file)
+    out.print(f"ok: {sc.name} — {sc.n_homes} homes at {sc.site.name}, {sc.period.year}, {sc.period.step_minutes}-minute steps")
+
+
+@app.command()
+@_input_errors
+def run(
+    scenario: str = typer.Argument(..., help="preset name or scenario YAML"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write kpis.json, timeseries.csv, homes.csv here"),
+    dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="rule-based CEMS or optimal LP"),
+    weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file to use instead of the scenario's weather"),
+    objective: str = typer.Option("cost", "--objective", help="optimal dispatch: cost or co2"),
+    horizon_hours: Optional[int] = typer.Option(None, "--horizon-hours", help="optimal dispatch: rolling horizon length [h]"),
+) -> None:
+    """Simulate a district for its period and report its KPIs."""
+    from zerodistrict.results import write_outputs
+    from zerodistrict.scenario import load_scenario
+    from zerodistrict.simulate import run as simulate
+
+    sc = load_scenario(scenario)
+    if weather is not None and not weather.is_file():
+        raise InputError(f"--weather {weather}: file not found")
+    options = {}
+    if dispatch is DispatchKind.optimal:
+        if objective not in ("cost", "co2"):
+            raise InputError(f"--objective: {objective!r} is not one of cost, co2")
+        options = {"objective": objective, "horizon_hours": horizon_hours}
+    with err.status(f"{sc.name}: starting") as status:
+        result = simulate(sc, dispatch=dispatch.value, weather_path=weather,
+                          progress=lambda msg: status.update(f"{sc.name}: {msg}"), **options)
+        if out_dir is not None:
+            status.update(f"{sc.name}: writing {out_dir}")
+            written = write_outputs(result, out_dir)
+    out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
+    for note in result.dispatch.notes:
+        err.print(f"note: {note}")
+    if out_dir is not None:
+        out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dispatch: who serves whom, step by step — rule-based CEMS or optimal LP."""

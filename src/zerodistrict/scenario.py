@@ -1,0 +1,490 @@
+"""The district, described once: pydantic models validated at the edge.
+
+A scenario is loaded from a YAML file or a built-in preset name
+(:func:`load_scenario`). Unknown fields are rejected, numbers are checked for
+range, relative paths are resolved against the YAML file's folder and must
+exist. Every failure becomes one :class:`~zerodistrict.errors.InputError`
+whose message names the file and the field path (``homes[2].battery.
+charge_efficiency``), the bad value and what would be valid.
+
+Defaults that are numbers carry their source in the field description; where
+a default is our assumption the description says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from zerodistrict.errors import InputError
+
+PRESET_DIR = Path(__file__).parent / "presets"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    if not path.is_file():
+        raise ValueError(f"file not found: {path}")
+    return path.resolve()
+
+
+FilePath = Annotated[Path, AfterValidator(_resolve_path)]
+
+
+def _parse_clock(value: str) -> str:
+    try:
+        hh, mm = str(value).split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"expected a time of day as 'HH:MM', got {value!r}") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
+        raise ValueError(f"expected a time of day between 00:00 and 24:00, got {value!r}")
+    return f"{h:02d}:{m:02d}"
+
+
+Clock = Annotated[str, AfterValidator(_parse_clock)]
+
+
+def clock_hours(clock: str) -> float:
+    """``"HH:MM"`` → hours after midnight (``"24:00"`` → 24.0)."""
+    h, m = clock.split(":")
+    return int(h) + int(m) / 60.0
+
+
+def _check_days(days: list[str] | None) -> list[str] | None:
+    if days is None:
+        return None
+    out = []
+    for day in days:
+        key = str(day).strip().lower()[:3]
+        if key not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; use mon, tue, wed, thu, fri, sat, sun")
+        out.append(key)
+    return out
+
+
+Weekdays = Annotated[list[str] | None, AfterValidator(_check_days)]
+
+
+class Model(BaseModel):
+    """Base of every scenario model: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+# --------------------------------------------------------------------------- site, time
+
+
+class Site(Model):
+    name: str
+    latitude: float = Field(ge=-90, le=90, description="[deg], north positive")
+    longitude: float = Field(ge=-180, le=180, description="[deg], east positive")
+    timezone: str = Field(description="IANA time zone, e.g. Asia/Tokyo")
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code, e.g. JP, MY")
+    altitude_m: float = Field(default=0.0, ge=-500, le=9000, description="[m] above sea level")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Asia/Tokyo'") from None
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _upper_country(cls, value: str) -> str:
+        return value.upper()
+
+
+class Period(Model):
+    year: int = Field(ge=1950, le=2100)
+    step_minutes: Literal[60, 15] = 60
+
+    @property
+    def step_hours(self) -> float:
+        return self.step_minutes / 60.0
+
+    def index(self, timezone: str) -> pd.DatetimeIndex:
+        """Every step of the year in local time; derived, never assumed to be 8,760 long."""
+        return pd.date_range(
+            start=pd.Timestamp(self.year, 1, 1),
+            end=pd.Timestamp(self.year + 1, 1, 1),
+            freq=f"{self.step_minutes}min",
+            inclusive="left",
+            tz=timezone,
+            nonexistent="shift_forward",
+            ambiguous="NaT",
+        ).dropna()
+
+
+class WeatherSource(Model):
+    source: Literal["synthetic", "epw", "tmy"] = "synthetic"
+    path: FilePath | None = None
+    climate: str | None = Field(
+        default=None,
+        description="key of an embedded monthly climatology (synthetic source); default: the nearest one to the site",
+    )
+    seed: int = Field(default=0, ge=0, description="seed of the synthetic year")
+
+    @model_validator(mode="after")
+    def _file_for_file_sources(self) -> "WeatherSource":
+        if self.source in ("epw", "tmy") and self.path is None:
+            raise ValueError(f"source {self.source!r} needs 'path' to the weather file")
+        return self
+
+
+# --------------------------------------------------------------------------- homes
+
+
+class ArchetypeLoad(Model):
+    archetype: str = Field(description="household archetype, e.g. jp-detached, my-terrace")
+    annual_kwh: float = Field(gt=0, description="[kWh/yr] per home")
+    seed: int = Field(default=0, ge=0, description="seed of the homes' random variation")
+
+
+class CsvLoad(Model):
+    csv: FilePath = Field(description="measured profile: columns time, kW")
+
+
+def _load_tag(value: Any) -> str:
+    return "csv" if isinstance(value, dict) and "csv" in value else "archetype"
+
+
+Load = Annotated[
+    Union[Annotated[ArchetypeLoad, Tag("archetype")], Annotated[CsvLoad, Tag("csv")]],
+    Discriminator(_load_tag),
+]
+
+
+class PVArray(Model):
+    kwp: float = Field(ge=0, description="[kWp] DC rating per home")
+    tilt_deg: float = Field(default=30.0, ge=0, le=90)
+    azimuth_deg: float = Field(default=180.0, ge=0, le=360, description="[deg] clockwise from north; 180 = south")
+    losses_ratio: float = Field(
+        default=0.14, ge=0, lt=1,
+        description="DC system losses (soiling, wiring, mismatch, availability); 0.14 is PVWatts' default (NREL PVWatts v5 manual, 2014)",
+    )
+    dc_ac_ratio: float = Field(
+        default=1.2, gt=0, le=3,
+        description="inverter loading ratio; 1.2 is PVWatts' default (NREL PVWatts v5 manual, 2014)",
+    )
+    inverter_efficiency: float = Field(
+        default=0.96, gt=0, le=1, description="nominal; 0.96 is PVWatts' default (NREL PVWatts v5 manual, 2014)"
+    )
+
+
+class PVProfile(Model):
+    kwp: float = Field(ge=0, description="[kWp] per home")
+    profile_csv: FilePath = Field(description="AC output: columns time, kW per kWp")
+
+
+def _pv_tag(value: Any) -> str:
+    return "profile" if isinstance(value, dict) and "profile_csv" in value else "array"
+
+
+PV = Annotated[
+    Union[Annotated[PVArray, Tag("array")], Annotated[PVProfile, Tag("profile")]],
+    Discriminator(_pv_tag),
+]
+
+
+class Battery(Model):
+    capacity_kwh: float = Field(ge=0, description="[kWh] usable nameplate energy")
+    power_kw: float = Field(ge=0, description="[kW] caps both AC charging input and AC discharging output")
+    charge_efficiency: float = Field(
+        default=0.95, gt=0, le=1, description="AC→stored; 0.95 (≈0.9 round trip) is our assumption for Li-ion"
+    )
+    discharge_efficiency: float = Field(default=0.95, gt=0, le=1, description="stored→AC; assumption as above")
+    min_soc_ratio: float = Field(default=0.1, ge=0, lt=1, description="reserve floor; 0.1 is our assumption")
+    initial_soc_ratio: float = Field(default=0.5, ge=0, le=1)
+    grid_charging: bool = Field(default=True, description="optimal dispatch may charge it from the grid")
+
+    @model_validator(mode="after")
+    def _initial_above_floor(self) -> "Battery":
+        if self.initial_soc_ratio < self.min_soc_ratio:
+            raise ValueError(
+                f"initial_soc_ratio {self.initial_soc_ratio} is below min_soc_ratio {self.min_soc_ratio}"
+            )
+        return self
+
+
+class WaterHeater(Model):
+    """A heat-pump/hybrid water heater run as a daily block (an assumption on its timing)."""
+
+    power_kw: float = Field(default=0.4, ge=0, description="[kW]; Misono phase 3: ≈400 W (CITIES.md, looop.co.jp 2021)")
+    hours_per_day: float = Field(default=3.0, ge=0, le=24, description="[h]; our assumption")
+    start: Clock = Field(default="11:00", description="local start; our assumption: run on midday PV")
+
+
+class HomeGroup(Model):
+    group: str
+    count: int = Field(ge=1, le=1_000_000)
+    load: Load
+    pv: PV | None = None
+    battery: Battery | None = None
+    water_heater: WaterHeater | None = None
+    critical_load_ratio: float = Field(
+        default=0.5, ge=0, le=1,
+        description="share of the load that is critical in an outage; 0.5 is REopt's default critical_load_fraction (NREL REopt, 2023)",
+    )
+
+
+# --------------------------------------------------------------------------- community
+
+
+class EVTrip(Model):
+    """A recurring absence: the EV leaves at ``depart`` and is back at ``return`` having used ``trip_kwh``."""
+
+    days: Weekdays = Field(default=None, description="weekdays of the trip; default every day")
+    depart: Clock
+    return_: Clock = Field(alias="return")
+    trip_kwh: float = Field(ge=0, description="[kWh] battery energy the trip uses")
+
+    @model_validator(mode="after")
+    def _return_after_depart(self) -> "EVTrip":
+        if clock_hours(self.return_) <= clock_hours(self.depart):
+            raise ValueError(f"return {self.return_} must be after depart {self.depart} on the same day")
+        return self
+
+
+class EV(Model):
+    name: str = "ev"
+    count: int = Field(ge=0, le=100_000)
+    battery_kwh: float = Field(gt=0, description="[kWh] per vehicle")
+    charger_kw: float = Field(gt=0, description="[kW] per vehicle, AC side, both directions")
+    bidirectional: bool = False
+    charge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
+    discharge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
+    min_soc_ratio: float = Field(default=0.2, ge=0, lt=1, description="assumption: never drained below 20 %")
+    initial_soc_ratio: float = Field(default=0.8, ge=0, le=1)
+    trips: list[EVTrip] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _trips_fit(self) -> "EV":
+        if self.initial_soc_ratio < self.min_soc_ratio:
+            raise ValueError(f"initial_soc_ratio {self.initial_soc_ratio} is below min_soc_ratio {self.min_soc_ratio}")
+        usable = self.battery_kwh * (1 - self.min_soc_ratio)
+        for trip in self.trips:
+            if trip.trip_kwh > usable:
+                raise ValueError(f"trip_kwh {trip.trip_kwh} exceeds the usable battery {usable:.1f} kWh")
+        return self
+
+
+class Community(Model):
+    sharing: bool = Field(default=True, description="homes share power over the private line")
+    line_loss_ratio: float = Field(default=0.0, ge=0, lt=1, description="share of shared power lost on the line")
+    battery: Battery | None = None
+    evs: list[EV] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- grid
+
+
+class TimePrice(Model):
+    start: Clock
+    end: Clock
+    price: float
+    days: Weekdays = Field(default=None, description="weekdays it applies on; default every day")
+
+
+class PeriodPrice(Model):
+    """A default price with time-of-day periods; a period covers start ≤ t < end (local), wrapping midnight if end ≤ start."""
+
+    default: float
+    periods: list[TimePrice] = Field(default_factory=list)
+
+
+class CsvSeries(Model):
+    csv: FilePath
+
+
+def _price_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "csv" if "csv" in value else "periods"
+    return "constant"
+
+
+Price = Annotated[
+    Union[
+        Annotated[float, Tag("constant")],
+        Annotated[PeriodPrice, Tag("periods")],
+        Annotated[CsvSeries, Tag("csv")],
+    ],
+    Discriminator(_price_tag),
+]
+
+
+def _factor_tag(value: Any) -> str:
+    return "csv" if isinstance(value, dict) else "constant"
+
+
+EmissionFactor = Annotated[
+    Union[Annotated[float, Tag("constant"), Field(ge=0)], Annotated[CsvSeries, Tag("csv")]],
+    Discriminator(_factor_tag),
+]
+
+
+class Outage(Model):
+    start: dt.datetime = Field(description="local time at the site")
+    hours: float = Field(gt=0)
+
+
+class Grid(Model):
+    connected: bool = True
+    export_allowed: bool = False
+    import_limit_kw: float | None = Field(default=None, ge=0)
+    export_limit_kw: float | None = Field(default=None, ge=0)
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. JPY, MYR")
+    import_price: Price = Field(description="[currency/kWh] marginal price of each step")
+    export_price: Price = 0.0
+    emission_factor_kg_per_kwh: EmissionFactor = Field(description="[kg-CO2/kWh] annual or hourly (CSV)")
+    outages: list[Outage] = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.upper()
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Model):
+    name: str
+    description: str = ""
+    site: Site
+    period: Period
+    weather: WeatherSource = Field(default_factory=WeatherSource)
+    homes: list[HomeGroup] = Field(min_length=1)
+    community: Community = Field(default_factory=Community)
+    grid: Grid
+
+    @property
+    def n_homes(self) -> int:
+        return sum(g.count for g in self.homes)
+
+    def index(self) -> pd.DatetimeIndex:
+        return self.period.index(self.site.timezone)
+
+    @model_validator(mode="after")
+    def _unique_groups(self) -> "Scenario":
+        seen: set[str] = set()
+        for group in self.homes:
+            if group.group in seen:
+                raise ValueError(f"home group name {group.group!r} is used twice")
+            seen.add(group.group)
+        return self
+
+
+# --------------------------------------------------------------------------- loading
+
+_TAGS = {"archetype", "csv", "array", "profile", "constant", "periods"}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _TAGS or str(part).startswith("function-"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def format_validation_error(err: ValidationError, source: str) -> str:
+    """One readable message: source, then each bad field path with what is wrong."""
+    lines = []
+    for item in err.errors(include_url=False):
+        path = _field_path(item["loc"])
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif item["type"] == "missing":
+            msg = "required field is missing"
+        got = item.get("input")
+        detail = f" (got {got!r})" if item["type"] not in ("missing", "extra_forbidden") and not isinstance(got, (dict, list)) else ""
+        lines.append(f"{path}: {msg}{detail}")
+    # a union reports one failure per branch; keep each distinct message once
+    lines = list(dict.fromkeys(lines))
+    return f"{source}: invalid scenario\n  " + "\n  ".join(lines)
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def _read_yaml(text: str, source: str) -> dict:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{source}:{where}: malformed YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: a scenario must be a YAML mapping of fields, got {type(data).__name__}")
+    return data
+
+
+def scenario_from_dict(data: dict, *, base_dir: Path | None = None, source: str = "scenario") -> Scenario:
+    try:
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as err:
+        raise InputError(format_validation_error(err, source)) from None
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """A scenario from a preset name, a YAML path, or ``-`` for stdin."""
+    ref_str = str(ref)
+    if ref_str == "-":
+        return scenario_from_dict(_read_yaml(sys.stdin.read(), "<stdin>"), base_dir=Path.cwd(), source="<stdin>")
+    path = Path(ref_str)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise InputError(f"{ref_str}: scenario file not found")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{ref_str}: cannot read scenario file: {exc}") from None
+        return scenario_from_dict(_read_yaml(text, ref_str), base_dir=path.parent, source=ref_str)
+    preset = PRESET_DIR / f"{ref_str}.yaml"
+    if not preset.is_file():
+        raise InputError(
+            f"unknown preset {ref_str!r} and no such scenario file; presets: {', '.join(list_presets())}"
+        )
+    return scenario_from_dict(_read_yaml(preset.read_text(encoding="utf-8"), ref_str), base_dir=PRESET_DIR, source=f"preset {ref_str}")
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The scenario as YAML (round-trips through :func:`scenario_from_dict`)."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    buf = io.StringIO()
+    yaml.safe_dump(data, buf, sort_keys=False, allow_unicode=True)
+    return buf.getvalue()

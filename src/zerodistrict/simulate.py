@@ -1,0 +1,203 @@
+"""From a scenario to a result: profiles → dispatch → analyses.
+
+This module wires the stages; each stage stays callable on its own.
+:func:`build_inputs` turns a validated :class:`~zerodistrict.scenario.Scenario`
+into :class:`~zerodistrict.dispatch.common.DispatchInputs` (weather, PV,
+loads, EV schedules, prices, emission factors, outages); :func:`run` adds the
+dispatch and the analyses and returns a :class:`~zerodistrict.results.Result`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Literal
+
+import numpy as np
+import pandas as pd
+
+from zerodistrict import loads as loads_mod
+from zerodistrict import pv as pv_mod
+from zerodistrict import weather as weather_mod
+from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+from zerodistrict.dispatch.rule import dispatch_rule
+from zerodistrict.errors import InputError
+from zerodistrict.io.profiles import read_profile_csv
+from zerodistrict.results import Result, compute_kpis, homes_table
+from zerodistrict.scenario import (
+    WEEKDAYS,
+    ArchetypeLoad,
+    CsvSeries,
+    PeriodPrice,
+    PVArray,
+    Scenario,
+    clock_hours,
+)
+
+Progress = Callable[[str], None]
+
+
+def _clock_mask(index: pd.DatetimeIndex, start: str, end: str, days: list[str] | None) -> np.ndarray:
+    """Steps whose local clock is in [start, end) (wrapping midnight when end ≤ start) on ``days``."""
+    hours = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
+    a, b = clock_hours(start), clock_hours(end)
+    mask = (hours >= a) & (hours < b) if a < b else (hours >= a) | (hours < b)
+    if days:
+        wanted = np.isin(index.dayofweek.to_numpy(), [WEEKDAYS.index(d) for d in days])
+        mask &= wanted
+    return mask
+
+
+def price_series(price, index: pd.DatetimeIndex, field: str) -> np.ndarray:
+    """A constant, time-of-day or CSV price (or factor) as an array on ``index``."""
+    if isinstance(price, (int, float)):
+        return np.full(len(index), float(price))
+    if isinstance(price, PeriodPrice):
+        out = np.full(len(index), float(price.default))
+        for period in price.periods:  # later periods win where they overlap
+            out[_clock_mask(index, period.start, period.end, period.days)] = period.price
+        return out
+    if isinstance(price, CsvSeries):
+        return read_profile_csv(price.csv, index, field, allow_negative=field.endswith("price"))
+    raise TypeError(f"unsupported price {price!r}")
+
+
+def _outage_mask(scenario: Scenario, index: pd.DatetimeIndex) -> np.ndarray:
+    mask = np.zeros(len(index), dtype=bool)
+    tz = scenario.site.timezone
+    step = pd.Timedelta(minutes=scenario.period.step_minutes)
+    for i, outage in enumerate(scenario.grid.outages):
+        start = pd.Timestamp(outage.start)
+        start = start.tz_localize(tz) if start.tzinfo is None else start.tz_convert(tz)
+        end = start + pd.Timedelta(hours=outage.hours)
+        if end <= index[0] or start >= index[-1] + step:
+            raise InputError(f"grid.outages[{i}]: {start.isoformat()} + {outage.hours} h lies outside the period")
+        # a step is out when any part of it is inside the outage
+        mask |= (index + step > start) & (index < end)
+    return mask
+
+
+def _ev_arrays(scenario: Scenario, index: pd.DatetimeIndex, dt: float) -> EVArrays:
+    fleets = [ev for ev in scenario.community.evs for _ in range(ev.count)]
+    base = StorageArrays.empty(len(fleets))
+    n_t = len(index)
+    available = np.ones((n_t, len(fleets)), dtype=bool)
+    trip_kwh = np.zeros((n_t, len(fleets)))
+    bidir = np.zeros(len(fleets), dtype=bool)
+    for e, ev in enumerate(fleets):
+        base.capacity_kwh[e] = ev.battery_kwh
+        base.power_kw[e] = ev.charger_kw
+        base.charge_efficiency[e] = ev.charge_efficiency
+        base.discharge_efficiency[e] = ev.discharge_efficiency
+        base.min_soc_ratio[e] = ev.min_soc_ratio
+        base.initial_soc_ratio[e] = ev.initial_soc_ratio
+        bidir[e] = ev.bidirectional
+        for trip in ev.trips:
+            away = _clock_mask(index, trip.depart, trip.return_, trip.days)
+            available[away, e] = False
+            # the trip takes its energy at the first step of each absence
+            starts = away & ~np.concatenate([[False], away[:-1]])
+            trip_kwh[starts, e] += trip.trip_kwh
+    return EVArrays(
+        **{k: getattr(base, k) for k in ("capacity_kwh", "power_kw", "charge_efficiency", "discharge_efficiency",
+                                         "min_soc_ratio", "initial_soc_ratio", "grid_charging")},
+        bidirectional=bidir, available=available, trip_kwh=trip_kwh,
+    )
+
+
+def build_inputs(
+    scenario: Scenario,
+    weather_path: Path | None = None,
+    progress: Progress | None = None,
+    mobility_load_kw: np.ndarray | None = None,
+) -> DispatchInputs:
+    """Profiles and parameters of every home, as arrays ready for a dispatch."""
+    say = progress or (lambda msg: None)
+    index = scenario.index()
+    n_t = len(index)
+    dt = scenario.period.step_hours
+    site = scenario.site
+    needs_weather = weather_path is not None or any(
+        isinstance(g.load, ArchetypeLoad) or isinstance(g.pv, PVArray) for g in scenario.homes
+    )
+    weather = None
+    if needs_weather:
+        say("weather")
+        weather = weather_mod.weather_for(scenario.weather, site, index, override_path=weather_path)
+    n_h = scenario.n_homes
+    load = np.empty((n_t, n_h))
+    pv = np.zeros((n_t, n_h))
+    col = 0
+    for gi, group in enumerate(scenario.homes):
+        sl = slice(col, col + group.count)
+        say(f"loads and PV of group {group.group} ({group.count} homes)")
+        if isinstance(group.load, ArchetypeLoad):
+            load[:, sl] = loads_mod.archetype_load_kw(
+                group.load.archetype, group.load.annual_kwh, group.count, index,
+                weather["temp_air"].to_numpy(), seed=group.load.seed * 7919 + gi,
+            )
+        else:
+            load[:, sl] = read_profile_csv(group.load.csv, index, "load [kW]")[:, None]
+        if group.water_heater is not None:
+            wh = group.water_heater
+            load[:, sl] += loads_mod.water_heater_kw(wh.power_kw, wh.hours_per_day, wh.start, index)[:, None]
+        if group.pv is not None and group.pv.kwp > 0:
+            if isinstance(group.pv, PVArray):
+                per_kwp = pv_mod.pv_ac_kw_per_kwp(weather, site.latitude, site.longitude, site.altitude_m, group.pv)
+            else:
+                per_kwp = read_profile_csv(group.pv.profile_csv, index, "PV [kW per kWp]")
+            pv[:, sl] = (per_kwp * group.pv.kwp)[:, None]
+        col += group.count
+    home_group = np.repeat(np.arange(len(scenario.homes)), [g.count for g in scenario.homes])
+    batteries = [g.battery for g in scenario.homes for _ in range(g.count)]
+    grid = scenario.grid
+    outage = _outage_mask(scenario, index) if grid.outages else np.zeros(n_t, dtype=bool)
+    grid_available = np.full(n_t, grid.connected) & ~outage
+    comm_bat = scenario.community.battery
+    return DispatchInputs(
+        index=index,
+        step_hours=dt,
+        load_kw=load,
+        pv_kw=pv,
+        home_group=home_group,
+        group_names=[g.group for g in scenario.homes],
+        critical_load_ratio=np.repeat([g.critical_load_ratio for g in scenario.homes], [g.count for g in scenario.homes]).astype(float),
+        home_batteries=StorageArrays.from_models(batteries),
+        community_battery=StorageArrays.from_models([comm_bat] if comm_bat is not None else []),
+        evs=_ev_arrays(scenario, index, dt),
+        mobility_load_kw=np.zeros(n_t) if mobility_load_kw is None else np.asarray(mobility_load_kw, dtype=float),
+        sharing=scenario.community.sharing,
+        line_loss_ratio=scenario.community.line_loss_ratio,
+        grid_available=grid_available,
+        export_allowed=grid.export_allowed,
+        import_limit_kw=np.inf if grid.import_limit_kw is None else grid.import_limit_kw,
+        export_limit_kw=np.inf if grid.export_limit_kw is None else grid.export_limit_kw,
+        import_price=price_series(grid.import_price, index, "grid.import_price"),
+        export_price=price_series(grid.export_price, index, "grid.export_price"),
+        emission_factor_kg_per_kwh=price_series(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh"),
+        currency=grid.currency,
+        outage=outage if outage.any() else None,
+    )
+
+
+def run(
+    scenario: Scenario,
+    dispatch: Literal["rule", "optimal"] = "rule",
+    weather_path: Path | None = None,
+    progress: Progress | None = None,
+    **dispatch_options,
+) -> Result:
+    """Simulate the scenario over its period and compute its KPIs."""
+    say = progress or (lambda msg: None)
+    inputs = build_inputs(scenario, weather_path=weather_path, progress=say)
+    say(f"{dispatch} dispatch")
+    if dispatch == "rule":
+        result = dispatch_rule(inputs)
+    elif dispatch == "optimal":
+        from zerodistrict.dispatch.optimal import dispatch_optimal
+
+        result = dispatch_optimal(inputs, **dispatch_options)
+    else:
+        raise InputError(f"--dispatch: unknown dispatch {dispatch!r}; use rule or optimal")
+    say("KPIs")
+    kpis = compute_kpis(scenario, inputs, result)
+    return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes_table(inputs, result))

@@ -1,0 +1,62 @@
+"""Small DispatchInputs built directly from arrays, for dispatch and analysis tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+
+
+def storage(n: int, capacity_kwh=0.0, power_kw=0.0, eta_c=0.95, eta_d=0.95, min_ratio=0.1, init_ratio=0.5,
+            grid_charging=True) -> StorageArrays:
+    full = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()  # noqa: E731
+    return StorageArrays(full(capacity_kwh), full(power_kw), full(eta_c), full(eta_d), full(min_ratio),
+                         full(init_ratio), np.broadcast_to(np.asarray(grid_charging, dtype=bool), (n,)).copy())
+
+
+def evs(n_t: int, n_e: int = 0, battery_kwh=40.0, charger_kw=6.0, bidirectional=True, trip_every=0,
+        trip_kwh=8.0, away_steps=4) -> EVArrays:
+    base = storage(n_e, battery_kwh, charger_kw, 0.92, 0.92, 0.2, 0.8)
+    available = np.ones((n_t, n_e), dtype=bool)
+    trips = np.zeros((n_t, n_e))
+    if trip_every and n_e:
+        for start in range(trip_every, n_t, trip_every):
+            trips[start, :] = trip_kwh
+            available[start:start + away_steps, :] = False
+    return EVArrays(**vars(base), bidirectional=np.full(n_e, bidirectional), available=available, trip_kwh=trips)
+
+
+def inputs(load_kw, pv_kw, *, step_hours=1.0, home_battery=None, community_battery=None, ev=None,
+           sharing=True, line_loss_ratio=0.0, grid_available=None, export_allowed=True,
+           import_limit_kw=np.inf, export_limit_kw=np.inf, import_price=30.0, export_price=10.0,
+           emission=0.5, critical_load_ratio=0.5, outage=None, mobility_load_kw=None) -> DispatchInputs:
+    load_kw = np.asarray(load_kw, dtype=float)
+    pv_kw = np.asarray(pv_kw, dtype=float)
+    n_t, n_h = load_kw.shape
+    index = pd.date_range("2025-01-01", periods=n_t, freq=f"{int(step_hours * 60)}min", tz="Asia/Tokyo")
+    series = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n_t,)).copy()  # noqa: E731
+    return DispatchInputs(
+        index=index,
+        step_hours=step_hours,
+        load_kw=load_kw,
+        pv_kw=pv_kw,
+        home_group=np.zeros(n_h, dtype=int),
+        group_names=["g"],
+        critical_load_ratio=np.full(n_h, critical_load_ratio),
+        home_batteries=home_battery if home_battery is not None else storage(n_h),
+        community_battery=community_battery if community_battery is not None else storage(0),
+        evs=ev if ev is not None else evs(n_t, 0),
+        mobility_load_kw=series(0.0 if mobility_load_kw is None else mobility_load_kw),
+        sharing=sharing,
+        line_loss_ratio=line_loss_ratio,
+        grid_available=np.ones(n_t, dtype=bool) if grid_available is None else np.asarray(grid_available, dtype=bool),
+        export_allowed=export_allowed,
+        import_limit_kw=import_limit_kw,
+        export_limit_kw=export_limit_kw,
+        import_price=series(import_price),
+        export_price=series(export_price),
+        emission_factor_kg_per_kwh=series(emission),
+        currency="JPY",
+        outage=None if outage is None else np.asarray(outage, dtype=bool),
+    )
