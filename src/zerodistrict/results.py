@@ -103,11 +103,18 @@ def _ratio(num: float, den: float) -> float:
     return float(min(max(num / den, 0.0), 1.0))
 
 
-def compute_kpis(scenario, inputs: DispatchInputs, result: DispatchResult) -> Kpis:
-    """KPIs of a dispatch; baseline = the same homes with no PV, no batteries, all from the grid."""
+def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: str, pv_kwp: float) -> Kpis:
+    """KPIs of a dispatch; baseline = the same homes with no PV, no batteries, all from the grid.
+
+    Parameters
+    ----------
+    inputs, result : the dispatch's arrays.
+    scenario_name : str
+    pv_kwp : float
+        Installed PV of the district [kWp], for the specific yield.
+    """
     dt_h = inputs.step_hours
     tot = {k: float(v.sum() * dt_h) for k, v in result.totals.items() if k.endswith("_kw")}
-    pv_kwp = float(sum(g.count * (g.pv.kwp if g.pv else 0.0) for g in scenario.homes))
     pv_kwh = tot["pv_kw"]
     demand_kwh = tot["load_kw"] + tot["ev_charge_kw"]
     pv_used = pv_kwh - tot["grid_export_kw"] - tot["curtailed_kw"]
@@ -120,10 +127,10 @@ def compute_kpis(scenario, inputs: DispatchInputs, result: DispatchResult) -> Kp
     cost = float((result.totals["grid_import_kw"] * inputs.import_price).sum() * dt_h)
     revenue = float((result.totals["grid_export_kw"] * inputs.export_price).sum() * dt_h)
     cost_base = float((baseline_kw * inputs.import_price).sum() * dt_h)
-    outage_steps = int((~inputs.grid_available).sum()) if scenario.grid.connected else 0
+    outage_steps = int(inputs.outage.sum()) if inputs.outage is not None else 0
     idx = inputs.index
     return Kpis(
-        scenario=scenario.name,
+        scenario=scenario_name,
         dispatch=result.method,
         n_homes=inputs.n_homes,
         period_start=idx[0].isoformat(),

@@ -122,24 +122,37 @@ class Site(Model):
 
 
 class Period(Model):
+    """A calendar year, or ``days`` of it from ``start`` (for quick studies and tests)."""
+
     year: int = Field(ge=1950, le=2100)
     step_minutes: Literal[60, 15] = 60
+    start: dt.date | None = Field(default=None, description="first day; default 1 January of year")
+    days: int | None = Field(default=None, ge=1, le=366, description="length; default to the end of the year")
 
     @property
     def step_hours(self) -> float:
         return self.step_minutes / 60.0
 
+    @model_validator(mode="after")
+    def _inside_year(self) -> "Period":
+        if self.start is not None and self.start.year != self.year:
+            raise ValueError(f"start {self.start} is not in year {self.year}")
+        first = pd.Timestamp(self.start or dt.date(self.year, 1, 1))
+        if self.days is not None and first + pd.Timedelta(days=self.days) > pd.Timestamp(self.year + 1, 1, 1):
+            raise ValueError(f"{self.days} days from {first.date()} run past the end of {self.year}")
+        return self
+
     def index(self, timezone: str) -> pd.DatetimeIndex:
-        """Every step of the year in local time; derived, never assumed to be 8,760 long."""
+        """Every step of the period in local time; derived, never assumed to be 8,760 long."""
+        first = pd.Timestamp(self.start or dt.date(self.year, 1, 1))
+        last = first + pd.Timedelta(days=self.days) if self.days else pd.Timestamp(self.year + 1, 1, 1)
+        # equal steps of absolute time between local midnights (a DST day has 23 or 25 hours)
         return pd.date_range(
-            start=pd.Timestamp(self.year, 1, 1),
-            end=pd.Timestamp(self.year + 1, 1, 1),
+            start=first.tz_localize(timezone),
+            end=last.tz_localize(timezone),
             freq=f"{self.step_minutes}min",
             inclusive="left",
-            tz=timezone,
-            nonexistent="shift_forward",
-            ambiguous="NaT",
-        ).dropna()
+        )
 
 
 class WeatherSource(Model):
@@ -172,11 +185,11 @@ class CsvLoad(Model):
 
 
 def _load_tag(value: Any) -> str:
-    return "csv" if isinstance(value, dict) and "csv" in value else "archetype"
+    return "load-csv" if isinstance(value, dict) and "csv" in value else "load-archetype"
 
 
 Load = Annotated[
-    Union[Annotated[ArchetypeLoad, Tag("archetype")], Annotated[CsvLoad, Tag("csv")]],
+    Union[Annotated[ArchetypeLoad, Tag("load-archetype")], Annotated[CsvLoad, Tag("load-csv")]],
     Discriminator(_load_tag),
 ]
 
@@ -204,11 +217,11 @@ class PVProfile(Model):
 
 
 def _pv_tag(value: Any) -> str:
-    return "profile" if isinstance(value, dict) and "profile_csv" in value else "array"
+    return "pv-profile" if isinstance(value, dict) and "profile_csv" in value else "pv-array"
 
 
 PV = Annotated[
-    Union[Annotated[PVArray, Tag("array")], Annotated[PVProfile, Tag("profile")]],
+    Union[Annotated[PVArray, Tag("pv-array")], Annotated[PVProfile, Tag("pv-profile")]],
     Discriminator(_pv_tag),
 ]
 
@@ -325,26 +338,26 @@ class CsvSeries(Model):
 
 def _price_tag(value: Any) -> str:
     if isinstance(value, dict):
-        return "csv" if "csv" in value else "periods"
-    return "constant"
+        return "price-csv" if "csv" in value else "price-periods"
+    return "price-constant"
 
 
 Price = Annotated[
     Union[
-        Annotated[float, Tag("constant")],
-        Annotated[PeriodPrice, Tag("periods")],
-        Annotated[CsvSeries, Tag("csv")],
+        Annotated[float, Tag("price-constant")],
+        Annotated[PeriodPrice, Tag("price-periods")],
+        Annotated[CsvSeries, Tag("price-csv")],
     ],
     Discriminator(_price_tag),
 ]
 
 
 def _factor_tag(value: Any) -> str:
-    return "csv" if isinstance(value, dict) else "constant"
+    return "factor-csv" if isinstance(value, dict) else "factor-constant"
 
 
 EmissionFactor = Annotated[
-    Union[Annotated[float, Tag("constant"), Field(ge=0)], Annotated[CsvSeries, Tag("csv")]],
+    Union[Annotated[float, Tag("factor-constant"), Field(ge=0)], Annotated[CsvSeries, Tag("factor-csv")]],
     Discriminator(_factor_tag),
 ]
 
@@ -403,7 +416,8 @@ class Scenario(Model):
 
 # --------------------------------------------------------------------------- loading
 
-_TAGS = {"archetype", "csv", "array", "profile", "constant", "periods"}
+_TAGS = {"load-archetype", "load-csv", "pv-array", "pv-profile", "price-constant", "price-periods", "price-csv",
+         "factor-constant", "factor-csv"}
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

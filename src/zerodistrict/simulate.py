@@ -199,5 +199,6 @@ def run(
     else:
         raise InputError(f"--dispatch: unknown dispatch {dispatch!r}; use rule or optimal")
     say("KPIs")
-    kpis = compute_kpis(scenario, inputs, result)
+    pv_kwp = float(sum(g.count * g.pv.kwp for g in scenario.homes if g.pv is not None))
+    kpis = compute_kpis(inputs, result, scenario.name, pv_kwp)
     return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes_table(inputs, result))
