@@ -23,76 +23,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import yaml
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from zerodistrict.economics import Economics
 from zerodistrict.errors import InputError
+from zerodistrict.schema import (  # noqa: F401  (re-exported: sections build on these)
+    WEEKDAYS,
+    Clock,
+    FilePath,
+    Model,
+    Weekdays,
+    clock_hours,
+    format_validation_error,
+)
+from zerodistrict.tariffs import Tariff, tariff_currency
 
 PRESET_DIR = Path(__file__).parent / "presets"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _resolve_path(value: Path, info: ValidationInfo) -> Path:
-    base = (info.context or {}).get("base_dir")
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    if not path.is_file():
-        raise ValueError(f"file not found: {path}")
-    return path.resolve()
-
-
-FilePath = Annotated[Path, AfterValidator(_resolve_path)]
-
-
-def _parse_clock(value: str) -> str:
-    try:
-        hh, mm = str(value).split(":")
-        h, m = int(hh), int(mm)
-    except ValueError:
-        raise ValueError(f"expected a time of day as 'HH:MM', got {value!r}") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
-        raise ValueError(f"expected a time of day between 00:00 and 24:00, got {value!r}")
-    return f"{h:02d}:{m:02d}"
-
-
-Clock = Annotated[str, AfterValidator(_parse_clock)]
-
-
-def clock_hours(clock: str) -> float:
-    """``"HH:MM"`` → hours after midnight (``"24:00"`` → 24.0)."""
-    h, m = clock.split(":")
-    return int(h) + int(m) / 60.0
-
-
-def _check_days(days: list[str] | None) -> list[str] | None:
-    if days is None:
-        return None
-    out = []
-    for day in days:
-        key = str(day).strip().lower()[:3]
-        if key not in WEEKDAYS:
-            raise ValueError(f"unknown weekday {day!r}; use mon, tue, wed, thu, fri, sat, sun")
-        out.append(key)
-    return out
-
-
-Weekdays = Annotated[list[str] | None, AfterValidator(_check_days)]
-
-
-class Model(BaseModel):
-    """Base of every scenario model: unknown fields are errors."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
 
 
 # --------------------------------------------------------------------------- site, time
@@ -373,8 +325,13 @@ class Grid(Model):
     import_limit_kw: float | None = Field(default=None, ge=0)
     export_limit_kw: float | None = Field(default=None, ge=0)
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. JPY, MYR")
-    import_price: Price = Field(description="[currency/kWh] marginal price of each step")
-    export_price: Price = 0.0
+    tariff: Tariff | None = Field(
+        default=None,
+        description="households' tariff and export scheme (a preset name or a full spec); bills use it and "
+        "the dispatch uses its marginal price of each step instead of import_price/export_price",
+    )
+    import_price: Price | None = Field(default=None, description="[currency/kWh] marginal price of each step")
+    export_price: Price | None = Field(default=None, description="[currency/kWh]; default 0 (no payment for exports)")
     emission_factor_kg_per_kwh: EmissionFactor = Field(description="[kg-CO2/kWh] annual or hourly (CSV)")
     outages: list[Outage] = Field(default_factory=list)
 
@@ -382,6 +339,19 @@ class Grid(Model):
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _a_price(self) -> "Grid":
+        if self.tariff is None and self.import_price is None:
+            raise ValueError("give 'tariff' (e.g. tepco-juryo-dento-b-2023) or 'import_price'")
+        if self.tariff is not None and (self.import_price is not None or self.export_price is not None):
+            raise ValueError("give either 'tariff' or import_price/export_price, not both")
+        if self.tariff is not None:
+            try:
+                tariff_currency(self.tariff, self.currency, "tariff")
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+        return self
 
 
 # --------------------------------------------------------------------------- scenario
@@ -396,6 +366,7 @@ class Scenario(Model):
     homes: list[HomeGroup] = Field(min_length=1)
     community: Community = Field(default_factory=Community)
     grid: Grid
+    economics: Economics | None = Field(default=None, description="unit costs; default: the site country's")
 
     @property
     def n_homes(self) -> int:
@@ -403,6 +374,14 @@ class Scenario(Model):
 
     def index(self) -> pd.DatetimeIndex:
         return self.period.index(self.site.timezone)
+
+    @model_validator(mode="after")
+    def _economics_currency(self) -> "Scenario":
+        if self.economics is not None and self.economics.currency != self.grid.currency:
+            raise ValueError(
+                f"economics.currency {self.economics.currency} differs from grid.currency {self.grid.currency}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_groups(self) -> "Scenario":
@@ -415,40 +394,6 @@ class Scenario(Model):
 
 
 # --------------------------------------------------------------------------- loading
-
-_TAGS = {"load-archetype", "load-csv", "pv-array", "pv-profile", "price-constant", "price-periods", "price-csv",
-         "factor-constant", "factor-csv"}
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in _TAGS or str(part).startswith("function-"):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def format_validation_error(err: ValidationError, source: str) -> str:
-    """One readable message: source, then each bad field path with what is wrong."""
-    lines = []
-    for item in err.errors(include_url=False):
-        path = _field_path(item["loc"])
-        msg = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif item["type"] == "missing":
-            msg = "required field is missing"
-        got = item.get("input")
-        detail = f" (got {got!r})" if item["type"] not in ("missing", "extra_forbidden") and not isinstance(got, (dict, list)) else ""
-        lines.append(f"{path}: {msg}{detail}")
-    # a union reports one failure per branch; keep each distinct message once
-    lines = list(dict.fromkeys(lines))
-    return f"{source}: invalid scenario\n  " + "\n  ".join(lines)
-
 
 def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))

@@ -18,7 +18,9 @@ import pandas as pd
 from zerodistrict import loads as loads_mod
 from zerodistrict import pv as pv_mod
 from zerodistrict import weather as weather_mod
-from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+from zerodistrict import economics as econ_mod
+from zerodistrict import tariffs as tariff_mod
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, EVArrays, StorageArrays
 from zerodistrict.dispatch.rule import dispatch_rule
 from zerodistrict.errors import InputError
 from zerodistrict.io.profiles import read_profile_csv
@@ -59,6 +61,23 @@ def price_series(price, index: pd.DatetimeIndex, field: str) -> np.ndarray:
     if isinstance(price, CsvSeries):
         return read_profile_csv(price.csv, index, field, allow_negative=field.endswith("price"))
     raise TypeError(f"unsupported price {price!r}")
+
+
+def grid_prices(scenario: Scenario, index: pd.DatetimeIndex, load_kw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Marginal import and export price of every step [currency/kWh].
+
+    With a tariff, its marginal price at the tier of the mean home's monthly
+    consumption (see :func:`zerodistrict.tariffs.marginal_prices`); otherwise
+    the scenario's ``import_price`` and ``export_price`` (default 0).
+    """
+    grid = scenario.grid
+    if grid.tariff is not None:
+        period_hours = len(index) * scenario.period.step_hours
+        monthly_kwh = float(load_kw.sum()) * scenario.period.step_hours / max(load_kw.shape[1], 1) / (period_hours / 730.5)
+        return tariff_mod.marginal_prices(grid.tariff, index, monthly_kwh)
+    export = grid.export_price if grid.export_price is not None else 0.0
+    return (price_series(grid.import_price, index, "grid.import_price"),
+            price_series(export, index, "grid.export_price"))
 
 
 def _outage_mask(scenario: Scenario, index: pd.DatetimeIndex) -> np.ndarray:
@@ -153,6 +172,7 @@ def build_inputs(
     outage = _outage_mask(scenario, index) if grid.outages else np.zeros(n_t, dtype=bool)
     grid_available = np.full(n_t, grid.connected) & ~outage
     comm_bat = scenario.community.battery
+    import_price, export_price = grid_prices(scenario, index, load)
     return DispatchInputs(
         index=index,
         step_hours=dt,
@@ -171,8 +191,8 @@ def build_inputs(
         export_allowed=grid.export_allowed,
         import_limit_kw=np.inf if grid.import_limit_kw is None else grid.import_limit_kw,
         export_limit_kw=np.inf if grid.export_limit_kw is None else grid.export_limit_kw,
-        import_price=price_series(grid.import_price, index, "grid.import_price"),
-        export_price=price_series(grid.export_price, index, "grid.export_price"),
+        import_price=import_price,
+        export_price=export_price,
         emission_factor_kg_per_kwh=price_series(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh"),
         currency=grid.currency,
         outage=outage if outage.any() else None,
@@ -198,7 +218,73 @@ def run(
         result = dispatch_optimal(inputs, **dispatch_options)
     else:
         raise InputError(f"--dispatch: unknown dispatch {dispatch!r}; use rule or optimal")
-    say("KPIs")
-    pv_kwp = float(sum(g.count * g.pv.kwp for g in scenario.homes if g.pv is not None))
-    kpis = compute_kpis(inputs, result, scenario.name, pv_kwp)
-    return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes_table(inputs, result))
+    say("KPIs, bills and economics")
+    kpis = compute_kpis(inputs, result, scenario.name, float(_home_kwp(scenario).sum()))
+    homes = homes_table(inputs, result)
+    extras = {}
+    appraisal = appraise(scenario, inputs, result)
+    if appraisal is not None:
+        summary, per_home, bills = appraisal
+        kpis = kpis.model_copy(update={
+            "annual_bill_total": summary.annual_bill_total,
+            "annual_bill_total_baseline": summary.annual_bill_total_baseline,
+            "capex": summary.capex,
+            "npv": summary.npv,
+            "payback_years": summary.payback_years,
+            "lcoe_per_kwh": summary.lcoe_per_kwh,
+        })
+        homes = homes.merge(per_home, on="home", how="left")
+        extras["economics"] = summary
+        extras["bills"] = bills
+    return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes, extras=extras)
+
+
+def _home_kwp(scenario: Scenario) -> np.ndarray:
+    """(h,) installed PV of each home [kWp]."""
+    return np.repeat([g.pv.kwp if g.pv is not None else 0.0 for g in scenario.homes], [g.count for g in scenario.homes])
+
+
+def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult):
+    """Bills (design and baseline), capital cost, NPV and payback; None for a country without cost defaults.
+
+    Without a tariff, a home's bill is its import at the marginal import
+    price minus its export at the export price. Shared assets (line,
+    community battery, EV chargers) are split equally among the homes.
+    """
+    if scenario.economics is None and scenario.site.country not in econ_mod.ECONOMICS_DEFAULTS:
+        return None
+    econ = scenario.economics or econ_mod.default_economics(scenario.site.country)
+    dt = inputs.step_hours
+    per_year = econ_mod.annualisation_factor(inputs.index, dt)
+    tariff = scenario.grid.tariff
+    baseline_import = inputs.load_kw
+    if tariff is not None:
+        bills = tariff_mod.bill_homes(tariff, inputs.index, result.home_import_kw, result.home_export_kw, dt,
+                                      scenario.grid.currency)
+        base = tariff_mod.bill_homes(tariff, inputs.index, baseline_import, np.zeros_like(baseline_import), dt,
+                                     scenario.grid.currency)
+        bill_h = tariff_mod.bill_per_home(bills, inputs.n_homes) * per_year
+        base_h = tariff_mod.bill_per_home(base, inputs.n_homes) * per_year
+    else:
+        bills = None
+        bill_h = (result.home_import_kw.T @ inputs.import_price - result.home_export_kw.T @ inputs.export_price) * dt * per_year
+        base_h = baseline_import.T @ inputs.import_price * dt * per_year
+    energy_h = inputs.load_kw.sum(axis=0) * dt * per_year
+    home_bat_kwh = inputs.home_batteries.capacity_kwh
+    comm_kwh = float(inputs.community_battery.capacity_kwh.sum())
+    shared = econ_mod.Assets(
+        battery_kwh=comm_kwh,
+        line_homes=inputs.n_homes if inputs.sharing else 0,
+        ev_chargers=inputs.evs.n,
+    )
+    shared_items = econ_mod.capex_items(econ, shared)
+    own_items = econ_mod.capex_items(econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario), battery_kwh=home_bat_kwh))
+    items = {k: float(np.sum(own_items[k]) + np.sum(shared_items[k])) for k in own_items}
+    summary = econ_mod.evaluate(econ, items, float(bill_h.sum()), float(base_h.sum()), float(energy_h.sum()),
+                                scenario.grid.currency)
+    per_home = econ_mod.evaluate_homes(
+        econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario), battery_kwh=home_bat_kwh), bill_h, base_h, energy_h,
+        shared_capex=float(sum(np.sum(v) for v in shared_items.values())),
+        shared_battery_capex=float(np.sum(shared_items["battery"])),
+    )
+    return summary, per_home, bills

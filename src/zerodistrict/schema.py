@@ -1,0 +1,107 @@
+"""Building blocks of the scenario schema, shared by every section's models.
+
+:class:`Model` (unknown fields are errors), typed fields for files, clock
+times and weekdays, and :func:`format_validation_error`, which turns a
+pydantic error into one readable message naming each bad field path.
+Sections defined in their own modules (tariffs, economics, mobility) build on
+this module, and :mod:`zerodistrict.scenario` assembles them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    if not path.is_file():
+        raise ValueError(f"file not found: {path}")
+    return path.resolve()
+
+
+FilePath = Annotated[Path, AfterValidator(_resolve_path)]
+
+
+def _parse_clock(value: str) -> str:
+    try:
+        hh, mm = str(value).split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"expected a time of day as 'HH:MM', got {value!r}") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
+        raise ValueError(f"expected a time of day between 00:00 and 24:00, got {value!r}")
+    return f"{h:02d}:{m:02d}"
+
+
+Clock = Annotated[str, AfterValidator(_parse_clock)]
+
+
+def clock_hours(clock: str) -> float:
+    """``"HH:MM"`` → hours after midnight (``"24:00"`` → 24.0)."""
+    h, m = clock.split(":")
+    return int(h) + int(m) / 60.0
+
+
+def _check_days(days: list[str] | None) -> list[str] | None:
+    if days is None:
+        return None
+    out = []
+    for day in days:
+        key = str(day).strip().lower()[:3]
+        if key not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; use mon, tue, wed, thu, fri, sat, sun")
+        out.append(key)
+    return out
+
+
+Weekdays = Annotated[list[str] | None, AfterValidator(_check_days)]
+
+
+class Model(BaseModel):
+    """Base of every scenario model: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+_TAGS = {"load-archetype", "load-csv", "pv-array", "pv-profile", "price-constant", "price-periods", "price-csv",
+         "factor-constant", "factor-csv"}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _TAGS or str(part).startswith("function-"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def format_validation_error(err: ValidationError, source: str) -> str:
+    """One readable message: source, then each bad field path with what is wrong."""
+    lines = []
+    for item in err.errors(include_url=False):
+        path = _field_path(item["loc"])
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif item["type"] == "missing":
+            msg = "required field is missing"
+        got = item.get("input")
+        detail = f" (got {got!r})" if item["type"] not in ("missing", "extra_forbidden") and not isinstance(got, (dict, list)) else ""
+        lines.append(f"{path}: {msg}{detail}")
+    # a union reports one failure per branch; keep each distinct message once
+    lines = list(dict.fromkeys(lines))
+    return f"{source}: invalid scenario\n  " + "\n  ".join(lines)
+
+
