@@ -188,3 +188,22 @@ def test_stored_energy_accounts_for_every_kwh():
     dis = r.home_totals_kwh["battery_discharge"]
     delta = r.home_soc_kwh[-1] - bat.initial_kwh
     assert np.allclose(ch * 0.9 - dis / 0.95, delta, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.booleans(), st.booleans(), st.sampled_from([0.0, 0.05]))
+def test_vectorised_equals_plain_loops(seed, sharing, export_allowed, loss):
+    """The numpy CEMS gives the same flows as the same rules written with plain loops (benchmarks/naive_rule.py)."""
+    from naive_rule import naive_rule
+
+    rng = np.random.default_rng(seed)
+    n_t, n_h = 24, int(rng.integers(1, 8))
+    inp = inputs(rng.gamma(2, 0.5, (n_t, n_h)), np.clip(rng.normal(1, 2, (n_t, n_h)), 0, None),
+                 home_battery=storage(n_h, rng.uniform(0, 10, n_h), rng.uniform(0, 4, n_h), 0.93, 0.96, 0.1, 0.5),
+                 community_battery=storage(1, 30, 10, 0.95, 0.95, 0.1, 0.2), sharing=sharing,
+                 export_allowed=export_allowed, line_loss_ratio=loss, import_limit_kw=4.0)
+    fast = dispatch_rule(inp)
+    slow = naive_rule(inp)
+    for name, values in slow.items():
+        mine = fast.home_soc_kwh if name == "home_soc_kwh" else fast.totals[name]
+        assert np.allclose(mine, values, atol=1e-9), name

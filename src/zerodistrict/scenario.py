@@ -131,6 +131,15 @@ class ArchetypeLoad(Model):
     annual_kwh: float = Field(gt=0, description="[kWh/yr] per home")
     seed: int = Field(default=0, ge=0, description="seed of the homes' random variation")
 
+    @field_validator("archetype")
+    @classmethod
+    def _known_archetype(cls, value: str) -> str:
+        from zerodistrict.loads import ARCHETYPES  # lazy: keeps the schema import light
+
+        if value not in ARCHETYPES:
+            raise ValueError(f"unknown archetype {value!r}; known: {', '.join(sorted(ARCHETYPES))}")
+        return value
+
 
 class CsvLoad(Model):
     csv: FilePath = Field(description="measured profile: columns time, kW")

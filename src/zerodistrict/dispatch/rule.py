@@ -196,9 +196,8 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     dis_cost = dt / hb.discharge_efficiency  # kWh drawn per kW out
     ch_gain = hb.charge_efficiency * dt  # kWh stored per kW in
     ch_room = 1.0 / ch_gain
-    # state: energy above each home's floor [kWh]; flows per home are derived from its changes after the loop
+    # state: energy above each home's floor [kWh]
     e = hb.initial_kwh - emin_h
-    e0 = e.copy()
     any_home_bat = bool(has_bat.any())
     comm = _Scalar(inputs.community_battery, dt)
     fleet = _Fleet(inputs.evs, dt)
@@ -212,9 +211,9 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     exp_lim = float(inputs.export_limit_kw) if inputs.export_allowed else 0.0
 
     # per-home energy above the floor at the end of each step; per-step shares turn totals into per-home flows
+    # surplus and deficit rows are updated in place to what is left after each stage (no extra (t, h) arrays)
     home_soc = np.empty((n_t, n_h)) if any_home_bat else None
-    home_ch = np.zeros((n_t, n_h)) if any_home_bat else None
-    home_dis = np.zeros((n_t, n_h)) if any_home_bat else None
+    acc_ch, acc_dis, acc_in, acc_out = (np.zeros(n_h) for _ in range(4))
     f_in = np.zeros(n_t)  # share of each home's deficit (after its battery) met by sharing
     f_out = np.zeros(n_t)  # share of each home's surplus sent over the line
     f_import = np.zeros(n_t)  # share of the deficit left at the bus/meter met by import
@@ -249,7 +248,8 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             e -= dis * dis_cost
             np.maximum(e, 0.0, out=e)
             bat_dis_h = float(dis.sum())
-            home_dis[t] = dis
+            acc_dis += dis
+            np.subtract(deficit[t], dis, out=deficit[t])
             if in_outage:
                 crit_def = crit_def - dis
         D1 = D - bat_dis_h
@@ -259,6 +259,10 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             delivered = sent * keep
             f_out[t] = sent / S
             f_in[t] = delivered / D1
+            acc_in += deficit[t] * f_in[t]
+            deficit[t] *= 1.0 - f_in[t]
+            acc_out += surplus[t] * f_out[t]
+            surplus[t] *= 1.0 - f_out[t]
             if in_outage:
                 crit_def = crit_def * (1.0 - f_in[t])
             out["shared_kw"][t] = delivered
@@ -271,12 +275,13 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         bat_ch_h = 0.0
         if any_home_bat and S1 > 0.0:
             room = (room_h - e) * ch_room
-            ch = np.minimum(surplus[t] * (1.0 - f_out[t]) if f_out[t] > 0.0 else surplus[t], p_h)
+            ch = np.minimum(surplus[t], p_h)
             np.minimum(ch, room, out=ch)
             e += ch * ch_gain
             np.minimum(e, room_h, out=e)
             bat_ch_h = float(ch.sum())
-            home_ch[t] = ch
+            acc_ch += ch
+            np.subtract(surplus[t], ch, out=surplus[t])
         if any_home_bat:
             home_soc[t] = e
         S2 = max(S1 - bat_ch_h, 0.0)
@@ -337,20 +342,13 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         out["unserved_kw"][t] = unserved + (mob_need - imp_mob)
         community_soc[t] = comm.soc
 
-    # per-home flows from per-step shares of the bus totals (in place: these are (t, h) arrays)
+    # per-home flows from per-step shares of what was left at the bus (surplus/deficit now hold those rests)
     if any_home_bat:
         home_soc += emin_h
     else:
-        home_ch = home_dis = 0.0
         home_soc = np.broadcast_to(hb.initial_kwh.astype(float), (n_t, n_h)).copy()
-    rem_def = np.subtract(deficit, home_dis, out=deficit)  # deficit after own battery (reuses the array)
-    shared_in_h = rem_def.T @ f_in * dt
-    rem_def *= (1.0 - f_in)[:, None]
-    shared_out_h = surplus.T @ f_out * dt
-    rem_sur = surplus
-    rem_sur *= (1.0 - f_out)[:, None]
-    rem_sur -= home_ch
-    np.maximum(rem_sur, 0.0, out=rem_sur)
+    rem_def = deficit
+    rem_sur = np.maximum(surplus, 0.0, out=surplus)
     out["battery_soc_kwh"] = home_soc.sum(axis=1) + community_soc
     if n_e:
         out["ev_soc_kwh"] = ev_soc_hist.sum(axis=1)
@@ -372,10 +370,10 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         home_export_kw=rem_sur * f_export[:, None],
         home_unserved_kw=home_unserved,
         home_totals_kwh={
-            "shared_in": shared_in_h,
-            "shared_out": shared_out_h,
-            "battery_charge": np.sum(home_ch, axis=0) * dt if any_home_bat else np.zeros(n_h),
-            "battery_discharge": np.sum(home_dis, axis=0) * dt if any_home_bat else np.zeros(n_h),
+            "shared_in": acc_in * dt,
+            "shared_out": acc_out * dt,
+            "battery_charge": acc_ch * dt,
+            "battery_discharge": acc_dis * dt,
             "curtailed": rem_sur.T @ f_curtail * dt,
         },
         home_soc_kwh=home_soc,
