@@ -1,0 +1,170 @@
+"""The command line as a user meets it: outputs of every preset, and bad input handled cleanly."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from zerodistrict.cli import app
+from zerodistrict.dispatch.common import TIMESERIES_COLUMNS
+from zerodistrict.scenario import dump_scenario, list_presets, load_scenario
+
+runner = CliRunner()
+KPI_KEYS = {
+    "load_kwh", "pv_kwp", "pv_generation_kwh", "pv_specific_yield_kwh_per_kwp", "grid_import_kwh",
+    "grid_export_kwh", "shared_kwh", "curtailed_kwh", "unserved_kwh", "self_consumption_ratio",
+    "self_sufficiency_ratio", "co2_kg", "co2_baseline_kg", "co2_reduction_ratio", "net_energy_cost", "currency",
+}
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+@pytest.mark.parametrize("preset", list_presets())
+def test_run_preset_writes_the_contract(preset, tmp_path):
+    out = tmp_path / "out"
+    res = invoke("run", preset, "--out", out)
+    assert res.exit_code == 0, res.output
+    assert {"kpis.json", "timeseries.csv", "homes.csv"} <= {p.name for p in out.iterdir()}
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert KPI_KEYS <= kpis.keys()
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts.columns[: 1 + len(TIMESERIES_COLUMNS)]) == ["time", *TIMESERIES_COLUMNS]
+    # ISO 8601 with UTC offset, one row per step of the year
+    assert ts["time"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$").all()
+    assert len(ts) == len(load_scenario(preset).index())
+    supply = ts.pv_kw + ts.grid_import_kw + ts.battery_discharge_kw + ts.unserved_kw
+    demand = ts.load_kw + ts.ev_charge_kw + ts.battery_charge_kw + ts.grid_export_kw + ts.curtailed_kw
+    assert np.abs(supply - demand).max() <= 1e-6
+    assert (ts[list(TIMESERIES_COLUMNS)].to_numpy() >= -1e-9).all()
+    homes = pd.read_csv(out / "homes.csv")
+    assert len(homes) == kpis["n_homes"]
+    assert homes.load_kwh.sum() == pytest.approx(kpis["load_kwh"] - ts.get("line_loss_kw", 0).sum(), rel=1e-9)
+    for key in ("self_consumption_ratio", "self_sufficiency_ratio", "co2_reduction_ratio"):
+        assert 0.0 <= kpis[key] <= 1.0
+    # plausible specific yield for the climate (checked against JPEA ≈1,000 kWh/kWp for Japan, and
+    # the published mean irradiation of CITIES.md for Malaysian sites: 4.6–5.2 kWh/m²/day × PR 0.75–0.85)
+    low, high = (900, 1300) if kpis["currency"] == "JPY" else (1150, 1700)
+    assert low <= kpis["pv_specific_yield_kwh_per_kwp"] <= high
+
+
+def test_run_without_out_prints_a_table_with_units():
+    res = invoke("run", "penang-george-town")
+    assert res.exit_code == 0, res.output
+    assert "Self-sufficiency" in res.output and "kWh/kWp" in res.output and "MYR" in res.output
+
+
+def _write(tmp_path, data, name="s.yaml"):
+    f = tmp_path / name
+    f.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return f
+
+
+def _preset_dict(name="saitama-misono"):
+    return yaml.safe_load(dump_scenario(load_scenario(name)))
+
+
+def _csv(tmp_path, values, name="load.csv", start="2025-01-01", freq="60min"):
+    idx = pd.date_range(start, periods=len(values), freq=freq, tz="Asia/Tokyo")
+    path = tmp_path / name
+    pd.DataFrame({"time": [t.isoformat() for t in idx], "kw": values}).to_csv(path, index=False)
+    return path
+
+
+BAD_EDITS = {
+    "unknown field": (lambda d: d["grid"].update(colour="red"), r"grid\.colour: unknown field"),
+    "negative size": (lambda d: d["homes"][0]["pv"].update(kwp=-4.4), r"homes\[0\]\.pv\.kwp"),
+    "efficiency above 1": (lambda d: d["community"]["battery"].update(charge_efficiency=1.5),
+                           r"community\.battery\.charge_efficiency"),
+    "latitude out of range": (lambda d: d["site"].update(latitude=135.0), r"site\.latitude"),
+    "unknown time zone": (lambda d: d["site"].update(timezone="Asia/Saitama"), r"site\.timezone: unknown time zone"),
+    "zero homes": (lambda d: d.update(homes=[]), r"homes: List should have at least 1 item"),
+    "missing csv": (lambda d: d["homes"][0].update(load={"csv": "nope.csv"}), r"homes\[0\]\.load\.csv: file not found"),
+    "unknown archetype": (lambda d: d["homes"][0]["load"].update(archetype="igloo"), r"unknown archetype 'igloo'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EDITS))
+def test_bad_scenarios_exit_1_with_one_message(case, tmp_path):
+    edit, message = BAD_EDITS[case]
+    data = _preset_dict()
+    edit(data)
+    f = _write(tmp_path, data)
+    out = tmp_path / "out"
+    for args in (("validate", f), ("run", f, "--out", out)):
+        res = invoke(*args)
+        assert res.exit_code == 1, res.output
+        assert "Traceback" not in res.output
+        assert pytest.importorskip("re").search(message, res.output), res.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ([1.0] * 100, r"load\.csv: has 100 rows but the scenario has 8760 steps"),
+        ([1.0] * 8759 + [float("nan")], r"load\.csv: value on data row 8760 is missing or not a number"),
+        ([1.0] * 8759 + [-1.0], r"load\.csv: negative value -1\.0 on data row 8760"),
+    ],
+)
+def test_bad_profile_csv_exit_1_and_nothing_written(values, message, tmp_path):
+    _csv(tmp_path, values)
+    data = _preset_dict()
+    data["homes"][0]["load"] = {"csv": "load.csv"}
+    f = _write(tmp_path, data)
+    out = tmp_path / "out"
+    res = invoke("run", f, "--out", out)
+    assert res.exit_code == 1
+    assert pytest.importorskip("re").search(message, res.output), res.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".zerodistrict-")]
+
+
+def test_measured_csv_profiles_are_used(tmp_path):
+    n = 8760
+    _csv(tmp_path, np.full(n, 0.5), "load.csv")
+    _csv(tmp_path, np.zeros(n), "pv.csv")
+    data = _preset_dict()
+    data["homes"][0].update(load={"csv": "load.csv"}, pv={"kwp": 4.4, "profile_csv": "pv.csv"})
+    del data["homes"][0]["water_heater"]
+    f = _write(tmp_path, data)
+    res = invoke("run", f, "--out", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert kpis["load_kwh"] == pytest.approx(51 * 0.5 * n)
+    assert kpis["pv_generation_kwh"] == 0.0
+
+
+def test_malformed_yaml_and_unknown_preset(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("name: [oops\n")
+    res = invoke("run", f)
+    assert res.exit_code == 1 and "malformed YAML" in res.output
+    res = invoke("run", "atlantis")
+    assert res.exit_code == 1 and "unknown preset 'atlantis'" in res.output
+
+
+def test_validate_reads_stdin():
+    res = invoke("validate", "-", input=dump_scenario(load_scenario("kuching-north")))
+    assert res.exit_code == 0 and "ok: kuching-north" in res.output
+
+
+def test_usage_error_is_exit_2():
+    assert invoke("run", "saitama-misono", "--dispatch", "magic").exit_code == 2
+
+
+def test_real_console_script_has_no_traceback(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("name: x\n")
+    exe = Path(sys.executable).parent / "zerodistrict"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "zerodistrict.cli"]
+    done = subprocess.run([*cmd, "validate", str(f)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "site: required field is missing" in done.stderr
