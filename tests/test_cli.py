@@ -168,3 +168,31 @@ def test_real_console_script_has_no_traceback(tmp_path):
     done = subprocess.run([*cmd, "validate", str(f)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "site: required field is missing" in done.stderr
+
+
+def test_weather_file_run_gives_pvlibs_yield_less_documented_losses(tmp_path):
+    """`--weather` Johor EPW: the run's yield is what pvlib computes from the same file step by step.
+
+    Documented losses (PVArray defaults, PVWatts v5 manual): 14 % DC system losses, inverter
+    η 0.96 with clipping at DC/AC 1.2; plus modelled cell temperature and reflection losses.
+    """
+    from test_pv import JOHOR_EPW, independent_ac_kw_per_kwp
+
+    from zerodistrict.io.weather_files import read_weather_file
+
+    if not JOHOR_EPW.is_file():
+        pytest.skip("shared/data Johor EPW not present")
+    out = tmp_path / "out"
+    res = invoke("run", "kuala-lumpur-wangsa-maju", "--weather", JOHOR_EPW, "--out", out)
+    assert res.exit_code == 0, res.output
+    kpis = json.loads((out / "kpis.json").read_text())
+    sc = load_scenario("kuala-lumpur-wangsa-maju")
+    data, _ = read_weather_file(JOHOR_EPW)
+    array = sc.homes[0].pv
+    expected = independent_ac_kw_per_kwp(data.sort_index(), sc.site.latitude, sc.site.longitude,
+                                         sc.site.altitude_m, array).sum()
+    assert kpis["pv_specific_yield_kwh_per_kwp"] == pytest.approx(expected, rel=0.005)
+    # and without the 14 % DC losses the same file gives ≈ yield / 0.86 (clipping aside)
+    lossless = independent_ac_kw_per_kwp(data.sort_index(), sc.site.latitude, sc.site.longitude,
+                                         sc.site.altitude_m, array.model_copy(update={"losses_ratio": 0.0})).sum()
+    assert kpis["pv_specific_yield_kwh_per_kwp"] / lossless == pytest.approx(0.86, abs=0.01)
