@@ -99,11 +99,13 @@ class _Fleet:
         self.emin = ev.min_kwh.tolist()
         self.bidir = ev.bidirectional.astype(bool).tolist()
         self.soc = ev.initial_kwh.astype(float).tolist()
-        self.avail = ev.available
+        # per-step rows as Python lists once, so that a step reads them without numpy calls
+        self.avail = ev.available.tolist()
         self.trip = ev.trip_kwh
-        self.trip_steps = ev.trip_kwh.any(axis=1) if self.n else np.zeros(0, dtype=bool)
-        self.reserve = ev.reserve_kwh()
+        self.trip_steps = ev.trip_kwh.any(axis=1).tolist() if self.n else []
+        self.reserve = ev.reserve_kwh().tolist()
         self.shortfall_kwh = 0.0
+        self.short = False
 
     def start(self, t: int) -> None:
         """Departures take their trip energy; note who is parked and how much each must keep."""
@@ -113,9 +115,10 @@ class _Fleet:
                     used = min(kwh, max(self.soc[e] - self.emin[e], 0.0))
                     self.shortfall_kwh += kwh - used
                     self.soc[e] -= used
-        self.parked = self.avail[t].tolist()
-        self.keep = self.reserve[t].tolist()
+        self.parked = self.avail[t]
+        self.keep = self.reserve[t]
         self.headroom = [p if ok else 0.0 for p, ok in zip(self.p, self.parked)]  # kW left this step
+        self.short = any(ok and soc < keep for ok, soc, keep in zip(self.parked, self.soc, self.keep))
 
     def _charge(self, e: int, kw: float) -> None:
         self.soc[e] = min(self.soc[e] + kw * self.ec[e] * self.dt, self.cap[e])
@@ -130,6 +133,8 @@ class _Fleet:
     def charge(self, avail_kw: float, to_reserve: bool) -> float:
         """Charge parked vehicles in order from ``avail_kw``; up to the reserve or up to full."""
         used = 0.0
+        if to_reserve and not self.short:
+            return used
         for e in range(self.n):
             if avail_kw - used <= 0.0:
                 break
@@ -141,10 +146,9 @@ class _Fleet:
             if kw > 0.0:
                 self._charge(e, kw)
                 used += kw
+        if to_reserve:
+            self.short = any(self.need_kw(e) > 0.0 for e in range(self.n))
         return used
-
-    def pending_kw(self) -> float:
-        return sum(self.need_kw(e) for e in range(self.n))
 
     def discharge(self, need_kw: float) -> float:
         """Bidirectional parked vehicles feed the bus, keeping their trip reserve."""
@@ -354,11 +358,15 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         out["ev_soc_kwh"] = ev_soc_hist.sum(axis=1)
     out["load_kw"] = load.sum(axis=1) + out["line_loss_kw"]
     out["pv_kw"] = pv.sum(axis=1)
-    home_unserved = rem_def * f_unserved[:, None]
+    # per-home unserved, import, export: in place where possible (fresh arrays of zeros cost nothing until written)
+    home_unserved = rem_def * f_unserved[:, None] if f_unserved.any() else np.zeros(rem_def.shape)
     if out["unserved_kw"].any():
         # what is unserved counts as non-critical first (its own PV serves critical load first)
         non_critical_def = np.maximum(load - pv, 0.0) - np.maximum(crit_ratio * load - pv, 0.0)
         out["critical_unserved_kw"] = np.maximum(home_unserved - non_critical_def, 0.0).sum(axis=1)
+    curtailed_h = rem_sur.T @ f_curtail * dt
+    home_import = np.multiply(rem_def, f_import[:, None], out=rem_def)
+    home_export = np.multiply(rem_sur, f_export[:, None], out=rem_sur) if f_export.any() else np.zeros(rem_sur.shape)
     notes = []
     if fleet.shortfall_kwh > 1e-9:
         notes.append(f"EV trips lacked {fleet.shortfall_kwh:.1f} kWh of charge over the period")
@@ -366,15 +374,15 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         index=inputs.index,
         step_hours=dt,
         totals=out,
-        home_import_kw=rem_def * f_import[:, None],
-        home_export_kw=rem_sur * f_export[:, None],
+        home_import_kw=home_import,
+        home_export_kw=home_export,
         home_unserved_kw=home_unserved,
         home_totals_kwh={
             "shared_in": acc_in * dt,
             "shared_out": acc_out * dt,
             "battery_charge": acc_ch * dt,
             "battery_discharge": acc_dis * dt,
-            "curtailed": rem_sur.T @ f_curtail * dt,
+            "curtailed": curtailed_h,
         },
         home_soc_kwh=home_soc,
         community_soc_kwh=community_soc,
