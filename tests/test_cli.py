@@ -52,7 +52,12 @@ def test_run_preset_writes_the_contract(preset, tmp_path):
     # plausible specific yield for the climate (checked against JPEA ≈1,000 kWh/kWp for Japan, and
     # the published mean irradiation of CITIES.md for Malaysian sites: 4.6–5.2 kWh/m²/day × PR 0.75–0.85)
     low, high = (900, 1300) if kpis["currency"] == "JPY" else (1150, 1700)
-    assert low <= kpis["pv_specific_yield_kwh_per_kwp"] <= high
+    if kpis["pv_kwp"] > 0:
+        assert low <= kpis["pv_specific_yield_kwh_per_kwp"] <= high
+    if load_scenario(preset).mobility is not None:
+        stations = pd.read_csv(out / "stations.csv")
+        assert len(stations) == len(load_scenario(preset).mobility.stations)
+        assert 0.0 <= kpis["mobility_trips_served_ratio"] <= 1.0
 
 
 def test_run_without_out_prints_a_table_with_units():
@@ -85,7 +90,7 @@ BAD_EDITS = {
                            r"community\.battery\.charge_efficiency"),
     "latitude out of range": (lambda d: d["site"].update(latitude=135.0), r"site\.latitude"),
     "unknown time zone": (lambda d: d["site"].update(timezone="Asia/Saitama"), r"site\.timezone: unknown time zone"),
-    "zero homes": (lambda d: d.update(homes=[]), r"homes: List should have at least 1 item"),
+    "zero homes": (lambda d: (d.update(homes=[]), d.pop("mobility")), r"homes: at least one home group is needed"),
     "missing csv": (lambda d: d["homes"][0].update(load={"csv": "nope.csv"}), r"homes\[0\]\.load\.csv: file not found"),
     "unknown archetype": (lambda d: d["homes"][0]["load"].update(archetype="igloo"), r"unknown archetype 'igloo'"),
 }

@@ -51,7 +51,7 @@ def test_valid_scenario_defaults():
         ("homes.0.battery.charge_efficiency", 1.2, r"homes\[0\]\.battery\.charge_efficiency: .*less than or equal to 1"),
         ("site.latitude", 95, r"site\.latitude: .*less than or equal to 90"),
         ("site.timezone", "Mars/Olympus", r"site\.timezone: unknown time zone 'Mars/Olympus'"),
-        ("homes", [], r"homes: List should have at least 1 item"),
+        ("homes", [], r"homes: at least one home group is needed"),
         ("homes.0.count", 0, r"homes\[0\]\.count: .*greater than or equal to 1"),
         ("homes.0.load", {"csv": "missing.csv"}, r"homes\[0\]\.load\.csv: file not found"),
         ("period.step_minutes", 30, r"period\.step_minutes"),

@@ -123,3 +123,16 @@ def test_time_of_use_prices_wrap_midnight():
     assert price_series(price, idx, "x").tolist() == [35.76] + [27.86] * 5 + [35.76] * 18
     price = PeriodPrice(default=1.0, periods=[{"start": "22:00", "end": "02:00", "price": 2.0}])
     assert price_series(price, idx, "x").tolist() == [2.0, 2.0] + [1.0] * 20 + [2.0, 2.0]
+
+
+def test_mobility_charging_is_part_of_the_district_balance():
+    """Misono's shared bikes charge in the charge area: that power is district load, served by the dispatch."""
+    sc = _misono(60)
+    res = run(sc)
+    mob = res.extras["mobility"]
+    assert mob.district_charge_kw.sum() > 0
+    np.testing.assert_allclose(res.inputs.mobility_load_kw, mob.district_charge_kw)
+    t = res.dispatch.totals
+    assert (t["ev_charge_kw"] >= mob.district_charge_kw - 1e-9).all()
+    assert np.abs(balance_residual_kw(t)).max() <= 1e-6
+    assert res.kpis.mobility_trips == mob.kpis["mobility_trips"] > 0

@@ -213,6 +213,10 @@ def write_outputs(result: Result, out_dir: Path, extra_writers: list | None = No
         ts.index = ts.index.map(lambda t: t.isoformat())
         ts.to_csv(tmp / "timeseries.csv", index_label="time")
         result.homes.to_csv(tmp / "homes.csv", index=False, float_format="%.9g")
+        if "mobility" in result.extras:
+            from zerodistrict.mobility import write_stations_csv
+
+            write_stations_csv(result.extras["mobility"], tmp / "stations.csv")
         for writer in extra_writers or []:
             writer(result, tmp)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from pydantic import (
 
 from zerodistrict.economics import Economics
 from zerodistrict.errors import InputError
+from zerodistrict.mobility.config import Mobility
 from zerodistrict.schema import (  # noqa: F401  (re-exported: sections build on these)
     WEEKDAYS,
     Clock,
@@ -372,10 +373,11 @@ class Scenario(Model):
     site: Site
     period: Period
     weather: WeatherSource = Field(default_factory=WeatherSource)
-    homes: list[HomeGroup] = Field(min_length=1)
+    homes: list[HomeGroup] = Field(default_factory=list, description="at least one group, unless a mobility-only study")
     community: Community = Field(default_factory=Community)
     grid: Grid
     economics: Economics | None = Field(default=None, description="unit costs; default: the site country's")
+    mobility: Mobility | None = Field(default=None, description="shared multi-mobility: ports, fleet, demand")
 
     @property
     def n_homes(self) -> int:
@@ -383,6 +385,12 @@ class Scenario(Model):
 
     def index(self) -> pd.DatetimeIndex:
         return self.period.index(self.site.timezone)
+
+    @model_validator(mode="after")
+    def _some_homes(self) -> "Scenario":
+        if not self.homes and self.mobility is None:
+            raise ValueError("homes: at least one home group is needed (zero homes given)")
+        return self
 
     @model_validator(mode="after")
     def _economics_currency(self) -> "Scenario":

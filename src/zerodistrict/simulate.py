@@ -24,6 +24,7 @@ from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, EVArray
 from zerodistrict.dispatch.rule import dispatch_rule
 from zerodistrict.errors import InputError
 from zerodistrict.io.profiles import read_profile_csv
+from zerodistrict.mobility import simulate_mobility
 from zerodistrict.results import Result, compute_kpis, homes_table
 from zerodistrict.scenario import (
     WEEKDAYS,
@@ -208,7 +209,14 @@ def run(
 ) -> Result:
     """Simulate the scenario over its period and compute its KPIs."""
     say = progress or (lambda msg: None)
-    inputs = build_inputs(scenario, weather_path=weather_path, progress=say)
+    mobility = None
+    if scenario.mobility is not None:
+        say("shared mobility")
+        index = scenario.index()
+        ef = price_series(scenario.grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh")
+        mobility = simulate_mobility(scenario.mobility, index, ef)
+    inputs = build_inputs(scenario, weather_path=weather_path, progress=say,
+                          mobility_load_kw=None if mobility is None else mobility.district_charge_kw)
     say(f"{dispatch} dispatch")
     if dispatch == "rule":
         result = dispatch_rule(inputs)
@@ -222,7 +230,10 @@ def run(
     kpis = compute_kpis(inputs, result, scenario.name, float(_home_kwp(scenario).sum()))
     homes = homes_table(inputs, result)
     extras = {}
-    appraisal = appraise(scenario, inputs, result)
+    if mobility is not None:
+        kpis = kpis.model_copy(update=mobility.kpis)
+        extras["mobility"] = mobility
+    appraisal = appraise(scenario, inputs, result) if inputs.n_homes else None
     if appraisal is not None:
         summary, per_home, bills = appraisal
         kpis = kpis.model_copy(update={
