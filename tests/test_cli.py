@@ -201,3 +201,27 @@ def test_weather_file_run_gives_pvlibs_yield_less_documented_losses(tmp_path):
     lossless = independent_ac_kw_per_kwp(data.sort_index(), sc.site.latitude, sc.site.longitude,
                                          sc.site.altitude_m, array.model_copy(update={"losses_ratio": 0.0})).sum()
     assert kpis["pv_specific_yield_kwh_per_kwp"] / lossless == pytest.approx(0.86, abs=0.01)
+
+
+@pytest.mark.parametrize("preset", [p for p in list_presets() if load_scenario(p).n_homes])
+def test_resilience_command_for_every_preset(preset, tmp_path):
+    out = tmp_path / "res"
+    res = invoke("resilience", preset, "--out", out, "--max-hours", 72)
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "resilience.json").read_text())
+    for case in ("shared", "alone"):
+        for key in ("critical_survival_hours_p10", "critical_survival_hours_p50", "critical_survival_hours_p90",
+                    "critical_survival_hours_mean", "survive_24h_probability", "survive_72h_probability",
+                    "full_survival_hours_p50", "full_survive_24h_probability"):
+            assert key in data[case]
+        assert 0 <= data[case]["critical_survival_hours_mean"] <= 72
+    # sharing the line and the central storage never shortens the district's survival on average
+    assert data["shared"]["critical_survival_hours_mean"] >= data["alone"]["critical_survival_hours_mean"]
+    table = pd.read_csv(out / "survival.csv")
+    assert len(table) == len(load_scenario(preset).index())
+    assert (out / "survival.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resilience_rejects_a_mobility_only_study():
+    res = invoke("resilience", "saitama-omiya-trial")
+    assert res.exit_code == 1 and "has no homes" in res.output

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 bad input (one readable message, no traceback),
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -72,6 +73,7 @@ KPI_ROWS = [
     ("Capital cost", "capex", "{currency}", "{:,.0f}"),
     ("NPV", "npv", "{currency}", "{:,.0f}"),
     ("Payback", "payback_years", "years", "{:,.1f}"),
+    ("Outage survival, critical load (mean)", "critical_survival_hours_mean", "h", "{:,.1f}"),
     ("Mobility trips", "mobility_trips", "", "{:,.0f}"),
     ("Mobility trips served", "mobility_trips_served_ratio", "%", "{:.1%}"),
 ]
@@ -153,6 +155,55 @@ def run(
     for note in result.dispatch.notes:
         err.print(f"note: {note}")
     if out_dir is not None:
+        out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+@app.command()
+@_input_errors
+def resilience(
+    scenario: str = typer.Argument(..., help="preset name or scenario YAML"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write resilience.json, survival.csv, survival.png"),
+    max_hours: float = typer.Option(168.0, "--max-hours", help="longest outage simulated [h]"),
+    dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="dispatch whose states of charge start each outage"),
+    weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file"),
+) -> None:
+    """Outage survival for every start hour: the sharing district against the same homes alone."""
+    from zerodistrict.results import staged_output
+    from zerodistrict.scenario import load_scenario
+    from zerodistrict.simulate import run as simulate
+
+    if max_hours <= 0:
+        raise InputError(f"--max-hours: must be > 0, got {max_hours}")
+    sc = load_scenario(scenario)
+    if sc.n_homes == 0:
+        raise InputError(f"{scenario}: has no homes; outage survival needs at least one home group")
+    with err.status(f"{sc.name}: starting") as status:
+        result = simulate(sc, dispatch=dispatch.value, weather_path=weather, resilience_hours=max_hours,
+                          progress=lambda msg: status.update(f"{sc.name}: {msg}"))
+    survival = result.extras["resilience"]
+    data = survival.to_json_dict()
+    table = Table(title=f"{sc.name} — outage survival over {data['n_start_steps']:,} start steps (max {max_hours:g} h)",
+                  title_justify="left")
+    table.add_column("")
+    table.add_column("shared district", justify="right")
+    table.add_column("homes alone (first to fail)", justify="right")
+    table.add_column("unit")
+    rows = [("critical load, median", "critical_survival_hours_p50", "h"),
+            ("critical load, mean", "critical_survival_hours_mean", "h"),
+            ("critical load, P(≥ 24 h)", "survive_24h_probability", "%"),
+            ("critical load, P(≥ 72 h)", "survive_72h_probability", "%"),
+            ("full load, median", "full_survival_hours_p50", "h"),
+            ("full load, P(≥ 24 h)", "full_survive_24h_probability", "%")]
+    for label, key, unit in rows:
+        shown = [data[case].get(key) for case in ("shared", "alone")]
+        fmt = (lambda v: f"{v:.0%}") if unit == "%" else (lambda v: f"{v:,.1f}")
+        table.add_row(label, *[fmt(v) if v is not None else "–" for v in shown], "" if unit == "%" else unit)
+    out.print(table)
+    if out_dir is not None:
+        with staged_output(out_dir) as (tmp, written):
+            (tmp / "resilience.json").write_text(json.dumps(data, indent=2) + "\n")
+            survival.write_survival_csv(tmp / "survival.csv")
+            survival.plot_survival_curves(tmp / "survival.png")
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 

@@ -8,6 +8,7 @@ statistics are computed from results, never inside dispatch code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -197,17 +198,37 @@ def homes_table(inputs: DispatchInputs, result: DispatchResult) -> pd.DataFrame:
     return df
 
 
-def write_outputs(result: Result, out_dir: Path, extra_writers: list | None = None) -> list[Path]:
-    """Write kpis.json, timeseries.csv, homes.csv (+ extras) atomically into ``out_dir``.
+@contextlib.contextmanager
+def staged_output(out_dir: Path):
+    """Yield a temporary folder beside ``out_dir``; its files move into ``out_dir`` only if the block succeeds.
 
-    Files are written to a temporary folder beside ``out_dir`` and moved into
-    place only when all of them succeeded, so nothing is half-written.
-    ``extra_writers`` are callables ``f(result, tmp_dir)`` (report, stations…).
+    Nothing is half-written: on any error the temporary folder is removed and
+    ``out_dir`` is left as it was. The moved paths are appended to the list
+    the context manager yields second.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".zerodistrict-", dir=out_dir.parent))
+    written: list[Path] = []
     try:
+        yield tmp, written
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for item in sorted(tmp.iterdir()):
+            target = out_dir / item.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(item, target)
+            written.append(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_outputs(result: Result, out_dir: Path, extra_writers: list | None = None) -> list[Path]:
+    """Write kpis.json, timeseries.csv, homes.csv (+ stations.csv, + extras) atomically into ``out_dir``.
+
+    ``extra_writers`` are callables ``f(result, folder)`` (report, PNGs…).
+    """
+    with staged_output(out_dir) as (tmp, written):
         (tmp / "kpis.json").write_text(json.dumps(result.kpis.to_json_dict(), indent=2, ensure_ascii=False) + "\n")
         ts = result.timeseries
         ts.index = ts.index.map(lambda t: t.isoformat())
@@ -219,14 +240,4 @@ def write_outputs(result: Result, out_dir: Path, extra_writers: list | None = No
             write_stations_csv(result.extras["mobility"], tmp / "stations.csv")
         for writer in extra_writers or []:
             writer(result, tmp)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for item in sorted(tmp.iterdir()):
-            target = out_dir / item.name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            os.replace(item, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return written

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict import loads as loads_mod
+from zerodistrict import resilience as resilience_mod
 from zerodistrict import pv as pv_mod
 from zerodistrict import weather as weather_mod
 from zerodistrict import economics as econ_mod
@@ -205,9 +206,14 @@ def run(
     dispatch: Literal["rule", "optimal"] = "rule",
     weather_path: Path | None = None,
     progress: Progress | None = None,
+    resilience_hours: float | None = 168.0,
     **dispatch_options,
 ) -> Result:
-    """Simulate the scenario over its period and compute its KPIs."""
+    """Simulate the scenario over its period and compute its KPIs.
+
+    ``resilience_hours`` is the longest outage of the survival analysis run
+    alongside (None or 0 skips it).
+    """
     say = progress or (lambda msg: None)
     mobility = None
     if scenario.mobility is not None:
@@ -233,6 +239,13 @@ def run(
     if mobility is not None:
         kpis = kpis.model_copy(update=mobility.kpis)
         extras["mobility"] = mobility
+    if inputs.n_homes and resilience_hours:
+        say("outage survival for every start hour")
+        survival = resilience_mod.analyse(inputs, result, max_hours=resilience_hours)
+        extras["resilience"] = survival
+        kpis = kpis.model_copy(update={
+            "critical_survival_hours_mean":
+                survival.to_json_dict()["shared" if inputs.sharing else "alone"]["critical_survival_hours_mean"]})
     appraisal = appraise(scenario, inputs, result) if inputs.n_homes else None
     if appraisal is not None:
         summary, per_home, bills = appraisal
