@@ -259,6 +259,15 @@ class EV(Model):
     initial_soc_ratio: float = Field(default=0.8, ge=0, le=1)
     trips: list[EVTrip] = Field(default_factory=list)
 
+    # the storage view of a vehicle (so that StorageArrays.from_models reads EVs like batteries)
+    @property
+    def capacity_kwh(self) -> float:
+        return self.battery_kwh
+
+    @property
+    def power_kw(self) -> float:
+        return self.charger_kw
+
     @model_validator(mode="after")
     def _trips_fit(self) -> "EV":
         if self.initial_soc_ratio < self.min_soc_ratio:

@@ -97,32 +97,22 @@ def _outage_mask(scenario: Scenario, index: pd.DatetimeIndex) -> np.ndarray:
     return mask
 
 
-def _ev_arrays(scenario: Scenario, index: pd.DatetimeIndex, dt: float) -> EVArrays:
+def _ev_arrays(scenario: Scenario, index: pd.DatetimeIndex) -> EVArrays:
+    """One column per community vehicle: its battery, and when it is away and what each trip takes."""
     fleets = [ev for ev in scenario.community.evs for _ in range(ev.count)]
-    base = StorageArrays.empty(len(fleets))
     n_t = len(index)
     available = np.ones((n_t, len(fleets)), dtype=bool)
     trip_kwh = np.zeros((n_t, len(fleets)))
-    bidir = np.zeros(len(fleets), dtype=bool)
     for e, ev in enumerate(fleets):
-        base.capacity_kwh[e] = ev.battery_kwh
-        base.power_kw[e] = ev.charger_kw
-        base.charge_efficiency[e] = ev.charge_efficiency
-        base.discharge_efficiency[e] = ev.discharge_efficiency
-        base.min_soc_ratio[e] = ev.min_soc_ratio
-        base.initial_soc_ratio[e] = ev.initial_soc_ratio
-        bidir[e] = ev.bidirectional
         for trip in ev.trips:
             away = _clock_mask(index, trip.depart, trip.return_, trip.days)
             available[away, e] = False
             # the trip takes its energy at the first step of each absence
             starts = away & ~np.concatenate([[False], away[:-1]])
             trip_kwh[starts, e] += trip.trip_kwh
-    return EVArrays(
-        **{k: getattr(base, k) for k in ("capacity_kwh", "power_kw", "charge_efficiency", "discharge_efficiency",
-                                         "min_soc_ratio", "initial_soc_ratio", "grid_charging")},
-        bidirectional=bidir, available=available, trip_kwh=trip_kwh,
-    )
+    return EVArrays(**vars(StorageArrays.from_models(fleets)),
+                    bidirectional=np.array([ev.bidirectional for ev in fleets], dtype=bool),
+                    available=available, trip_kwh=trip_kwh)
 
 
 def build_inputs(
@@ -185,7 +175,7 @@ def build_inputs(
         critical_load_ratio=np.repeat([g.critical_load_ratio for g in scenario.homes], [g.count for g in scenario.homes]).astype(float),
         home_batteries=StorageArrays.from_models(batteries),
         community_battery=StorageArrays.from_models([comm_bat] if comm_bat is not None else []),
-        evs=_ev_arrays(scenario, index, dt),
+        evs=_ev_arrays(scenario, index),
         mobility_load_kw=np.zeros(n_t) if mobility_load_kw is None else np.asarray(mobility_load_kw, dtype=float),
         sharing=scenario.community.sharing,
         line_loss_ratio=scenario.community.line_loss_ratio,
