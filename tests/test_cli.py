@@ -225,3 +225,32 @@ def test_resilience_command_for_every_preset(preset, tmp_path):
 def test_resilience_rejects_a_mobility_only_study():
     res = invoke("resilience", "saitama-omiya-trial")
     assert res.exit_code == 1 and "has no homes" in res.output
+
+
+def test_run_writes_a_report_and_pngs(tmp_path):
+    out = tmp_path / "out"
+    res = invoke("run", "kuching-north", "--out", out, "--lang", "ms", "--png")
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") or "<html" in html[:500]
+    assert 'lang="ms"' in html
+    pngs = sorted(p.name for p in (out / "png").iterdir())
+    assert any("monthly" in p for p in pngs) and all(p.endswith(".png") for p in pngs)
+
+
+def test_compare_in_japanese(tmp_path):
+    out = tmp_path / "cmp"
+    res = invoke("compare", "saitama-misono", "kuala-lumpur-wangsa-maju", "--lang", "ja", "--out", out)
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "compare.csv", index_col=0)
+    assert list(table.index) == ["saitama-misono", "kuala-lumpur-wangsa-maju"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "自給率" in html and "<script src=" not in html
+
+
+def test_compare_and_report_bad_input(tmp_path):
+    assert invoke("compare", "saitama-misono").exit_code == 1
+    res = invoke("compare", "saitama-misono", "kuching-north", "--lang", "fr", "--out", tmp_path / "x")
+    assert res.exit_code == 1 and "--lang: 'fr' is not one of en, ja, ms" in res.output
+    assert not (tmp_path / "x").exists()
+    assert invoke("run", "saitama-misono", "--png").exit_code == 1

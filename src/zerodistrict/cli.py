@@ -131,12 +131,18 @@ def run(
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file to use instead of the scenario's weather"),
     objective: str = typer.Option("cost", "--objective", help="optimal dispatch: cost or co2"),
     horizon_hours: Optional[int] = typer.Option(None, "--horizon-hours", help="optimal dispatch: rolling horizon length [h]"),
+    lang: str = typer.Option("en", "--lang", help="report language: en, ja or ms"),
+    png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),
 ) -> None:
-    """Simulate a district for its period and report its KPIs."""
+    """Simulate a district for its period and report its KPIs (with --out: files and report.html)."""
+    from zerodistrict.report import get_language, write_report
     from zerodistrict.results import write_outputs
     from zerodistrict.scenario import load_scenario
     from zerodistrict.simulate import run as simulate
 
+    get_language(lang)
+    if png and out_dir is None:
+        raise InputError("--png: needs --out DIR to write the PNG files into")
     sc = load_scenario(scenario)
     if weather is not None and not weather.is_file():
         raise InputError(f"--weather {weather}: file not found")
@@ -150,10 +156,55 @@ def run(
                           progress=lambda msg: status.update(f"{sc.name}: {msg}"), **options)
         if out_dir is not None:
             status.update(f"{sc.name}: writing {out_dir}")
-            written = write_outputs(result, out_dir)
+            written = write_outputs(result, out_dir, extra_writers=[
+                lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
+                                              png_dir=tmp / "png" if png else None)])
     out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
     for note in result.dispatch.notes:
         err.print(f"note: {note}")
+    if out_dir is not None:
+        out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+@app.command()
+@_input_errors
+def compare(
+    scenarios: list[str] = typer.Argument(..., help="two or more preset names or scenario YAMLs"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write report.html and compare.csv here"),
+    lang: str = typer.Option("en", "--lang", help="report language: en, ja or ms"),
+    png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),
+    dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="rule-based CEMS or optimal LP"),
+) -> None:
+    """Simulate several districts and compare them side by side (per home and per kWp)."""
+    from zerodistrict.report import compare_results, comparison_cells, get_language, write_report
+    from zerodistrict.results import staged_output
+    from zerodistrict.scenario import load_scenario
+    from zerodistrict.simulate import run as simulate
+
+    language = get_language(lang)
+    if len(scenarios) < 2:
+        raise InputError("compare: give at least two scenarios")
+    if png and out_dir is None:
+        raise InputError("--png: needs --out DIR to write the PNG files into")
+    loaded = [load_scenario(s) for s in scenarios]  # all validated before any is simulated
+    results = []
+    with err.status("starting") as status:
+        for sc in loaded:
+            results.append(simulate(sc, dispatch=dispatch.value,
+                                    progress=lambda msg, name=sc.name: status.update(f"{name}: {msg}")))
+        table = compare_results(results)
+        t = Table(title=language.text("section.compare"), title_justify="left")
+        t.add_column(language.text("compare.indicator"))
+        for site in table["site"]:
+            t.add_column(str(site), justify="right")
+        for label, cells in comparison_cells(table, language):
+            t.add_row(label, *cells)
+        if out_dir is not None:
+            status.update(f"writing {out_dir}")
+            with staged_output(out_dir) as (tmp, written):
+                write_report(results, tmp / "report.html", lang=lang, png_dir=tmp / "png" if png else None)
+                table.to_csv(tmp / "compare.csv")
+    out.print(t)
     if out_dir is not None:
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
