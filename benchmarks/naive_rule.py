@@ -54,6 +54,8 @@ def naive_rule(inputs) -> dict[str, np.ndarray]:
             bat_ch += kw
             home_soc[t, h] = soc[h]
         S, D = sum(surplus), sum(deficit)
+        if inputs.sharing:
+            S *= keep  # what homes send into the line reaches the bus less the loss
         if inputs.sharing and cb.n:
             kw = min(S, cb.power_kw[0], (cb.capacity_kwh[0] - c_soc) / (cb.charge_efficiency[0] * dt))
             c_soc += kw * cb.charge_efficiency[0] * dt
@@ -69,7 +71,7 @@ def naive_rule(inputs) -> dict[str, np.ndarray]:
         out["grid_import_kw"][t] = imp
         out["unserved_kw"][t] = D - imp
         out["grid_export_kw"][t] = exp
-        out["curtailed_kw"][t] = S - exp
+        out["curtailed_kw"][t] = (S - exp) / keep if inputs.sharing else S - exp  # curtailed at the homes
         out["battery_charge_kw"][t] = bat_ch
         out["battery_discharge_kw"][t] = bat_dis
     out["home_soc_kwh"] = home_soc

@@ -12,7 +12,9 @@ Surplus of a home (its PV above its own load):
 3. charges the home's own battery;
 4. with ``sharing``, the remainder reaches the community bus, where it first
    charges EVs that are below their trip reserve, then the community battery,
-   then the other parked EVs (vehicles in order);
+   then the other parked EVs (vehicles in order); what a home sends into the
+   line reaches the bus less ``line_loss_ratio`` (power from the bus to a home
+   arrives whole);
 5. is exported if the grid is available and ``export_allowed`` (up to the
    export limit), else curtailed.
 
@@ -290,8 +292,10 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             home_soc[t] = e
         S2 = max(S1 - bat_ch_h, 0.0)
 
-        # --- 4. the community bus: what homes can pool there
-        bus_surplus = S2 if sharing else 0.0
+        # --- 4. the community bus: what homes can pool there (surplus sent into the line loses its share)
+        bus_surplus = S2 * keep if sharing else 0.0
+        if sharing and S2 > 0.0 and keep < 1.0:
+            out["line_loss_kw"][t] += S2 - bus_surplus
         bus_deficit = D2 if sharing else 0.0
         crit_bus = float(crit_def.sum()) if (in_outage and sharing) else 0.0
         # loads of the bus itself: EVs below their trip reserve, district-powered mobility stations
@@ -328,11 +332,15 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             ev_soc_hist[t] = fleet.soc
         unserved = home_need - imp_homes
         curtail = home_spill - exp
+        if sharing and curtail > 0.0 and keep < 1.0:
+            # what nobody can use is curtailed at the homes, before it is sent (and loses) on the line
+            out["line_loss_kw"][t] -= curtail / keep - curtail
+            curtail /= keep
         # shares of each home's remaining deficit / surplus (for per-home attribution)
         if D2 > 1e-12:
             f_import[t] = imp_homes / D2
             f_unserved[t] = unserved / D2
-        if S2 > 1e-12:
+        if S2 > 1e-12:  # shares of what each home sent, measured where it is exported or curtailed
             f_export[t] = exp / S2
             f_curtail[t] = curtail / S2
 
