@@ -109,7 +109,7 @@ def test_ev_schedule_and_outage_mask():
     idx = inputs.index
     # away on weekend days 10:00–16:00 only, one trip taking 9 kWh each such day
     away = ~avail
-    assert set(idx[away].dayofweek) == {5, 6}
+    assert set(idx[away].day_of_week) == {5, 6}
     assert set(idx[away].hour) == set(range(10, 16))
     assert inputs.evs.trip_kwh[:, 0].sum() == pytest.approx(9.0 * 8)  # 8 weekend days in 28 days of April
 

@@ -46,7 +46,7 @@ def _clock_mask(index: pd.DatetimeIndex, start: str, end: str, days: list[str] |
     a, b = clock_hours(start), clock_hours(end)
     mask = (hours >= a) & (hours < b) if a < b else (hours >= a) | (hours < b)
     if days:
-        wanted = np.isin(index.dayofweek.to_numpy(), [WEEKDAYS.index(d) for d in days])
+        wanted = np.isin(index.day_of_week.to_numpy(), [WEEKDAYS.index(d) for d in days])
         mask &= wanted
     return mask
 

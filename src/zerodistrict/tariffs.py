@@ -421,7 +421,7 @@ def period_of_step(energy: EnergyCharge, index: pd.DatetimeIndex) -> np.ndarray:
     A step belongs to a period by its start time (local clock and weekday).
     """
     hours = np.asarray(index.hour, dtype=float) + np.asarray(index.minute, dtype=float) / 60.0
-    weekday = np.asarray(index.dayofweek)
+    weekday = np.asarray(index.day_of_week)
     out = np.zeros(len(index), dtype=np.int64)
     for p, period in enumerate(energy.time_of_use):
         start, end = clock_hours(period.start), clock_hours(period.end)

@@ -83,7 +83,7 @@ def expected_requests_per_step(mobility: Mobility, index: pd.DatetimeIndex) -> n
     wd = np.asarray(demand.weekday_profile, dtype=float)
     we = np.asarray(demand.weekend_profile, dtype=float)
     hour = np.asarray(index.hour)
-    weekend = np.asarray(index.dayofweek) >= 5
+    weekend = np.asarray(index.day_of_week) >= 5
     share = np.where(weekend, we[hour] / we.sum() * demand.weekend_factor, wd[hour] / wd.sum())
     return demand.trips_per_day * share * dt_h
 

@@ -123,6 +123,9 @@ def _soc(page: _Page, result) -> None:
 
 def _homes(page: _Page, result) -> None:
     lang, homes, currency = page.lang, result.homes, result.kpis.currency
+    if homes.empty:  # a mobility-only study
+        page.note(lang.text("report.not_analysed"), "not-analysed")
+        return
     if "annual_bill" in homes:
         bill, title = homes["annual_bill"].to_numpy(), lang.text("axis.annual_bill", currency=currency)
     else:
