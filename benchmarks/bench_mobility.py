@@ -10,7 +10,8 @@ the run is reported beside it.
 
 from __future__ import annotations
 
-import json
+import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
+
 import platform
 import resource
 import sys
@@ -104,9 +105,7 @@ def main() -> dict:
                 "peak_rss_mb", "rss_before_run_mb"):
         print(f"{key:<24} {row[key]:>14}")
     print(f"{'under 10 s':<24} {row['under_target']!s:>14}")
-    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    results["mobility"] = row
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    results_file.record("mobility", row)
     return row
 
 

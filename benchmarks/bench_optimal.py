@@ -13,6 +13,8 @@ Usage: ``python benchmarks/bench_optimal.py [--homes 10 50 200] [--pypsa-max-hom
 
 from __future__ import annotations
 
+import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
+
 import argparse
 import json
 import os
@@ -179,9 +181,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
         "cases": cases,
     }
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data["optimal"] = record
-    RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+    results_file.record("optimal", record)
 
 
 def _print_table(cases: dict) -> None:

@@ -21,6 +21,8 @@ Target (issue 4): all 8,760 start hours for 1,000 homes in under 2 s on one core
 
 from __future__ import annotations
 
+import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
+
 import json
 import os
 import resource
@@ -131,10 +133,7 @@ def main() -> None:
                  f"{naive['naive_one_column_s'] * 1001 * 2:,.0f} s"),
         "cpu_s_by_homes": per_home_s,
     }
-    path = HERE / "results.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data["resilience"] = summary
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    path = results_file.record("resilience", summary)
     print(f"REopt-style loop: {naive['naive_one_column_s']:.2f} s per column; wrote key 'resilience' of {path}")
 
 

@@ -13,6 +13,8 @@ Run: ``python benchmarks/bench_rule.py`` (writes key "rule" of results.json).
 
 from __future__ import annotations
 
+import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
+
 import json
 import os
 import resource
@@ -94,10 +96,7 @@ def main() -> None:
         "cases": rows,
         "memory_mb_per_home": per_home,
     }
-    path = HERE / "results.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data["rule"] = summary
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    path = results_file.record("rule", summary)
     print(f"memory grows {per_home:.3f} MB per home; wrote {path}")
 
 

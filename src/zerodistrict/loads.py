@@ -81,6 +81,7 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from zerodistrict.errors import InputError
+from zerodistrict.schema import clock_hours, parse_clock
 
 __all__ = [
     "ARCHETYPES",
@@ -440,13 +441,9 @@ def archetype_load_kw(
 
 def _parse_start_h(start: str) -> float:
     try:
-        hh, mm = str(start).split(":")
-        h, m = int(hh), int(mm)
-    except ValueError:
-        raise InputError(f"homes[].water_heater.start: expected a time of day 'HH:MM', got {start!r}") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
-        raise InputError(f"homes[].water_heater.start: expected a time between 00:00 and 24:00, got {start!r}")
-    return (h + m / 60.0) % 24.0
+        return clock_hours(parse_clock(start)) % 24.0
+    except ValueError as exc:
+        raise InputError(f"homes[].water_heater.start: {exc}") from None
 
 
 def water_heater_kw(power_kw: float, hours_per_day: float, start: str, index: pd.DatetimeIndex) -> np.ndarray:

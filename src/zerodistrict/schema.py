@@ -30,18 +30,19 @@ def _resolve_path(value: Path, info: ValidationInfo) -> Path:
 FilePath = Annotated[Path, AfterValidator(_resolve_path)]
 
 
-def _parse_clock(value: str) -> str:
+def parse_clock(value: str) -> str:
+    """``"H:MM"`` → ``"HH:MM"``; ValueError for anything that is not a time of day 00:00–24:00."""
     try:
         hh, mm = str(value).split(":")
         h, m = int(hh), int(mm)
     except ValueError:
-        raise ValueError(f"expected a time of day as 'HH:MM', got {value!r}") from None
+        raise ValueError(f"expected a time of day 'HH:MM', got {value!r}") from None
     if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m != 0):
-        raise ValueError(f"expected a time of day between 00:00 and 24:00, got {value!r}")
+        raise ValueError(f"expected a time between 00:00 and 24:00, got {value!r}")
     return f"{h:02d}:{m:02d}"
 
 
-Clock = Annotated[str, AfterValidator(_parse_clock)]
+Clock = Annotated[str, AfterValidator(parse_clock)]
 
 
 def clock_hours(clock: str) -> float:

@@ -459,8 +459,9 @@ def _run(mobility: Mobility, index: pd.DatetimeIndex, dt_h: float, req: TripRequ
                     moved += 1
         return moved
 
-    for i in range(n):
-        t = r_time[i]
+    def run_events_until(t: float) -> int:
+        """Handle every queued arrival, retry and rebalancing up to time ``t``; return vehicles moved."""
+        moved = 0
         while events and events[0][0] <= t:
             te, kind, _, v, s, ii, again = heapq.heappop(events)
             if kind == _ARRIVE:
@@ -468,16 +469,14 @@ def _run(mobility: Mobility, index: pd.DatetimeIndex, dt_h: float, req: TripRequ
             elif kind == _RETRY:
                 request(ii, te, False)
             else:
-                moves += rebalance(te)
+                moved += rebalance(te)
+        return moved
+
+    for i in range(n):
+        t = r_time[i]
+        moves += run_events_until(t)
         request(i, t, True)
-    while events and events[0][0] <= t_end:
-        te, kind, _, v, s, ii, again = heapq.heappop(events)
-        if kind == _ARRIVE:
-            arrive(te, v, s, ii, again)
-        elif kind == _RETRY:
-            request(ii, te, False)
-        else:
-            moves += rebalance(te)
+    moves += run_events_until(t_end)
     # rides still under way at the end: log their planned arrival; they are not docked
     for te, kind, _, v, s, ii, _again in events:
         if kind == _ARRIVE:
