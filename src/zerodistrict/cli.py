@@ -44,6 +44,11 @@ def _input_errors(func: Callable) -> Callable:
         except InputError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
+        except RuntimeError as exc:  # an optimisation the scenario makes infeasible (e.g. an EV trip it cannot charge for)
+            if "optimal dispatch" not in str(exc):
+                raise
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper
 
