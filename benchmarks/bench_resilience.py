@@ -125,7 +125,7 @@ def main() -> None:
     summary = {
         "what": ("outage survival (analyse: shared + alone, critical + full load) for every start hour of a year, "
                  "168 h maximum; Misono preset scaled to N homes (+5 kWh home batteries)"),
-        "machine": f"{os.cpu_count()} cores shared with other jobs, one thread; best of 3",
+        "machine": f"{os.cpu_count()} cores; per-home column blocks on a thread pool (numpy releases the GIL); best of 3",
         "target": "1,000 homes under 2 s on one core (issue 4)",
         "cases": rows,
         "peer": ("REopt-style per-start, per-step Python loop on one home column: "

@@ -70,6 +70,8 @@ References
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +96,7 @@ TOL_KW = 1e-6
 #: marker of a step no stored energy can get through (deficit above the power cap) [kWh]
 _BIG_KWH = 1e30
 #: homes per block in the per-home computation: keeps each array pass inside the L2 cache
-_HOMES_PER_BLOCK = 32
+_HOMES_PER_BLOCK = 16
 #: outage durations whose survival probability is reported [h]
 REPORTED_DURATIONS_H = (24, 72)
 
@@ -249,12 +251,9 @@ def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: S
     floor_kwh = np.where(has, storage.min_kwh, 0.0)
     usable_all = np.where(has, storage.capacity_kwh - floor_kwh, 0.0)
     soc0_kwh = np.asarray(soc0_kwh)
-    tables = None
-    for c0 in range(0, n, _HOMES_PER_BLOCK):
+    def solve_block(c0: int) -> None:
         cols = slice(c0, min(c0 + _HOMES_PER_BLOCK, n))
-        width = cols.stop - cols.start
-        if tables is None or tables.shape[3] != width:
-            tables = np.empty((n_levels, 3, n_rows, width), dtype=dtype)
+        tables = np.empty((n_levels, 3, n_rows, cols.stop - cols.start), dtype=dtype)
         step = tables[0, 0]
         step[:n_t] = step_energy_kwh(np.ascontiguousarray(net_kw[:, cols], dtype=dtype), _select(storage, cols),
                                      step_hours)
@@ -266,6 +265,16 @@ def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: S
         _block_tables(tables, n_levels)
         start = np.clip(soc0_kwh[:, cols] - floor_kwh[cols], 0.0, usable_all[cols]).astype(dtype)
         out[:, cols] = _lift(tables, start, n_levels)
+
+    # column blocks are independent: numpy releases the GIL in these array passes, so threads use every core
+    blocks = range(0, n, _HOMES_PER_BLOCK)
+    workers = min(len(blocks), os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(solve_block, blocks))
+    else:
+        for c0 in blocks:
+            solve_block(c0)
     np.minimum(out, max_steps, out=out)
     return out
 
