@@ -185,6 +185,26 @@ def test_aggregated_equals_per_home_model(seed):
     np.testing.assert_allclose(ratio, ratio[:, :1].repeat(ratio.shape[1], axis=1), atol=1e-9)
 
 
+@pytest.mark.parametrize("seed", [3, 4])
+def test_lossy_sharing_merges_homes_without_storage_exactly(seed):
+    """Homes without batteries under lossy sharing: two merged buses give the per-home LP's optimum."""
+    n_t, n_h = 48, 6
+    cap = np.array([0.0, 8.0, 0.0, 0.0, 5.0, 0.0])
+    grid = np.ones(n_t, bool)
+    grid[30:36] = False
+    inp = random_district(seed, n_t=n_t, n_h=n_h, line_loss_ratio=0.03, grid_available=grid,
+                          home_battery=storage(n_h, cap, cap * 0.5), community_battery=storage(1, 20.0, 8.0))
+    merged = dispatch_optimal(inp)
+    per_home = dispatch_optimal(inp, aggregate=False)
+    assert merged.objective == pytest.approx(per_home.objective, rel=1e-7)
+    assert_valid(inp, merged)
+    # a home without storage never sends what its own load could use
+    no_bat = cap == 0
+    own_use = np.minimum(inp.load_kw, inp.pv_kw)[:, no_bat]
+    assert (merged.home_import_kw[:, no_bat] <= np.maximum(inp.load_kw - inp.pv_kw, 0)[:, no_bat] + 1e-9).all()
+    assert own_use.sum() > 0
+
+
 def test_optimal_beats_a_feasible_schedule_without_batteries():
     inp = random_district(7, n_t=72, n_h=4)
     net = (inp.load_kw - inp.pv_kw).sum(axis=1)  # lossless sharing: the district nets
@@ -231,6 +251,8 @@ def test_co2_objective_emits_no_more_than_cost_objective():
 PYPSA_CASES = {
     "lossless sharing, EVs, outage, no grid charging": dict(grid_charging=False, outage=True, ev=2),
     "sharing with line loss and limits": dict(line_loss_ratio=0.05, import_limit_kw=6.0, export_limit_kw=2.0),
+    "line loss, homes without batteries merged, outage": dict(line_loss_ratio=0.05, cap=[0.0, 0.0, 6.0, 0.0],
+                                                              outage=True, grid_charging=False, ev=1),
     "no sharing, limits, no grid charging, co2": dict(sharing=False, import_limit_kw=4.0, export_limit_kw=2.0,
                                                       grid_charging=False, objective="co2"),
 }
@@ -248,12 +270,12 @@ def test_equals_pypsa_formulation(case):
     objective = spec.pop("objective", "cost")
     gc = spec.pop("grid_charging", True)
     n_ev = spec.pop("ev", 0)
+    cap = np.array(spec.pop("cap", [10.0, 0.0, 6.0, 13.0]))
     n_t, n_h = 48, 4
     grid = np.ones(n_t, bool)
     if spec.pop("outage", False):
         grid[18:23] = False
     rng = np.random.default_rng(len(case))
-    cap = np.array([10.0, 0.0, 6.0, 13.0])
     inp = random_district(len(case), n_t=n_t, n_h=n_h,
                           home_battery=storage(n_h, cap, cap * 0.5, eta_c=0.95, eta_d=0.9, grid_charging=gc),
                           community_battery=storage(1, 40.0, 15.0, grid_charging=gc), grid_available=grid,

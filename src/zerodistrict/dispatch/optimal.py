@@ -56,6 +56,11 @@ Simplifications and choices:
   components are billed after dispatch, not optimised.
 - Import and export limits apply to the district's total at every step.
 
+With lossy sharing, homes without storage are merged exactly into two buses
+(one sending their surplus, one drawing their deficit): a home without storage
+loses by sending power its own load could use, so its own PV serves it first
+(:func:`_net_storage_less_homes`).
+
 Speed: with lossless sharing (``line_loss_ratio == 0``) the homes' buses
 aggregate exactly into one district bus, and batteries with identical
 per-kWh parameters (power/capacity ratio, efficiencies, floor, initial ratio,
@@ -157,6 +162,8 @@ class _Problem:
     cyclic: bool
     home_class: np.ndarray  # (h,) model battery of each home (-1 none)
     home_share: np.ndarray  # (h,) share of that battery's capacity
+    district_pv_kw: np.ndarray  # (t,) all homes' PV (bounds export and no-grid charging)
+    netted: np.ndarray | None = None  # (h,) bool: homes without storage merged into two buses (mode line)
 
     @property
     def n_steps(self) -> int:
@@ -273,12 +280,21 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         community.terminal_kwh = terminal["community"]
     cls = np.arange(inputs.n_homes)
     share = np.ones(inputs.n_homes)
+    district_pv = pv.sum(axis=1)
+    export_on = grid & bool(inputs.export_allowed)
+    export_ub = np.where(export_on, np.minimum(inputs.export_limit_kw, district_pv), 0.0)
+    home_export_ub = np.where(export_on[:, None], np.minimum(inputs.export_limit_kw, pv), 0.0)
+    netted = None
     if mode == "merged":
         cls, share = _battery_classes(inputs.home_batteries)
         home = _aggregate_stores(home, cls)
         load, pv, critical = (x.sum(axis=1, keepdims=True) for x in (load, pv, critical))
-    export_on = grid & bool(inputs.export_allowed)
-    export_ub = np.where(export_on, np.minimum(inputs.export_limit_kw, pv.sum(axis=1)), 0.0)
+    elif mode == "line" and aggregate:
+        netted = _storage_less(inputs.home_batteries)
+        if netted.sum() >= 2:
+            load, pv, critical, home = _net_storage_less_homes(load, pv, critical, home, netted)
+        else:
+            netted = None
     if objective == "co2":
         imp_w, exp_w = inputs.emission_factor_kg_per_kwh.astype(float), np.zeros(n_t)
     else:
@@ -287,12 +303,46 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         mode=mode, step_hours=dt, load_kw=load, pv_kw=pv, critical_kw=critical, home=home, community=community,
         mobility_kw=inputs.mobility_load_kw.astype(float), loss_ratio=loss,
         import_ub_kw=np.where(grid, inputs.import_limit_kw, 0.0), export_ub_kw=export_ub,
-        home_export_ub_kw=np.where(export_on[:, None], np.minimum(inputs.export_limit_kw, pv), 0.0),
+        home_export_ub_kw=home_export_ub,
         import_limit_kw=float(inputs.import_limit_kw), export_limit_kw=float(inputs.export_limit_kw),
         import_weight=imp_w, export_weight=exp_w,
         voll=value_of_lost_load(inputs, objective) if voll is None else voll,
-        cyclic=cyclic, home_class=cls, home_share=share,
+        cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
     )
+
+
+def _storage_less(b: StorageArrays) -> np.ndarray:
+    """(h,) True for homes with no usable battery."""
+    return ~((b.capacity_kwh > 0) & (b.power_kw > 0))
+
+
+def _netted_parts(load: np.ndarray, pv: np.ndarray, critical: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Surplus, deficit and critical deficit of homes that serve their own load from their own PV first."""
+    return np.maximum(pv - load, 0.0), np.maximum(load - pv, 0.0), np.maximum(critical - pv, 0.0)
+
+
+def _net_storage_less_homes(load, pv, critical, home: _Stores, netted: np.ndarray):
+    """Merge homes without storage into two buses: one sending their surplus, one drawing their deficit.
+
+    Exact under lossy sharing: a home without storage loses by sending into the line power its own
+    load could use, so its own PV serves its own load first; what is left is a surplus to send or a
+    deficit to draw, and these add across homes (curtailment and shedding are linear and priced alike
+    in every home). Buses: the homes with storage, in order, then the surplus bus, then the deficit bus.
+    """
+    surplus, deficit, crit_def = _netted_parts(load[:, netted], pv[:, netted], critical[:, netted])
+    kept = ~netted
+    n_t = load.shape[0]
+    zeros = np.zeros((n_t, 1))
+    two = lambda a, b: np.concatenate([a[:, kept], a_sum(b[0]), a_sum(b[1])], axis=1)  # noqa: E731
+    a_sum = lambda x: x.sum(axis=1, keepdims=True)  # noqa: E731
+    new_pv = two(pv, (surplus, zeros))
+    new_load = two(load, (zeros, deficit))
+    new_critical = two(critical, (zeros, crit_def))
+    idx = np.concatenate([np.flatnonzero(kept), np.flatnonzero(netted)[:2]])  # two storage-less units as templates
+    new_home = _Stores(*(getattr(home, f)[..., idx] if getattr(home, f) is not None else None
+                         for f in ("capacity_kwh", "charge_kw", "discharge_kw", "eta_c", "eta_d", "min_kwh",
+                                   "initial_kwh", "grid_charging", "trip_kwh", "terminal_kwh")))
+    return new_load, new_pv, new_critical, new_home
 
 
 # --------------------------------------------------------------------------- variables and bounds
@@ -481,7 +531,7 @@ def add_no_grid_charging(m: linopy.Model, p: _Problem) -> None:
     if not terms:
         return
     lhs = terms[0] if len(terms) == 1 else terms[0] + terms[1]
-    m.add_constraints(lhs <= _da(p.pv_kw.sum(axis=1), [lhs.indexes["time"]]), name="no_grid_charging")
+    m.add_constraints(lhs <= _da(p.district_pv_kw, [lhs.indexes["time"]]), name="no_grid_charging")
 
 
 def add_grid_limits(m: linopy.Model, p: _Problem) -> None:
@@ -637,6 +687,10 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         curt_h = _split(curt[:, 0], pv)
         shed_h = _split(shed[:, 0], load - critical) + _split(shed_c[:, 0], critical)
         shed_c_h = _split(shed_c[:, 0], critical)
+    elif p.netted is not None:
+        ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, line_in_h, line_out_h = _expand_netted(
+            p, inputs, hb_ch, hb_dis, hb_soc, curt, shed, shed_c,
+            np.maximum(_values(m, "line_in", (n_t, n_b)), 0.0), np.maximum(_values(m, "line_out", (n_t, n_b)), 0.0))
     else:
         ch_h, dis_h, soc_h = hb_ch, hb_dis, hb_soc
         curt_h, shed_h, shed_c_h = curt, shed + shed_c, shed_c
@@ -647,7 +701,9 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         h_exp = np.maximum(_values(m, "home_grid_export", (n_t, n_h)), 0.0)
         line_in = line_out = np.zeros((n_t, n_h))
     else:
-        if p.mode == "line":
+        if p.mode == "line" and p.netted is not None:
+            line_in, line_out = line_in_h, line_out_h
+        elif p.mode == "line":
             line_in = np.maximum(_values(m, "line_in", (n_t, n_h)), 0.0)
             line_out = np.maximum(_values(m, "line_out", (n_t, n_h)), 0.0)
         else:
@@ -703,6 +759,35 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         method="optimal",
         objective=float(m.objective.value),
     )
+
+
+def _expand_netted(p: _Problem, inputs: DispatchInputs, hb_ch, hb_dis, hb_soc, curt, shed, shed_c, line_in, line_out):
+    """Per-home arrays (t, h) from a model whose storage-less homes were merged (:func:`_net_storage_less_homes`).
+
+    The surplus bus's curtailment is split in proportion to each home's surplus, the deficit
+    bus's shedding in proportion to each home's non-critical and critical deficit.
+    """
+    n_t, n_h = inputs.n_steps, inputs.n_homes
+    netted, kept = p.netted, ~p.netted
+    k = int(kept.sum())
+    critical = inputs.load_kw * inputs.critical_load_ratio[None, :]
+    surplus, deficit, crit_def = _netted_parts(inputs.load_kw[:, netted], inputs.pv_kw[:, netted], critical[:, netted])
+
+    def full(kept_values: np.ndarray, netted_values: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_t, n_h))
+        out[:, kept] = kept_values
+        out[:, netted] = netted_values
+        return out
+
+    zero = np.zeros((n_t, int(netted.sum())))
+    curt_n = np.minimum(_split(curt[:, k], surplus), surplus)
+    shed_nc = _split(shed[:, k + 1], deficit - crit_def)
+    shed_cn = np.minimum(_split(shed_c[:, k + 1], crit_def), crit_def)
+    shed_n = np.minimum(shed_nc + shed_cn, deficit)
+    idle_soc = np.broadcast_to(inputs.home_batteries.initial_kwh[netted], zero.shape)  # no power: stays put
+    return (full(hb_ch[:, :k], zero), full(hb_dis[:, :k], zero), full(hb_soc[:, :k], idle_soc),
+            full(curt[:, :k], curt_n), full(shed[:, :k] + shed_c[:, :k], shed_n), full(shed_c[:, :k], shed_cn),
+            full(line_in[:, :k], deficit - shed_n), full(line_out[:, :k], surplus - curt_n))
 
 
 def _close_balance(totals: dict[str, np.ndarray]) -> None:
