@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
 
-import json
 import os
 import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -80,10 +77,7 @@ def one_case(n_homes: int, naive: bool) -> dict:
 def main() -> None:
     rows = []
     for n in SIZES:
-        cmd = [sys.executable, __file__, "--case", str(n)] + (["--naive"] if n in NAIVE_SIZES else [])
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(HERE)}
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row = results_file.run_case(__file__, n, n in NAIVE_SIZES, extra_path=str(HERE))
         rows.append(row)
         naive = f"  naive {row['naive_s']:.2f} s → ×{row['speedup_vs_naive']:.0f}" if "naive_s" in row else ""
         print(f"{n:>6} homes: profiles {row['profiles_s']:.2f} s, dispatch {row['dispatch_s']:.3f} s "
@@ -101,8 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if "--case" in sys.argv:
-        n = int(sys.argv[sys.argv.index("--case") + 1])
-        print(json.dumps(one_case(n, "--naive" in sys.argv)))
-    else:
-        main()
+    results_file.main_or_case(one_case, main)
