@@ -88,6 +88,10 @@ PyPSA storage and link formulation, ``pypsa/optimization/constraints.py``
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import sys
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -626,9 +630,30 @@ def _solve(m: linopy.Model, solver_options: dict | None) -> None:
     options = dict(HIGHS_OPTIONS, **(solver_options or {}))
     options.setdefault("output_flag", False)
     options.setdefault("log_to_console", False)
-    status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **options)
+    with _quiet_native_stdout():
+        status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **options)
     if status != "ok" or condition != "optimal":
         raise RuntimeError(f"optimal dispatch: HiGHS did not find an optimum (status {status!r}, {condition!r})")
+
+
+@contextlib.contextmanager
+def _quiet_native_stdout():
+    """Hide what native code writes to file descriptor 1 (HiGHS prints a banner before any option applies)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):  # captured stdout (tests, notebooks): leave it
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
