@@ -254,3 +254,36 @@ def test_compare_and_report_bad_input(tmp_path):
     assert res.exit_code == 1 and "--lang: 'fr' is not one of en, ja, ms" in res.output
     assert not (tmp_path / "x").exists()
     assert invoke("run", "saitama-misono", "--png").exit_code == 1
+
+
+def test_run_optimal_writes_the_same_contract(tmp_path):
+    rule_out, opt_out = tmp_path / "rule", tmp_path / "optimal"
+    assert invoke("run", "saitama-misono", "--out", rule_out).exit_code == 0
+    res = invoke("run", "saitama-misono", "--dispatch", "optimal", "--out", opt_out)
+    assert res.exit_code == 0, res.output
+    rule = json.loads((rule_out / "kpis.json").read_text())
+    best = json.loads((opt_out / "kpis.json").read_text())
+    assert best["dispatch"] == "optimal"
+    assert best["net_energy_cost"] < rule["net_energy_cost"]
+    ts = pd.read_csv(opt_out / "timeseries.csv")
+    supply = ts.pv_kw + ts.grid_import_kw + ts.battery_discharge_kw + ts.unserved_kw
+    demand = ts.load_kw + ts.ev_charge_kw + ts.battery_charge_kw + ts.grid_export_kw + ts.curtailed_kw
+    assert np.abs(supply - demand).max() <= 1e-6
+
+
+def test_run_optimal_co2_and_rolling_horizon(tmp_path):
+    data = _preset_dict()
+    data["period"] = {"year": 2025, "start": "2025-08-01", "days": 4}
+    f = _write(tmp_path, data)
+    cost = json.loads(_run_json(f, tmp_path / "cost"))
+    co2 = json.loads(_run_json(f, tmp_path / "co2", "--objective", "co2"))
+    rolling = json.loads(_run_json(f, tmp_path / "roll", "--horizon-hours", 48))
+    assert co2["co2_kg"] <= cost["co2_kg"] + 1e-6
+    assert rolling["net_energy_cost"] >= cost["net_energy_cost"] - 1e-6
+    assert invoke("run", f, "--dispatch", "optimal", "--objective", "money").exit_code == 1
+
+
+def _run_json(scenario, out, *extra):
+    res = invoke("run", scenario, "--dispatch", "optimal", "--out", out, *extra)
+    assert res.exit_code == 0, res.output
+    return (out / "kpis.json").read_text()
