@@ -50,7 +50,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from zerodistrict.errors import InputError
-from zerodistrict.schema import Model
+from zerodistrict.schema import Model, merge_preset
 
 
 class Economics(Model):
@@ -75,13 +75,7 @@ class Economics(Model):
     @model_validator(mode="before")
     @classmethod
     def _from_preset(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "preset" in data:
-            rest = dict(data)
-            name = str(rest.pop("preset")).upper()
-            if name not in ECONOMICS_DEFAULTS:
-                raise ValueError(f"unknown economics preset {name!r}; use one of {', '.join(sorted(ECONOMICS_DEFAULTS))}")
-            data = {**ECONOMICS_DEFAULTS[name].model_dump(), **rest}
-        return data
+        return merge_preset(data, lambda: ECONOMICS_DEFAULTS, "economics", key=str.upper)
 
     @field_validator("currency")
     @classmethod
@@ -188,7 +182,7 @@ def simple_payback_years(capex: np.ndarray, net_saving: np.ndarray) -> np.ndarra
 
 def discounted_payback_years(capex: np.ndarray, net_saving: np.ndarray, discount_rate: float) -> np.ndarray:
     """n with A(r, n) × saving = capex: n = −ln(1 − capex·r/saving) / ln(1+r) [yr]; NaN if never."""
-    if discount_rate == 0:
+    if discount_rate < 1e-9:  # the limit r → 0 (and no underflow of capex·r/saving for tiny rates)
         return simple_payback_years(capex, net_saving)
     capex = np.asarray(capex, dtype=float)
     s = np.asarray(net_saving, dtype=float)

@@ -10,7 +10,7 @@ this module, and :mod:`zerodistrict.scenario` assembles them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo
 
@@ -43,6 +43,24 @@ def parse_clock(value: str) -> str:
 
 
 Clock = Annotated[str, AfterValidator(parse_clock)]
+
+
+def merge_preset(data: Any, presets: Callable[[], dict], what: str, key=lambda name: name) -> Any:
+    """``{preset: NAME, **overrides}`` → the named preset's fields with the overrides on top.
+
+    For a ``mode="before"`` model validator; other input passes through. ``presets``
+    returns the table (called only when a preset is named, so a module may validate
+    its own preset table while building it); ``key`` normalises the name (e.g.
+    ``str.upper`` for country codes).
+    """
+    if isinstance(data, dict) and "preset" in data:
+        presets = presets()
+        rest = dict(data)
+        name = key(str(rest.pop("preset")))
+        if name not in presets:
+            raise ValueError(f"unknown {what} preset {name!r}; use one of {', '.join(sorted(presets))}")
+        data = {**presets[name].model_dump(), **rest}
+    return data
 
 
 def clock_hours(clock: str) -> float:

@@ -83,7 +83,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from zerodistrict.errors import InputError
-from zerodistrict.schema import WEEKDAYS, Clock, Model, Weekdays, clock_hours
+from zerodistrict.schema import WEEKDAYS, Clock, Model, Weekdays, clock_hours, merge_preset
 
 BILL_COLUMNS = (
     "home",
@@ -266,15 +266,7 @@ class Tariff(Model):
     @model_validator(mode="before")
     @classmethod
     def _from_preset(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            data = {"preset": data}
-        if isinstance(data, dict) and "preset" in data:
-            rest = dict(data)
-            name = rest.pop("preset")
-            if name not in TARIFFS:
-                raise ValueError(f"unknown tariff preset {name!r}; use one of {', '.join(sorted(TARIFFS))}")
-            data = {**TARIFFS[name].model_dump(), **rest}
-        return data
+        return merge_preset({"preset": data} if isinstance(data, str) else data, lambda: TARIFFS, "tariff")
 
     @field_validator("currency")
     @classmethod
