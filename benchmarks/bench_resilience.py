@@ -3,7 +3,7 @@
 The district is the Misono preset scaled to N homes, each with a 5 kWh home
 battery added (as in bench_rule.py), with its 125 kWh central battery and two
 shared bidirectional EVs; the rule-based dispatch gives the states of charge
-each outage starts from. Timed: :func:`zerodistrict.resilience.analyse` —
+each outage starts from. Timed: :func:`zerodistrict.analysis.resilience.analyse` —
 shared and alone, critical and full load, all 8,760 start hours, 168 h
 maximum (four survival computations). Each size runs in its own process so
 that its peak memory is its own; wall and CPU time are the best of three
@@ -64,9 +64,9 @@ def one_case(n_homes: int, naive: bool) -> dict:
     import yaml
 
     from zerodistrict.dispatch.rule import dispatch_rule
-    from zerodistrict.resilience import analyse
+    from zerodistrict.analysis.resilience import analyse
     from zerodistrict.scenario import dump_scenario, load_scenario, scenario_from_dict
-    from zerodistrict.simulate import build_inputs
+    from zerodistrict.pipeline import build_inputs
 
     base = yaml.safe_load(dump_scenario(load_scenario("saitama-misono")))
     base["homes"][0]["count"] = n_homes

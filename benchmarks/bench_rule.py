@@ -36,7 +36,7 @@ def one_case(n_homes: int, naive: bool) -> dict:
     base["homes"][0]["count"] = n_homes
     base["homes"][0]["battery"] = {"capacity_kwh": 5.0, "power_kw": 2.5}
     sc = scenario_from_dict(base)
-    from zerodistrict.simulate import build_inputs
+    from zerodistrict.pipeline import build_inputs
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()

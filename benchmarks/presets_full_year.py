@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from zerodistrict.scenario import list_presets, load_scenario
-from zerodistrict.simulate import run
+from zerodistrict.pipeline import run
 
 HERE = Path(__file__).parent
 KEYS = ("pv_specific_yield_kwh_per_kwp", "self_sufficiency_ratio", "self_consumption_ratio", "co2_reduction_ratio",

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from paths import JOHOR_EPW, needs_johor_epw
 from zerodistrict.cli import app
 from zerodistrict.dispatch.common import TIMESERIES_COLUMNS
 from zerodistrict.scenario import dump_scenario, list_presets, load_scenario
@@ -175,18 +176,17 @@ def test_real_console_script_has_no_traceback(tmp_path):
     assert "Traceback" not in done.stderr and "site: required field is missing" in done.stderr
 
 
+@needs_johor_epw
 def test_weather_file_run_gives_pvlibs_yield_less_documented_losses(tmp_path):
     """`--weather` Johor EPW: the run's yield is what pvlib computes from the same file step by step.
 
     Documented losses (PVArray defaults, PVWatts v5 manual): 14 % DC system losses, inverter
     η 0.96 with clipping at DC/AC 1.2; plus modelled cell temperature and reflection losses.
     """
-    from test_pv import JOHOR_EPW, independent_ac_kw_per_kwp
+    from pvlib_reference import independent_ac_kw_per_kwp
 
-    from zerodistrict.io.weather_files import read_weather_file
+    from zerodistrict.profiles.weather_files import read_weather_file
 
-    if not JOHOR_EPW.is_file():
-        pytest.skip("shared/data Johor EPW not present")
     out = tmp_path / "out"
     res = invoke("run", "kuala-lumpur-wangsa-maju", "--weather", JOHOR_EPW, "--out", out)
     assert res.exit_code == 0, res.output

@@ -141,9 +141,9 @@ def run(
 ) -> None:
     """Simulate a district for its period and report its KPIs (with --out: files and report.html)."""
     from zerodistrict.report import get_language, write_report
-    from zerodistrict.results import write_outputs
+    from zerodistrict.results.writers import write_outputs
     from zerodistrict.scenario import load_scenario
-    from zerodistrict.simulate import run as simulate
+    from zerodistrict.pipeline import run as simulate
 
     get_language(lang)
     if png and out_dir is None:
@@ -182,9 +182,9 @@ def compare(
 ) -> None:
     """Simulate several districts and compare them side by side (per home and per kWp)."""
     from zerodistrict.report import compare_results, comparison_cells, get_language, write_report
-    from zerodistrict.results import staged_output
+    from zerodistrict.results.writers import staged_output
     from zerodistrict.scenario import load_scenario
-    from zerodistrict.simulate import run as simulate
+    from zerodistrict.pipeline import run as simulate
 
     language = get_language(lang)
     if len(scenarios) < 2:
@@ -224,9 +224,9 @@ def resilience(
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file"),
 ) -> None:
     """Outage survival for every start hour: the sharing district against the same homes alone."""
-    from zerodistrict.results import staged_output
+    from zerodistrict.results.writers import staged_output
     from zerodistrict.scenario import load_scenario
-    from zerodistrict.simulate import run as simulate
+    from zerodistrict.pipeline import run as simulate
 
     if max_hours <= 0:
         raise InputError(f"--max-hours: must be > 0, got {max_hours}")

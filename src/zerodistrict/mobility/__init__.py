@@ -5,7 +5,7 @@ draws trip requests, ``simulate`` runs the fleet through them and returns the
 charging load and KPIs, ``gbfs`` builds ports and fleet from a GBFS feed.
 """
 
-from zerodistrict.mobility.config import (
+from zerodistrict.scenario.mobility import (
     Demand,
     DistanceDistribution,
     Mobility,

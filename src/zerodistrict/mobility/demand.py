@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zerodistrict.mobility.config import Mobility
+from zerodistrict.scenario.mobility import Mobility
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 

@@ -2,8 +2,8 @@
 
 Reads ``station_information.json``, ``station_status.json`` and
 ``vehicle_types.json`` from one folder and builds validated
-:class:`~zerodistrict.mobility.config.Station` and
-:class:`~zerodistrict.mobility.config.VehicleType` objects.
+:class:`~zerodistrict.scenario.mobility.Station` and
+:class:`~zerodistrict.scenario.mobility.VehicleType` objects.
 
 What is taken from the feed:
 
@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from zerodistrict.errors import InputError
-from zerodistrict.mobility.config import Station, VehicleType
+from zerodistrict.scenario.mobility import Station, VehicleType
 
 SUPPORTED_MAJOR = ("2", "3")
 

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict.errors import InputError
-from zerodistrict.mobility.config import Mobility
+from zerodistrict.scenario.mobility import Mobility
 from zerodistrict.mobility.demand import (
     TripRequests,
     distance_matrix_km,

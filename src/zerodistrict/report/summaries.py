@@ -162,7 +162,7 @@ def survival_curves(resilience) -> pd.DataFrame:
 
     Parameters
     ----------
-    resilience : zerodistrict.resilience.ResilienceResult
+    resilience : zerodistrict.analysis.resilience.ResilienceResult
         Uses its per-start arrays ``{shared,alone}_{critical,full}_hours``, ``max_hours`` and ``step_hours``.
 
     Returns

@@ -1,0 +1,1 @@
+"""Analyses of a dispatched district: KPIs, bills, economics, emissions, outage survival."""

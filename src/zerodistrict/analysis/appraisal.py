@@ -1,0 +1,62 @@
+"""Appraisal of a dispatched design: bills of the design and its baseline, capital cost, NPV, payback."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zerodistrict.analysis import bills as tariff_mod
+from zerodistrict.analysis import economics as econ_mod
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.scenario.economics import ECONOMICS_DEFAULTS, default_economics
+from zerodistrict.scenario.models import Scenario
+
+
+def _home_kwp(scenario: Scenario) -> np.ndarray:
+    """(h,) installed PV of each home [kWp]."""
+    return np.repeat([g.pv.kwp if g.pv is not None else 0.0 for g in scenario.homes], [g.count for g in scenario.homes])
+
+
+def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult):
+    """Bills (design and baseline), capital cost, NPV and payback; None for a country without cost defaults.
+
+    Without a tariff, a home's bill is its import at the marginal import
+    price minus its export at the export price. Shared assets (line,
+    community battery, EV chargers) are split equally among the homes.
+    """
+    if scenario.economics is None and scenario.site.country not in ECONOMICS_DEFAULTS:
+        return None
+    econ = scenario.economics or default_economics(scenario.site.country)
+    dt = inputs.step_hours
+    per_year = econ_mod.annualisation_factor(inputs.index, dt)
+    tariff = scenario.grid.tariff
+    baseline_import = inputs.load_kw
+    if tariff is not None:
+        bills = tariff_mod.bill_homes(tariff, inputs.index, result.home_import_kw, result.home_export_kw, dt,
+                                      scenario.grid.currency)
+        base = tariff_mod.bill_homes(tariff, inputs.index, baseline_import, np.zeros_like(baseline_import), dt,
+                                     scenario.grid.currency)
+        bill_h = tariff_mod.bill_per_home(bills, inputs.n_homes) * per_year
+        base_h = tariff_mod.bill_per_home(base, inputs.n_homes) * per_year
+    else:
+        bills = None
+        bill_h = (result.home_import_kw.T @ inputs.import_price - result.home_export_kw.T @ inputs.export_price) * dt * per_year
+        base_h = baseline_import.T @ inputs.import_price * dt * per_year
+    energy_h = inputs.load_kw.sum(axis=0) * dt * per_year
+    home_bat_kwh = inputs.home_batteries.capacity_kwh
+    comm_kwh = float(inputs.community_battery.capacity_kwh.sum())
+    shared = econ_mod.Assets(
+        battery_kwh=comm_kwh,
+        line_homes=inputs.n_homes if inputs.sharing else 0,
+        ev_chargers=inputs.evs.n,
+    )
+    shared_items = econ_mod.capex_items(econ, shared)
+    own_items = econ_mod.capex_items(econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario), battery_kwh=home_bat_kwh))
+    items = {k: float(np.sum(own_items[k]) + np.sum(shared_items[k])) for k in own_items}
+    summary = econ_mod.evaluate(econ, items, float(bill_h.sum()), float(base_h.sum()), float(energy_h.sum()),
+                                scenario.grid.currency)
+    per_home = econ_mod.evaluate_homes(
+        econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario), battery_kwh=home_bat_kwh), bill_h, base_h, energy_h,
+        shared_capex=float(sum(np.sum(v) for v in shared_items.values())),
+        shared_battery_capex=float(np.sum(shared_items["battery"])),
+    )
+    return summary, per_home, bills

@@ -1,0 +1,299 @@
+"""Investment appraisal: capital cost, NPV, payback and cost of energy against the baseline.
+
+The design (PV, batteries, the private line, EV chargers) is compared with
+its baseline — the same homes with no PV and no batteries, buying all their
+energy under the same tariff. Each year of the appraisal the design saves
+``annual_bill_baseline − annual_bill`` and costs O&M; it costs its capital at
+year 0 and a new battery whenever a battery reaches its lifetime before the
+end of the appraisal.
+
+Definitions (r discount rate, N lifetime in years, A = Σ_{y=1..N} (1+r)^-y)
+-----------------------------------------------------------------------------
+* ``capex`` = Σ quantity × unit cost, at year 0. [currency]
+* ``npv`` = −capex − PV(battery replacements) + A × (savings − O&M). [currency]
+* ``payback_years``: simple payback, capex / (savings − O&M), undiscounted
+  and without replacements; None when the net saving is ≤ 0 (never pays
+  back). ``discounted_payback_years`` solves Σ_{y≤n} (1+r)^-y (savings − O&M)
+  = capex in closed form.
+* ``lcoe_per_kwh``: levelised cost of the energy the homes use, as HOMER's
+  cost of energy (total annualised cost / energy served): (capex + PV(battery
+  replacements) + A × (O&M + annual bill)) / (A × annual energy). The
+  baseline's is its annual bill / annual energy, so the two compare directly.
+
+Simplifications
+---------------
+* Real terms: constant prices and tariffs over the lifetime (no escalation,
+  no PV degradation); the discount rate is real.
+* One appraisal lifetime for every asset except batteries, which are replaced
+  at their own lifetime at today's price; no salvage value at the end.
+* No subsidies, taxes or financing costs; the shared EVs themselves are
+  mobility assets, not counted here (their chargers are).
+* Per home, shared assets (community battery, line, chargers) are split
+  equally among the homes (our assumption).
+
+References
+----------
+.. [1] Japan residential PV ≈¥288,000/kW (new build, 2023); home batteries
+   ≈¥139,000/kWh installed (FY2022); /work/shared/reference/CITIES.md.
+.. [2] Malaysia: ≈RM20,000 for a family rooftop PV system (2023), CITIES.md.
+.. [3] HOMER Pro manual, "Levelized Cost of Energy": COE = total annualized
+   cost / total electrical load served (homerenergy.com).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from zerodistrict.errors import InputError
+from zerodistrict.scenario.economics import Economics
+
+
+@dataclass
+class Assets:
+    """Quantities that cost capital; floats for a district, (h,) arrays per home."""
+
+    pv_kwp: float | np.ndarray = 0.0
+    battery_kwh: float | np.ndarray = 0.0
+    line_homes: float | np.ndarray = 0.0
+    ev_chargers: float | np.ndarray = 0.0
+
+
+def capex_items(economics: Economics, assets: Assets) -> dict[str, float | np.ndarray]:
+    """Capital cost of each kind of asset [currency]: keys pv, battery, line, ev_chargers."""
+    return {
+        "pv": np.asarray(assets.pv_kwp, dtype=float) * economics.pv_per_kwp,
+        "battery": np.asarray(assets.battery_kwh, dtype=float) * economics.battery_per_kwh,
+        "line": np.asarray(assets.line_homes, dtype=float) * economics.line_per_home,
+        "ev_chargers": np.asarray(assets.ev_chargers, dtype=float) * economics.ev_charger_per_unit,
+    }
+
+
+# --------------------------------------------------------------------------- discounting
+
+
+def annuity_factor(discount_rate: float, years: int) -> float:
+    """A = Σ_{y=1..N} (1+r)^-y = (1 − (1+r)^-N) / r; N when r = 0. [yr]"""
+    if discount_rate == 0:
+        return float(years)
+    # expm1/log1p keep precision for tiny rates, where 1 − (1+r)^-N cancels to 0
+    return float(-np.expm1(-years * np.log1p(discount_rate)) / discount_rate)
+
+
+def replacement_factor(discount_rate: float, years: int, asset_life_years: int) -> float:
+    """Σ_k (1+r)^-(k·L) over replacements at k·L < N: present value of replacing an asset, per unit of its cost."""
+    ks = np.arange(asset_life_years, years, asset_life_years, dtype=float)
+    return float(((1.0 + discount_rate) ** -ks).sum())
+
+
+def simple_payback_years(capex: np.ndarray, net_saving: np.ndarray) -> np.ndarray:
+    """capex / net annual saving [yr]; NaN where the saving is ≤ 0 (never); 0 with no capex and no loss."""
+    capex = np.asarray(capex, dtype=float)
+    s = np.asarray(net_saving, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(s > 0, capex / s, np.nan)
+    return np.where(capex <= 0, np.where(s >= 0, 0.0, np.nan), out)
+
+
+def discounted_payback_years(capex: np.ndarray, net_saving: np.ndarray, discount_rate: float) -> np.ndarray:
+    """n with A(r, n) × saving = capex: n = −ln(1 − capex·r/saving) / ln(1+r) [yr]; NaN if never."""
+    if discount_rate < 1e-9:  # the limit r → 0 (and no underflow of capex·r/saving for tiny rates)
+        return simple_payback_years(capex, net_saving)
+    capex = np.asarray(capex, dtype=float)
+    s = np.asarray(net_saving, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = capex * discount_rate / s  # the annuity must reach capex/s, which it can only while y < 1
+        ok = (s > 0) & (y < 1)
+        out = np.where(ok, -np.log1p(-np.where(ok, y, 0.0)) / np.log1p(discount_rate), np.nan)
+    return np.where(capex <= 0, np.where(s >= 0, 0.0, np.nan), out)
+
+
+# --------------------------------------------------------------------------- appraisal
+
+
+@dataclass
+class EconomicsResult:
+    """Appraisal of a district design against its baseline (amounts in ``currency``)."""
+
+    currency: str
+    capex: float
+    capex_breakdown: dict[str, float]
+    annual_bill_total: float
+    annual_bill_total_baseline: float
+    annual_saving: float  # baseline bill − design bill [currency/yr]
+    annual_om: float  # [currency/yr]
+    npv: float
+    payback_years: float | None  # simple; None = never
+    discounted_payback_years: float | None  # None = never
+    lcoe_per_kwh: float | None  # [currency/kWh]; None when the homes use no energy
+    lcoe_baseline_per_kwh: float | None  # [currency/kWh]
+    notes: list[str] = field(default_factory=list)
+
+
+def _appraise(
+    economics: Economics,
+    capex: np.ndarray,
+    battery_capex: np.ndarray,
+    annual_bill: np.ndarray,
+    annual_bill_baseline: np.ndarray,
+    annual_energy_kwh: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The appraisal formulas of the module docstring, broadcast over arrays."""
+    r, n = economics.discount_rate, economics.lifetime_years
+    a = annuity_factor(r, n)
+    repl = battery_capex * replacement_factor(r, n, economics.battery_lifetime_years)
+    om = capex * economics.om_ratio_per_year
+    saving = annual_bill_baseline - annual_bill
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lcoe = np.where(annual_energy_kwh > 0, (capex + repl + a * (om + annual_bill)) / (a * annual_energy_kwh), np.nan)
+        lcoe_base = np.where(annual_energy_kwh > 0, annual_bill_baseline / annual_energy_kwh, np.nan)
+    return {
+        "capex": capex,
+        "annual_om": om,
+        "annual_saving": saving,
+        "npv": -capex - repl + a * (saving - om),
+        "payback_years": simple_payback_years(capex, saving - om),
+        "discounted_payback_years": discounted_payback_years(capex, saving - om, r),
+        "lcoe_per_kwh": lcoe,
+        "lcoe_baseline_per_kwh": lcoe_base,
+    }
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)
+
+
+def evaluate(
+    economics: Economics,
+    capex_by_item: dict[str, float],
+    annual_bill: float,
+    annual_bill_baseline: float,
+    annual_energy_kwh: float,
+    currency: str | None = None,
+) -> EconomicsResult:
+    """Appraise a district design.
+
+    Parameters
+    ----------
+    economics : Economics
+    capex_by_item : dict
+        Capital cost by asset kind [currency], e.g. from :func:`capex_items`;
+        the ``battery`` entry is replaced at the battery lifetime.
+    annual_bill, annual_bill_baseline : float
+        Sum of the homes' bills over a year, design and baseline. [currency/yr]
+    annual_energy_kwh : float
+        Energy the homes use in a year (load served). [kWh/yr]
+    currency : str, optional
+        The scenario's currency; must equal ``economics.currency``.
+
+    Returns
+    -------
+    EconomicsResult
+    """
+    cur = _check_currency(economics, currency)
+    breakdown = {k: float(np.sum(v)) for k, v in capex_by_item.items()}
+    capex = sum(breakdown.values())
+    out = _appraise(
+        economics,
+        np.asarray(capex),
+        np.asarray(breakdown.get("battery", 0.0)),
+        np.asarray(float(annual_bill)),
+        np.asarray(float(annual_bill_baseline)),
+        np.asarray(float(annual_energy_kwh)),
+    )
+    notes = []
+    if not np.isfinite(out["payback_years"]):
+        notes.append("the design never pays back: its annual saving does not exceed its O&M")
+    return EconomicsResult(
+        currency=cur,
+        capex=float(capex),
+        capex_breakdown=breakdown,
+        annual_bill_total=float(annual_bill),
+        annual_bill_total_baseline=float(annual_bill_baseline),
+        annual_saving=float(out["annual_saving"]),
+        annual_om=float(out["annual_om"]),
+        npv=float(out["npv"]),
+        payback_years=_none_if_nan(float(out["payback_years"])),
+        discounted_payback_years=_none_if_nan(float(out["discounted_payback_years"])),
+        lcoe_per_kwh=_none_if_nan(float(out["lcoe_per_kwh"])),
+        lcoe_baseline_per_kwh=_none_if_nan(float(out["lcoe_baseline_per_kwh"])),
+        notes=notes,
+    )
+
+
+def evaluate_homes(
+    economics: Economics,
+    assets: Assets,
+    annual_bill: np.ndarray,
+    annual_bill_baseline: np.ndarray,
+    annual_energy_kwh: np.ndarray,
+    shared_capex: float = 0.0,
+    shared_battery_capex: float = 0.0,
+) -> pd.DataFrame:
+    """Appraisal of every home, vectorised: one row per home.
+
+    Parameters
+    ----------
+    economics : Economics
+    assets : Assets
+        (h,) each home's own PV [kWp] and battery [kWh] (other fields ignored).
+    annual_bill, annual_bill_baseline, annual_energy_kwh : np.ndarray
+        (h,) per home. [currency/yr], [kWh/yr]
+    shared_capex : float
+        Capital cost of shared assets (line, community battery, chargers),
+        split equally among the homes. [currency]
+    shared_battery_capex : float
+        The part of ``shared_capex`` that is batteries (replaced). [currency]
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``home``, ``capex``, ``annual_bill``, ``annual_bill_baseline``,
+        ``npv``, ``payback_years`` (NaN = never), ``discounted_payback_years``,
+        ``lcoe_per_kwh``. [currency], [yr], [currency/kWh]
+    """
+    bill = np.asarray(annual_bill, dtype=float)
+    n = bill.shape[0]
+    own = capex_items(economics, Assets(pv_kwp=assets.pv_kwp, battery_kwh=assets.battery_kwh))
+    share = 1.0 / n if n else 0.0
+    capex = np.broadcast_to(own["pv"] + own["battery"], (n,)) + shared_capex * share
+    battery = np.broadcast_to(own["battery"], (n,)) + shared_battery_capex * share
+    out = _appraise(
+        economics,
+        capex,
+        battery,
+        bill,
+        np.asarray(annual_bill_baseline, dtype=float),
+        np.asarray(annual_energy_kwh, dtype=float),
+    )
+    return pd.DataFrame(
+        {
+            "home": np.arange(n),
+            "capex": capex,
+            "annual_bill": bill,
+            "annual_bill_baseline": np.asarray(annual_bill_baseline, dtype=float),
+            "npv": out["npv"],
+            "payback_years": out["payback_years"],
+            "discounted_payback_years": out["discounted_payback_years"],
+            "lcoe_per_kwh": out["lcoe_per_kwh"],
+        }
+    )
+
+
+def annualisation_factor(index: pd.DatetimeIndex, step_hours: float) -> float:
+    """Hours in the calendar year of the run's first step / hours the run covers (1 for a full-year run)."""
+    if len(index) == 0:
+        raise ValueError("empty index")
+    year = index[0].year
+    days = 366 if pd.Timestamp(year=year, month=12, day=31).dayofyear == 366 else 365
+    return days * 24.0 / (len(index) * step_hours)
+
+
+def _check_currency(economics: Economics, currency: str | None, field: str = "economics.currency") -> str:
+    if currency and economics.currency != currency.upper():
+        raise InputError(
+            f"{field}: unit costs are in {economics.currency} but the scenario's currency is {currency.upper()}"
+        )
+    return economics.currency

@@ -1,0 +1,110 @@
+"""KPIs and the per-home table of a dispatch: statistics computed from results, never inside dispatch code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.results.result import Kpis
+
+
+def _ratio(num: float, den: float) -> float:
+    """num/den clipped to [0, 1]; 0 when there is nothing to divide."""
+    if den <= 0:
+        return 0.0
+    return float(min(max(num / den, 0.0), 1.0))
+
+
+def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: str, pv_kwp: float) -> Kpis:
+    """KPIs of a dispatch; baseline = the same homes with no PV, no batteries, all from the grid.
+
+    Parameters
+    ----------
+    inputs, result : the dispatch's arrays.
+    scenario_name : str
+    pv_kwp : float
+        Installed PV of the district [kWp], for the specific yield.
+    """
+    dt_h = inputs.step_hours
+    tot = {k: float(v.sum() * dt_h) for k, v in result.totals.items() if k.endswith("_kw")}
+    pv_kwh = tot["pv_kw"]
+    demand_kwh = tot["load_kw"] + tot["ev_charge_kw"]
+    pv_used = pv_kwh - tot["grid_export_kw"] - tot["curtailed_kw"]
+    # self-sufficiency: share of demand not met by the grid (nor left unserved)
+    self_suff = _ratio(demand_kwh - tot["grid_import_kw"] - tot["unserved_kw"], demand_kwh)
+    ef = inputs.emission_factor_kg_per_kwh
+    co2 = float((result.totals["grid_import_kw"] * ef).sum() * dt_h)
+    baseline_kw = inputs.load_kw.sum(axis=1) + inputs.mobility_load_kw
+    co2_base = float((baseline_kw * ef).sum() * dt_h)
+    cost = float((result.totals["grid_import_kw"] * inputs.import_price).sum() * dt_h)
+    revenue = float((result.totals["grid_export_kw"] * inputs.export_price).sum() * dt_h)
+    cost_base = float((baseline_kw * inputs.import_price).sum() * dt_h)
+    outage_steps = int(inputs.outage.sum()) if inputs.outage is not None else 0
+    idx = inputs.index
+    return Kpis(
+        scenario=scenario_name,
+        dispatch=result.method,
+        n_homes=inputs.n_homes,
+        period_start=idx[0].isoformat(),
+        period_end=(idx[-1] + pd.Timedelta(hours=dt_h)).isoformat(),
+        step_minutes=int(round(dt_h * 60)),
+        load_kwh=tot["load_kw"],
+        ev_charge_kwh=tot["ev_charge_kw"],
+        pv_kwp=pv_kwp,
+        pv_generation_kwh=pv_kwh,
+        pv_specific_yield_kwh_per_kwp=pv_kwh / pv_kwp if pv_kwp > 0 else 0.0,
+        grid_import_kwh=tot["grid_import_kw"],
+        grid_export_kwh=tot["grid_export_kw"],
+        shared_kwh=tot["shared_kw"],
+        battery_charge_kwh=tot["battery_charge_kw"],
+        battery_discharge_kwh=tot["battery_discharge_kw"],
+        curtailed_kwh=tot["curtailed_kw"],
+        unserved_kwh=tot["unserved_kw"],
+        critical_unserved_kwh=tot.get("critical_unserved_kw", 0.0),
+        outage_hours=outage_steps * dt_h,
+        self_consumption_ratio=_ratio(pv_used, pv_kwh),
+        self_sufficiency_ratio=self_suff,
+        co2_kg=co2,
+        co2_baseline_kg=co2_base,
+        co2_reduction_ratio=_ratio(co2_base - co2, co2_base),
+        energy_cost=cost,
+        export_revenue=revenue,
+        net_energy_cost=cost - revenue,
+        net_energy_cost_baseline=cost_base,
+        currency=inputs.currency,
+    )
+
+
+def homes_table(inputs: DispatchInputs, result: DispatchResult) -> pd.DataFrame:
+    """One row per home with its period sums [kWh] and ratios."""
+    dt_h = inputs.step_hours
+    load = inputs.load_kw.sum(axis=0) * dt_h
+    pv = inputs.pv_kw.sum(axis=0) * dt_h
+    imp = result.home_import_kw.sum(axis=0) * dt_h
+    exp = result.home_export_kw.sum(axis=0) * dt_h
+    unserved = result.home_unserved_kw.sum(axis=0) * dt_h
+    ht = result.home_totals_kwh
+    groups = np.asarray(inputs.group_names, dtype=object)[inputs.home_group]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        self_suff = np.where(load > 0, 1.0 - (imp + unserved) / load, 0.0)
+    df = pd.DataFrame(
+        {
+            "home": np.arange(inputs.n_homes),
+            "group": groups,
+            "load_kwh": load,
+            "pv_generation_kwh": pv,
+            "grid_import_kwh": imp,
+            "grid_export_kwh": exp,
+            "shared_in_kwh": ht.get("shared_in", np.zeros(inputs.n_homes)),
+            "shared_out_kwh": ht.get("shared_out", np.zeros(inputs.n_homes)),
+            "battery_charge_kwh": ht.get("battery_charge", np.zeros(inputs.n_homes)),
+            "battery_discharge_kwh": ht.get("battery_discharge", np.zeros(inputs.n_homes)),
+            "curtailed_kwh": ht.get("curtailed", np.zeros(inputs.n_homes)),
+            "unserved_kwh": unserved,
+            "self_sufficiency_ratio": np.clip(self_suff, 0.0, 1.0),
+            "energy_cost": (result.home_import_kw * inputs.import_price[:, None]).sum(axis=0) * dt_h,
+            "export_revenue": (result.home_export_kw * inputs.export_price[:, None]).sum(axis=0) * dt_h,
+        }
+    )
+    return df

@@ -1,0 +1,204 @@
+"""From a scenario to a result: profiles → dispatch → analyses.
+
+This module wires the stages; each stage stays callable on its own.
+:func:`build_inputs` turns a validated :class:`~zerodistrict.scenario.Scenario`
+into :class:`~zerodistrict.dispatch.common.DispatchInputs` (weather, PV,
+loads, EV schedules, prices, emission factors, outages); :func:`run` adds the
+dispatch and the analyses and returns a :class:`~zerodistrict.results.Result`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Literal
+
+import numpy as np
+import pandas as pd
+
+from zerodistrict.analysis import resilience as resilience_mod
+from zerodistrict.analysis.appraisal import _home_kwp, appraise
+from zerodistrict.analysis.kpis import compute_kpis, homes_table
+from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+from zerodistrict.dispatch.rule import dispatch_rule
+from zerodistrict.errors import InputError
+from zerodistrict.mobility import simulate_mobility
+from zerodistrict.profiles import loads as loads_mod
+from zerodistrict.profiles import pv as pv_mod
+from zerodistrict.profiles import weather as weather_mod
+from zerodistrict.profiles.csv_files import read_profile_csv
+from zerodistrict.profiles.prices import _clock_mask, grid_prices, price_series
+from zerodistrict.results import Result
+from zerodistrict.scenario.models import ArchetypeLoad, PVArray, Scenario
+
+Progress = Callable[[str], None]
+
+
+def _outage_mask(scenario: Scenario, index: pd.DatetimeIndex) -> np.ndarray:
+    mask = np.zeros(len(index), dtype=bool)
+    tz = scenario.site.timezone
+    step = pd.Timedelta(minutes=scenario.period.step_minutes)
+    for i, outage in enumerate(scenario.grid.outages):
+        start = pd.Timestamp(outage.start)
+        start = start.tz_localize(tz) if start.tzinfo is None else start.tz_convert(tz)
+        end = start + pd.Timedelta(hours=outage.hours)
+        if end <= index[0] or start >= index[-1] + step:
+            raise InputError(f"grid.outages[{i}]: {start.isoformat()} + {outage.hours} h lies outside the period")
+        # a step is out when any part of it is inside the outage
+        mask |= (index + step > start) & (index < end)
+    return mask
+
+
+def _ev_arrays(scenario: Scenario, index: pd.DatetimeIndex) -> EVArrays:
+    """One column per community vehicle: its battery, and when it is away and what each trip takes."""
+    fleets = [ev for ev in scenario.community.evs for _ in range(ev.count)]
+    n_t = len(index)
+    available = np.ones((n_t, len(fleets)), dtype=bool)
+    trip_kwh = np.zeros((n_t, len(fleets)))
+    for e, ev in enumerate(fleets):
+        for trip in ev.trips:
+            away = _clock_mask(index, trip.depart, trip.return_, trip.days)
+            available[away, e] = False
+            # the trip takes its energy at the first step of each absence
+            starts = away & ~np.concatenate([[False], away[:-1]])
+            trip_kwh[starts, e] += trip.trip_kwh
+    return EVArrays(**vars(StorageArrays.from_models(fleets)),
+                    bidirectional=np.array([ev.bidirectional for ev in fleets], dtype=bool),
+                    available=available, trip_kwh=trip_kwh)
+
+
+def build_inputs(
+    scenario: Scenario,
+    weather_path: Path | None = None,
+    progress: Progress | None = None,
+    mobility_load_kw: np.ndarray | None = None,
+) -> DispatchInputs:
+    """Profiles and parameters of every home, as arrays ready for a dispatch."""
+    say = progress or (lambda msg: None)
+    index = scenario.index()
+    n_t = len(index)
+    dt = scenario.period.step_hours
+    site = scenario.site
+    needs_weather = weather_path is not None or any(
+        isinstance(g.load, ArchetypeLoad) or isinstance(g.pv, PVArray) for g in scenario.homes
+    )
+    weather = None
+    if needs_weather:
+        say("weather")
+        weather = weather_mod.weather_for(scenario.weather, site, index, override_path=weather_path)
+    n_h = scenario.n_homes
+    load = np.empty((n_t, n_h))
+    pv = np.zeros((n_t, n_h))
+    col = 0
+    for gi, group in enumerate(scenario.homes):
+        sl = slice(col, col + group.count)
+        say(f"loads and PV of group {group.group} ({group.count} homes)")
+        if isinstance(group.load, ArchetypeLoad):
+            load[:, sl] = loads_mod.archetype_load_kw(
+                group.load.archetype, group.load.annual_kwh, group.count, index,
+                weather["temp_air"].to_numpy(), seed=group.load.seed * 7919 + gi,
+            )
+        else:
+            load[:, sl] = read_profile_csv(group.load.csv, index, "load [kW]")[:, None]
+        if group.water_heater is not None:
+            wh = group.water_heater
+            load[:, sl] += loads_mod.water_heater_kw(wh.power_kw, wh.hours_per_day, wh.start, index)[:, None]
+        if group.pv is not None and group.pv.kwp > 0:
+            if isinstance(group.pv, PVArray):
+                per_kwp = pv_mod.pv_ac_kw_per_kwp(weather, site.latitude, site.longitude, site.altitude_m, group.pv)
+            else:
+                per_kwp = read_profile_csv(group.pv.profile_csv, index, "PV [kW per kWp]")
+            pv[:, sl] = (per_kwp * group.pv.kwp)[:, None]
+        col += group.count
+    home_group = np.repeat(np.arange(len(scenario.homes)), [g.count for g in scenario.homes])
+    batteries = [g.battery for g in scenario.homes for _ in range(g.count)]
+    grid = scenario.grid
+    outage = _outage_mask(scenario, index) if grid.outages else np.zeros(n_t, dtype=bool)
+    grid_available = np.full(n_t, grid.connected) & ~outage
+    comm_bat = scenario.community.battery
+    import_price, export_price = grid_prices(scenario, index, load)
+    return DispatchInputs(
+        index=index,
+        step_hours=dt,
+        load_kw=load,
+        pv_kw=pv,
+        home_group=home_group,
+        group_names=[g.group for g in scenario.homes],
+        critical_load_ratio=np.repeat([g.critical_load_ratio for g in scenario.homes], [g.count for g in scenario.homes]).astype(float),
+        home_batteries=StorageArrays.from_models(batteries),
+        community_battery=StorageArrays.from_models([comm_bat] if comm_bat is not None else []),
+        evs=_ev_arrays(scenario, index),
+        mobility_load_kw=np.zeros(n_t) if mobility_load_kw is None else np.asarray(mobility_load_kw, dtype=float),
+        sharing=scenario.community.sharing,
+        line_loss_ratio=scenario.community.line_loss_ratio,
+        grid_available=grid_available,
+        export_allowed=grid.export_allowed,
+        import_limit_kw=np.inf if grid.import_limit_kw is None else grid.import_limit_kw,
+        export_limit_kw=np.inf if grid.export_limit_kw is None else grid.export_limit_kw,
+        import_price=import_price,
+        export_price=export_price,
+        emission_factor_kg_per_kwh=price_series(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh"),
+        currency=grid.currency,
+        outage=outage if outage.any() else None,
+    )
+
+
+def run(
+    scenario: Scenario,
+    dispatch: Literal["rule", "optimal"] = "rule",
+    weather_path: Path | None = None,
+    progress: Progress | None = None,
+    resilience_hours: float | None = 168.0,
+    **dispatch_options,
+) -> Result:
+    """Simulate the scenario over its period and compute its KPIs.
+
+    ``resilience_hours`` is the longest outage of the survival analysis run
+    alongside (None or 0 skips it).
+    """
+    say = progress or (lambda msg: None)
+    mobility = None
+    if scenario.mobility is not None:
+        say("shared mobility")
+        index = scenario.index()
+        ef = price_series(scenario.grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh")
+        mobility = simulate_mobility(scenario.mobility, index, ef)
+    inputs = build_inputs(scenario, weather_path=weather_path, progress=say,
+                          mobility_load_kw=None if mobility is None else mobility.district_charge_kw)
+    say(f"{dispatch} dispatch")
+    if dispatch == "rule":
+        result = dispatch_rule(inputs)
+    elif dispatch == "optimal":
+        from zerodistrict.dispatch.optimal import dispatch_optimal
+
+        result = dispatch_optimal(inputs, **dispatch_options)
+    else:
+        raise InputError(f"--dispatch: unknown dispatch {dispatch!r}; use rule or optimal")
+    say("KPIs, bills and economics")
+    kpis = compute_kpis(inputs, result, scenario.name, float(_home_kwp(scenario).sum()))
+    homes = homes_table(inputs, result)
+    extras = {}
+    if mobility is not None:
+        kpis = kpis.model_copy(update=mobility.kpis)
+        extras["mobility"] = mobility
+    if inputs.n_homes and resilience_hours:
+        say("outage survival for every start hour")
+        survival = resilience_mod.analyse(inputs, result, max_hours=resilience_hours)
+        extras["resilience"] = survival
+        kpis = kpis.model_copy(update={
+            "critical_survival_hours_mean":
+                survival.to_json_dict()["shared" if inputs.sharing else "alone"]["critical_survival_hours_mean"]})
+    appraisal = appraise(scenario, inputs, result) if inputs.n_homes else None
+    if appraisal is not None:
+        summary, per_home, bills = appraisal
+        kpis = kpis.model_copy(update={
+            "annual_bill_total": summary.annual_bill_total,
+            "annual_bill_total_baseline": summary.annual_bill_total_baseline,
+            "capex": summary.capex,
+            "npv": summary.npv,
+            "payback_years": summary.payback_years,
+            "lcoe_per_kwh": summary.lcoe_per_kwh,
+        })
+        homes = homes.merge(per_home, on="home", how="left")
+        extras["economics"] = summary
+        extras["bills"] = bills
+    return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes, extras=extras)

@@ -1,0 +1,88 @@
+"""What a run produced: typed KPIs (the ``kpis.json`` contract of DESIGN.md) and the :class:`Result`.
+
+:class:`Kpis`: every field carries its unit in its name; fields of analyses that
+were not run are ``None`` and left out of the JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+
+
+class Kpis(BaseModel):
+    """Key figures of one run over its period (annual for a one-year period)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str
+    dispatch: str
+    n_homes: int
+    period_start: str
+    period_end: str
+    step_minutes: int
+    load_kwh: float
+    ev_charge_kwh: float
+    pv_kwp: float
+    pv_generation_kwh: float
+    pv_specific_yield_kwh_per_kwp: float
+    grid_import_kwh: float
+    grid_export_kwh: float
+    shared_kwh: float
+    battery_charge_kwh: float
+    battery_discharge_kwh: float
+    curtailed_kwh: float
+    unserved_kwh: float
+    critical_unserved_kwh: float
+    outage_hours: float
+    self_consumption_ratio: float
+    self_sufficiency_ratio: float
+    co2_kg: float
+    co2_baseline_kg: float
+    co2_reduction_ratio: float
+    energy_cost: float
+    export_revenue: float
+    net_energy_cost: float
+    net_energy_cost_baseline: float
+    currency: str
+    # economics (issue 3)
+    annual_bill_total: float | None = None
+    annual_bill_total_baseline: float | None = None
+    capex: float | None = None
+    npv: float | None = None
+    payback_years: float | None = None
+    lcoe_per_kwh: float | None = None
+    # resilience (issue 4)
+    critical_survival_hours_mean: float | None = None
+    # mobility (issue 5)
+    mobility_trips: int | None = None
+    mobility_trips_served_ratio: float | None = None
+    mobility_km: float | None = None
+    mobility_energy_kwh: float | None = None
+    mobility_co2_avoided_kg: float | None = None
+    mobility_revenue: float | None = None
+    mobility_vehicle_utilisation_ratio: float | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+@dataclass
+class Result:
+    """Everything a run produced; the CLI, report, store and API read this."""
+
+    scenario: Any  # zerodistrict.scenario.Scenario
+    inputs: DispatchInputs
+    dispatch: DispatchResult
+    kpis: Kpis
+    homes: pd.DataFrame  # one row per home, annual figures
+    extras: dict[str, Any] = field(default_factory=dict)  # per-analysis outputs (e.g. mobility stations)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        return self.dispatch.timeseries()

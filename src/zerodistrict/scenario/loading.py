@@ -1,0 +1,70 @@
+"""Loading a scenario: from a preset name, a YAML file or stdin, with one readable error per failure."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from zerodistrict.errors import InputError
+from zerodistrict.scenario.base import format_validation_error
+from zerodistrict.scenario.models import Scenario
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def _read_yaml(text: str, source: str) -> dict:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{source}:{where}: malformed YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: a scenario must be a YAML mapping of fields, got {type(data).__name__}")
+    return data
+
+
+def scenario_from_dict(data: dict, *, base_dir: Path | None = None, source: str = "scenario") -> Scenario:
+    try:
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as err:
+        raise InputError(format_validation_error(err, source)) from None
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """A scenario from a preset name, a YAML path, or ``-`` for stdin."""
+    ref_str = str(ref)
+    if ref_str == "-":
+        return scenario_from_dict(_read_yaml(sys.stdin.read(), "<stdin>"), base_dir=Path.cwd(), source="<stdin>")
+    path = Path(ref_str)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise InputError(f"{ref_str}: scenario file not found")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{ref_str}: cannot read scenario file: {exc}") from None
+        return scenario_from_dict(_read_yaml(text, ref_str), base_dir=path.parent, source=ref_str)
+    preset = PRESET_DIR / f"{ref_str}.yaml"
+    if not preset.is_file():
+        raise InputError(
+            f"unknown preset {ref_str!r} and no such scenario file; presets: {', '.join(list_presets())}"
+        )
+    return scenario_from_dict(_read_yaml(preset.read_text(encoding="utf-8"), ref_str), base_dir=PRESET_DIR, source=f"preset {ref_str}")
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The scenario as YAML (round-trips through :func:`scenario_from_dict`)."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    buf = io.StringIO()
+    yaml.safe_dump(data, buf, sort_keys=False, allow_unicode=True)
+    return buf.getvalue()

@@ -1,0 +1,404 @@
+"""The district, described once: pydantic models validated at the edge.
+
+A scenario is loaded from a YAML file or a built-in preset name
+(:func:`load_scenario`). Unknown fields are rejected, numbers are checked for
+range, relative paths are resolved against the YAML file's folder and must
+exist. Every failure becomes one :class:`~zerodistrict.errors.InputError`
+whose message names the file and the field path (``homes[2].battery.
+charge_efficiency``), the bad value and what would be valid.
+
+Defaults that are numbers carry their source in the field description; where
+a default is our assumption the description says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from zerodistrict.errors import InputError
+from zerodistrict.scenario.base import Clock, FilePath, Model, Weekdays, clock_hours
+from zerodistrict.scenario.economics import Economics
+from zerodistrict.scenario.mobility import Mobility
+from zerodistrict.scenario.tariff import Tariff, tariff_currency
+
+
+# --------------------------------------------------------------------------- site, time
+
+
+class Site(Model):
+    name: str
+    latitude: float = Field(ge=-90, le=90, description="[deg], north positive")
+    longitude: float = Field(ge=-180, le=180, description="[deg], east positive")
+    timezone: str = Field(description="IANA time zone, e.g. Asia/Tokyo")
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code, e.g. JP, MY")
+    altitude_m: float = Field(default=0.0, ge=-500, le=9000, description="[m] above sea level")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Asia/Tokyo'") from None
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _upper_country(cls, value: str) -> str:
+        return value.upper()
+
+
+class Period(Model):
+    """A calendar year, or ``days`` of it from ``start`` (for quick studies and tests)."""
+
+    year: int = Field(ge=1950, le=2100)
+    step_minutes: Literal[60, 15] = 60
+    start: dt.date | None = Field(default=None, description="first day; default 1 January of year")
+    days: int | None = Field(default=None, ge=1, le=366, description="length; default to the end of the year")
+
+    @property
+    def step_hours(self) -> float:
+        return self.step_minutes / 60.0
+
+    @model_validator(mode="after")
+    def _inside_year(self) -> "Period":
+        if self.start is not None and self.start.year != self.year:
+            raise ValueError(f"start {self.start} is not in year {self.year}")
+        first = pd.Timestamp(self.start or dt.date(self.year, 1, 1))
+        if self.days is not None and first + pd.Timedelta(days=self.days) > pd.Timestamp(self.year + 1, 1, 1):
+            raise ValueError(f"{self.days} days from {first.date()} run past the end of {self.year}")
+        return self
+
+    def index(self, timezone: str) -> pd.DatetimeIndex:
+        """Every step of the period in local time; derived, never assumed to be 8,760 long."""
+        first = pd.Timestamp(self.start or dt.date(self.year, 1, 1))
+        last = first + pd.Timedelta(days=self.days) if self.days else pd.Timestamp(self.year + 1, 1, 1)
+        # equal steps of absolute time between local midnights (a DST day has 23 or 25 hours)
+        return pd.date_range(
+            start=first.tz_localize(timezone),
+            end=last.tz_localize(timezone),
+            freq=f"{self.step_minutes}min",
+            inclusive="left",
+        )
+
+
+class WeatherSource(Model):
+    source: Literal["synthetic", "epw", "tmy"] = "synthetic"
+    path: FilePath | None = None
+    climate: str | None = Field(
+        default=None,
+        description="key of an embedded monthly climatology (synthetic source); default: the nearest one to the site",
+    )
+    seed: int = Field(default=0, ge=0, description="seed of the synthetic year")
+
+    @model_validator(mode="after")
+    def _file_for_file_sources(self) -> "WeatherSource":
+        if self.source in ("epw", "tmy") and self.path is None:
+            raise ValueError(f"source {self.source!r} needs 'path' to the weather file")
+        return self
+
+
+# --------------------------------------------------------------------------- homes
+
+
+class ArchetypeLoad(Model):
+    archetype: str = Field(description="household archetype, e.g. jp-detached, my-terrace")
+    annual_kwh: float = Field(gt=0, description="[kWh/yr] per home")
+    seed: int = Field(default=0, ge=0, description="seed of the homes' random variation")
+
+    @field_validator("archetype")
+    @classmethod
+    def _known_archetype(cls, value: str) -> str:
+        from zerodistrict.profiles.loads import ARCHETYPES  # lazy: keeps the schema import light
+
+        if value not in ARCHETYPES:
+            raise ValueError(f"unknown archetype {value!r}; known: {', '.join(sorted(ARCHETYPES))}")
+        return value
+
+
+class CsvLoad(Model):
+    csv: FilePath = Field(description="measured profile: columns time, kW")
+
+
+def _load_tag(value: Any) -> str:
+    return "load-csv" if isinstance(value, dict) and "csv" in value else "load-archetype"
+
+
+Load = Annotated[
+    Union[Annotated[ArchetypeLoad, Tag("load-archetype")], Annotated[CsvLoad, Tag("load-csv")]],
+    Discriminator(_load_tag),
+]
+
+
+class PVArray(Model):
+    kwp: float = Field(ge=0, description="[kWp] DC rating per home")
+    tilt_deg: float = Field(default=30.0, ge=0, le=90)
+    azimuth_deg: float = Field(default=180.0, ge=0, le=360, description="[deg] clockwise from north; 180 = south")
+    losses_ratio: float = Field(
+        default=0.14, ge=0, lt=1,
+        description="DC system losses (soiling, wiring, mismatch, availability); 0.14 is PVWatts' default (NREL PVWatts v5 manual, 2014)",
+    )
+    dc_ac_ratio: float = Field(
+        default=1.2, gt=0, le=3,
+        description="inverter loading ratio; 1.2 is PVWatts' default (NREL PVWatts v5 manual, 2014)",
+    )
+    inverter_efficiency: float = Field(
+        default=0.96, gt=0, le=1, description="nominal; 0.96 is PVWatts' default (NREL PVWatts v5 manual, 2014)"
+    )
+
+
+class PVProfile(Model):
+    kwp: float = Field(ge=0, description="[kWp] per home")
+    profile_csv: FilePath = Field(description="AC output: columns time, kW per kWp")
+
+
+def _pv_tag(value: Any) -> str:
+    return "pv-profile" if isinstance(value, dict) and "profile_csv" in value else "pv-array"
+
+
+PV = Annotated[
+    Union[Annotated[PVArray, Tag("pv-array")], Annotated[PVProfile, Tag("pv-profile")]],
+    Discriminator(_pv_tag),
+]
+
+
+class Battery(Model):
+    capacity_kwh: float = Field(ge=0, description="[kWh] usable nameplate energy")
+    power_kw: float = Field(ge=0, description="[kW] caps both AC charging input and AC discharging output")
+    charge_efficiency: float = Field(
+        default=0.95, gt=0, le=1, description="AC→stored; 0.95 (≈0.9 round trip) is our assumption for Li-ion"
+    )
+    discharge_efficiency: float = Field(default=0.95, gt=0, le=1, description="stored→AC; assumption as above")
+    min_soc_ratio: float = Field(default=0.1, ge=0, lt=1, description="reserve floor; 0.1 is our assumption")
+    initial_soc_ratio: float = Field(default=0.5, ge=0, le=1)
+    grid_charging: bool = Field(default=True, description="optimal dispatch may charge it from the grid")
+
+    @model_validator(mode="after")
+    def _initial_above_floor(self) -> "Battery":
+        if self.initial_soc_ratio < self.min_soc_ratio:
+            raise ValueError(
+                f"initial_soc_ratio {self.initial_soc_ratio} is below min_soc_ratio {self.min_soc_ratio}"
+            )
+        return self
+
+
+class WaterHeater(Model):
+    """A heat-pump/hybrid water heater run as a daily block (an assumption on its timing)."""
+
+    power_kw: float = Field(default=0.4, ge=0, description="[kW]; Misono phase 3: ≈400 W (CITIES.md, looop.co.jp 2021)")
+    hours_per_day: float = Field(default=3.0, ge=0, le=24, description="[h]; our assumption")
+    start: Clock = Field(default="11:00", description="local start; our assumption: run on midday PV")
+
+
+class HomeGroup(Model):
+    group: str
+    count: int = Field(ge=1, le=1_000_000)
+    load: Load
+    pv: PV | None = None
+    battery: Battery | None = None
+    water_heater: WaterHeater | None = None
+    critical_load_ratio: float = Field(
+        default=0.5, ge=0, le=1,
+        description="share of the load that is critical in an outage; 0.5 is REopt's default critical_load_fraction (NREL REopt, 2023)",
+    )
+
+
+# --------------------------------------------------------------------------- community
+
+
+class EVTrip(Model):
+    """A recurring absence: the EV leaves at ``depart`` and is back at ``return`` having used ``trip_kwh``."""
+
+    days: Weekdays = Field(default=None, description="weekdays of the trip; default every day")
+    depart: Clock
+    return_: Clock = Field(alias="return")
+    trip_kwh: float = Field(ge=0, description="[kWh] battery energy the trip uses")
+
+    @model_validator(mode="after")
+    def _return_after_depart(self) -> "EVTrip":
+        if clock_hours(self.return_) <= clock_hours(self.depart):
+            raise ValueError(f"return {self.return_} must be after depart {self.depart} on the same day")
+        return self
+
+
+class EV(Model):
+    name: str = "ev"
+    count: int = Field(ge=0, le=100_000)
+    battery_kwh: float = Field(gt=0, description="[kWh] per vehicle")
+    charger_kw: float = Field(gt=0, description="[kW] per vehicle, AC side, both directions")
+    bidirectional: bool = False
+    charge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
+    discharge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
+    min_soc_ratio: float = Field(default=0.2, ge=0, lt=1, description="assumption: never drained below 20 %")
+    initial_soc_ratio: float = Field(default=0.8, ge=0, le=1)
+    trips: list[EVTrip] = Field(default_factory=list)
+
+    # the storage view of a vehicle (so that StorageArrays.from_models reads EVs like batteries)
+    @property
+    def capacity_kwh(self) -> float:
+        return self.battery_kwh
+
+    @property
+    def power_kw(self) -> float:
+        return self.charger_kw
+
+    @model_validator(mode="after")
+    def _trips_fit(self) -> "EV":
+        if self.initial_soc_ratio < self.min_soc_ratio:
+            raise ValueError(f"initial_soc_ratio {self.initial_soc_ratio} is below min_soc_ratio {self.min_soc_ratio}")
+        usable = self.battery_kwh * (1 - self.min_soc_ratio)
+        for trip in self.trips:
+            if trip.trip_kwh > usable:
+                raise ValueError(f"trip_kwh {trip.trip_kwh} exceeds the usable battery {usable:.1f} kWh")
+        return self
+
+
+class Community(Model):
+    sharing: bool = Field(default=True, description="homes share power over the private line")
+    line_loss_ratio: float = Field(default=0.0, ge=0, lt=1, description="share of shared power lost on the line")
+    battery: Battery | None = None
+    evs: list[EV] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- grid
+
+
+class TimePrice(Model):
+    start: Clock
+    end: Clock
+    price: float
+    days: Weekdays = Field(default=None, description="weekdays it applies on; default every day")
+
+
+class PeriodPrice(Model):
+    """A default price with time-of-day periods; a period covers start ≤ t < end (local), wrapping midnight if end ≤ start."""
+
+    default: float
+    periods: list[TimePrice] = Field(default_factory=list)
+
+
+class CsvSeries(Model):
+    csv: FilePath
+
+
+def _price_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "price-csv" if "csv" in value else "price-periods"
+    return "price-constant"
+
+
+Price = Annotated[
+    Union[
+        Annotated[float, Tag("price-constant")],
+        Annotated[PeriodPrice, Tag("price-periods")],
+        Annotated[CsvSeries, Tag("price-csv")],
+    ],
+    Discriminator(_price_tag),
+]
+
+
+def _factor_tag(value: Any) -> str:
+    return "factor-csv" if isinstance(value, dict) else "factor-constant"
+
+
+EmissionFactor = Annotated[
+    Union[Annotated[float, Tag("factor-constant"), Field(ge=0)], Annotated[CsvSeries, Tag("factor-csv")]],
+    Discriminator(_factor_tag),
+]
+
+
+class Outage(Model):
+    start: dt.datetime = Field(description="local time at the site")
+    hours: float = Field(gt=0)
+
+
+class Grid(Model):
+    connected: bool = True
+    export_allowed: bool = False
+    import_limit_kw: float | None = Field(default=None, ge=0)
+    export_limit_kw: float | None = Field(default=None, ge=0)
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. JPY, MYR")
+    tariff: Tariff | None = Field(
+        default=None,
+        description="households' tariff and export scheme (a preset name or a full spec); bills use it and "
+        "the dispatch uses its marginal price of each step instead of import_price/export_price",
+    )
+    import_price: Price | None = Field(default=None, description="[currency/kWh] marginal price of each step")
+    export_price: Price | None = Field(default=None, description="[currency/kWh]; default 0 (no payment for exports)")
+    emission_factor_kg_per_kwh: EmissionFactor = Field(description="[kg-CO2/kWh] annual or hourly (CSV)")
+    outages: list[Outage] = Field(default_factory=list)
+
+    @field_validator("currency")
+    @classmethod
+    def _upper_currency(cls, value: str) -> str:
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _a_price(self) -> "Grid":
+        if self.tariff is None and self.import_price is None:
+            raise ValueError("give 'tariff' (e.g. tepco-juryo-dento-b-2023) or 'import_price'")
+        if self.tariff is not None and (self.import_price is not None or self.export_price is not None):
+            raise ValueError("give either 'tariff' or import_price/export_price, not both")
+        if self.tariff is not None:
+            try:
+                tariff_currency(self.tariff, self.currency, "tariff")
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Model):
+    name: str
+    description: str = ""
+    site: Site
+    period: Period
+    weather: WeatherSource = Field(default_factory=WeatherSource)
+    homes: list[HomeGroup] = Field(default_factory=list, description="at least one group, unless a mobility-only study")
+    community: Community = Field(default_factory=Community)
+    grid: Grid
+    economics: Economics | None = Field(default=None, description="unit costs; default: the site country's")
+    mobility: Mobility | None = Field(default=None, description="shared multi-mobility: ports, fleet, demand")
+
+    @property
+    def n_homes(self) -> int:
+        return sum(g.count for g in self.homes)
+
+    def index(self) -> pd.DatetimeIndex:
+        return self.period.index(self.site.timezone)
+
+    @model_validator(mode="after")
+    def _some_homes(self) -> "Scenario":
+        if not self.homes and self.mobility is None:
+            raise ValueError("homes: at least one home group is needed (zero homes given)")
+        return self
+
+    @model_validator(mode="after")
+    def _economics_currency(self) -> "Scenario":
+        if self.economics is not None and self.economics.currency != self.grid.currency:
+            raise ValueError(
+                f"economics.currency {self.economics.currency} differs from grid.currency {self.grid.currency}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _unique_groups(self) -> "Scenario":
+        seen: set[str] = set()
+        for group in self.homes:
+            if group.group in seen:
+                raise ValueError(f"home group name {group.group!r} is used twice")
+            seen.add(group.group)
+        return self

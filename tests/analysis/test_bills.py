@@ -1,0 +1,361 @@
+"""Tariffs and bills: hand-checked months of known consumption, and invariants of the bill."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from zerodistrict.errors import InputError
+from zerodistrict.analysis.bills import (
+    BILL_COLUMNS,
+    bill_homes,
+    bill_per_home,
+    bill_total,
+    marginal_prices,
+    monthly_bills,
+    period_of_step,
+)
+from zerodistrict.scenario.base import Model
+from zerodistrict.scenario.tariff import EXPORT_SCHEMES, TARIFFS, Tariff, tariff_currency
+
+DT = 0.25  # 15-minute steps
+
+
+def month_index(start: str, months: int = 1, tz: str = "Asia/Tokyo", step_minutes: int = 15) -> pd.DatetimeIndex:
+    begin = pd.Timestamp(start)
+    end = begin + pd.DateOffset(months=months)
+    return pd.date_range(begin, end, freq=f"{step_minutes}min", inclusive="left", tz=tz)
+
+
+def spread(index: pd.DatetimeIndex, kwh_by_month: dict[str, float], step_hours: float = DT) -> np.ndarray:
+    """(t,) kW that puts the given kWh evenly over each month (YYYY-MM)."""
+    kw = np.zeros(len(index))
+    labels = np.asarray([f"{t.year:04d}-{t.month:02d}" for t in index])
+    for month, kwh in kwh_by_month.items():
+        mask = labels == month
+        kw[mask] = kwh / (mask.sum() * step_hours)
+    return kw
+
+
+def one_bill(tariff: Tariff, index, import_kw, export_kw=None, step_hours=DT) -> pd.DataFrame:
+    imp = np.asarray(import_kw, dtype=float)
+    exp = np.zeros_like(imp) if export_kw is None else np.asarray(export_kw, dtype=float)
+    return bill_homes(tariff, index, imp, exp, step_hours)
+
+
+# --------------------------------------------------------------------------- TEPCO 従量電灯B
+
+
+@pytest.mark.parametrize(
+    "kwh, expected_yen",
+    [
+        # 120×30.00 + 180×36.60 + 100×40.69 + basic 935.25 + 400×3.98
+        (400.0, 3600.0 + 6588.0 + 4069.0 + 935.25 + 1592.0),
+        (120.0, 3600.0 + 935.25 + 477.6),
+        (300.0, 3600.0 + 6588.0 + 935.25 + 1194.0),
+        (0.0, 935.25),
+    ],
+)
+def test_tepco_month_of_known_consumption(kwh, expected_yen):
+    idx = month_index("2025-01-01")
+    bills = one_bill(TARIFFS["tepco-juryo-dento-b-2023"], idx, spread(idx, {"2025-01": kwh}))
+    assert len(bills) == 1
+    row = bills.iloc[0]
+    assert row["import_kwh"] == pytest.approx(kwh, rel=1e-12)
+    assert row["bill"] == pytest.approx(expected_yen, rel=1e-12)
+    assert row["fixed_charge"] == 935.25
+    assert row["currency"] == "JPY"
+
+
+def test_tepco_month_boundary_is_local_time():
+    # 100 kWh in the last hour of January in Tokyo: 14:00–15:00 UTC on 31 January
+    idx = month_index("2025-01-01", months=2)
+    kw = np.zeros(len(idx))
+    last_hour = (idx >= pd.Timestamp("2025-01-31 23:00", tz="Asia/Tokyo")) & (idx < pd.Timestamp("2025-02-01", tz="Asia/Tokyo"))
+    kw[last_hour] = 100.0
+    bills = one_bill(TARIFFS["tepco-juryo-dento-b-2023"], idx, kw).set_index("month")
+    assert bills.loc["2025-01", "import_kwh"] == pytest.approx(100.0)
+    assert bills.loc["2025-02", "import_kwh"] == 0.0
+    assert list(bills.columns) == list(BILL_COLUMNS[:1] + BILL_COLUMNS[2:])
+
+
+# --------------------------------------------------------------------------- TNB 2025
+
+
+@pytest.mark.parametrize(
+    "kwh, energy, surcharges, fixed, rebate",
+    [
+        # retail waived; energy-efficiency incentive 12.00 sen (451–500 kWh)
+        (500.0, 500 * 0.2703, 500 * 0.1740, 0.0, 500 * 0.12),
+        # exactly 600 kWh: still waived, incentive 9.00 sen
+        (600.0, 600 * 0.2703, 600 * 0.1740, 0.0, 600 * 0.09),
+        # retail RM10 charged; incentive 5.50 sen (651–700 kWh)
+        (700.0, 700 * 0.2703, 700 * 0.1740, 10.0, 700 * 0.055),
+        # energy tier split: 1,500 kWh at 27.03 sen + 100 kWh at 37.03 sen; no incentive above 1,000 kWh
+        (1600.0, 1500 * 0.2703 + 100 * 0.3703, 1600 * 0.1740, 10.0, 0.0),
+    ],
+)
+def test_tnb_domestic_month(kwh, energy, surcharges, fixed, rebate):
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    row = one_bill(TARIFFS["tnb-domestic-2025"], idx, spread(idx, {"2025-07": kwh})).iloc[0]
+    assert row["energy_charge"] == pytest.approx(energy, rel=1e-12)
+    assert row["surcharges"] == pytest.approx(surcharges, rel=1e-12)
+    assert row["fixed_charge"] == fixed
+    assert row["rebate"] == pytest.approx(rebate, rel=1e-12)
+    assert row["bill"] == pytest.approx(energy + surcharges + fixed - rebate, rel=1e-12)
+    assert row["currency"] == "MYR"
+
+
+def test_tnb_1600_kwh_hand_total():
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    row = one_bill(TARIFFS["tnb-domestic-2025"], idx, spread(idx, {"2025-07": 1600.0})).iloc[0]
+    assert row["bill"] == pytest.approx(405.45 + 37.03 + 278.40 + 10.0, abs=1e-9)
+
+
+def test_whole_basis_charges_every_kwh_at_the_months_tier():
+    tariff = Tariff.model_validate(
+        {"preset": "tnb-domestic-2025", "energy": {"tier_limits_kwh": [1500], "prices_per_kwh": [0.2703, 0.3703], "basis": "whole"}}
+    )
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    row = one_bill(tariff, idx, spread(idx, {"2025-07": 1600.0})).iloc[0]
+    assert row["energy_charge"] == pytest.approx(1600 * 0.3703, rel=1e-12)
+
+
+def test_tnb_tou_splits_weekday_peak_hours():
+    # 1 kW all of July 2025 (23 weekdays): peak 23 × 8 h = 184 kWh, off-peak 744 − 184 = 560 kWh
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    row = one_bill(TARIFFS["tnb-tou-2025"], idx, np.ones(len(idx))).iloc[0]
+    assert row["import_kwh"] == pytest.approx(744.0)
+    assert row["energy_charge"] == pytest.approx(184 * 0.2852 + 560 * 0.2443, rel=1e-12)
+    assert row["surcharges"] == pytest.approx(744 * 0.1740, rel=1e-12)
+    assert row["fixed_charge"] == 10.0
+    assert row["rebate"] == 0.0
+
+
+def test_tou_periods_by_clock_and_weekday():
+    energy = TARIFFS["tnb-tou-2025"].energy
+    idx = pd.DatetimeIndex(
+        [
+            "2025-07-04 13:45",  # Friday, before peak
+            "2025-07-04 14:00",  # Friday, peak starts
+            "2025-07-04 21:45",  # Friday, last peak quarter
+            "2025-07-04 22:00",  # Friday, off-peak again
+            "2025-07-05 15:00",  # Saturday: off-peak all day
+        ]
+    ).tz_localize("Asia/Kuala_Lumpur")
+    np.testing.assert_array_equal(period_of_step(energy, idx), [0, 1, 1, 0, 0])
+
+
+def test_tepco_tou_period_wraps_midnight_rule():
+    energy = TARIFFS["tepco-tou-example"].energy
+    idx = pd.date_range("2025-01-01 00:00", periods=8, freq="1h", tz="Asia/Tokyo")
+    np.testing.assert_array_equal(period_of_step(energy, idx), [0, 1, 1, 1, 1, 1, 0, 0])
+
+
+# --------------------------------------------------------------------------- export schemes
+
+
+def test_solar_atap_month_offsets_only_energy_and_forfeits_credit():
+    tariff = Tariff.model_validate({"preset": "tnb-domestic-2025", "rebates": [], "export": "my-solar-atap-2026"})
+    idx = month_index("2025-07-01", months=2, tz="Asia/Kuala_Lumpur")
+    imp = spread(idx, {"2025-07": 300.0, "2025-08": 300.0})
+    exp = spread(idx, {"2025-07": 500.0, "2025-08": 0.0})
+    bills = one_bill(tariff, idx, imp, exp).set_index("month")
+    july, aug = bills.loc["2025-07"], bills.loc["2025-08"]
+    assert july["energy_charge"] == pytest.approx(300 * 0.2703)
+    assert july["export_credit"] == pytest.approx(300 * 0.2703)  # capped at the energy charge
+    assert july["bill"] == pytest.approx(300 * 0.1740)  # capacity + network still paid
+    # the 200 kWh of unused credit are forfeited: August pays in full
+    assert aug["export_credit"] == 0.0
+    assert aug["bill"] == pytest.approx(300 * (0.2703 + 0.1740))
+
+
+def test_solar_atap_partial_offset_with_incentive():
+    tariff = Tariff.model_validate({"preset": "tnb-domestic-2025", "export": "my-solar-atap-2026"})
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    row = one_bill(tariff, idx, spread(idx, {"2025-07": 500.0}), spread(idx, {"2025-07": 200.0})).iloc[0]
+    # (500 − 200) × 27.03 sen + 500 × 17.40 sen − 500 × 12.00 sen
+    assert row["bill"] == pytest.approx(81.09 + 87.0 - 60.0, abs=1e-9)
+
+
+def test_fit_export_revenue_is_kwh_times_price():
+    tariff = Tariff.model_validate({"preset": "tepco-juryo-dento-b-2023", "export": "jp-fit-2024"})
+    idx = month_index("2025-05-01")
+    row = one_bill(tariff, idx, spread(idx, {"2025-05": 100.0}), spread(idx, {"2025-05": 300.0})).iloc[0]
+    assert row["export_credit"] == pytest.approx(300 * 16.0)
+    charges = 100 * 30.00 + 935.25 + 100 * 3.98
+    assert row["bill"] == pytest.approx(charges - 4800.0)
+    assert row["bill"] < 0  # FIT revenue above the charges: net cash flow to the household
+
+
+def test_no_export_scheme_earns_nothing():
+    idx = month_index("2025-05-01")
+    row = one_bill(TARIFFS["tepco-juryo-dento-b-2023"], idx, np.zeros(len(idx)), np.ones(len(idx))).iloc[0]
+    assert row["export_kwh"] == pytest.approx(744.0)
+    assert row["export_credit"] == 0.0
+    assert row["bill"] == 935.25
+
+
+# --------------------------------------------------------------------------- homes, totals
+
+
+def test_homes_are_billed_independently_and_summed():
+    idx = month_index("2025-01-01", months=2)
+    rng = np.random.default_rng(1)
+    imp = rng.uniform(0, 1.5, size=(len(idx), 4))
+    exp = rng.uniform(0, 0.5, size=(len(idx), 4))
+    tariff = Tariff.model_validate({"preset": "tepco-juryo-dento-b-2023", "export": "jp-post-fit-tepco"})
+    together = bill_homes(tariff, idx, imp, exp, DT)
+    assert list(together["home"]) == [0, 0, 1, 1, 2, 2, 3, 3]
+    per_home = bill_per_home(together)
+    for h in range(4):
+        alone = bill_homes(tariff, idx, imp[:, h], exp[:, h], DT)
+        assert per_home[h] == pytest.approx(alone["bill"].sum(), rel=1e-12)
+    assert bill_total(together) == pytest.approx(per_home.sum(), rel=1e-12)
+
+
+def test_hourly_and_quarter_hourly_steps_bill_the_same():
+    idx_h = month_index("2025-07-01", tz="Asia/Kuala_Lumpur", step_minutes=60)
+    idx_q = month_index("2025-07-01", tz="Asia/Kuala_Lumpur", step_minutes=15)
+    kw_h = np.random.default_rng(2).uniform(0, 2, size=len(idx_h))
+    kw_q = np.repeat(kw_h, 4)
+    b_h = bill_homes(TARIFFS["tnb-tou-2025"], idx_h, kw_h, np.zeros_like(kw_h), 1.0)
+    b_q = bill_homes(TARIFFS["tnb-tou-2025"], idx_q, kw_q, np.zeros_like(kw_q), 0.25)
+    assert b_h["bill"].iloc[0] == pytest.approx(b_q["bill"].iloc[0], rel=1e-12)
+
+
+# --------------------------------------------------------------------------- marginal prices
+
+
+def test_marginal_prices_tier_of_estimate():
+    idx = month_index("2025-01-01")
+    imp, exp = marginal_prices(TARIFFS["tepco-juryo-dento-b-2023"], idx, 400.0)
+    assert np.allclose(imp, 40.69 + 3.98) and np.all(exp == 0.0)
+    imp0, _ = marginal_prices(TARIFFS["tepco-juryo-dento-b-2023"], idx, None)
+    assert np.allclose(imp0, 30.00 + 3.98)
+
+
+def test_marginal_prices_tnb_with_incentive_and_atap():
+    tariff = Tariff.model_validate({"preset": "tnb-domestic-2025", "export": "my-solar-atap-2026"})
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    imp, exp = marginal_prices(tariff, idx, 500.0)
+    assert np.allclose(imp, 0.2703 + 0.0455 + 0.1285 - 0.12)
+    assert np.allclose(exp, 0.2703)
+
+
+def test_marginal_prices_follow_time_of_use():
+    idx = pd.date_range("2025-07-04 13:00", periods=3, freq="1h", tz="Asia/Kuala_Lumpur")  # Friday
+    imp, _ = marginal_prices(TARIFFS["tnb-tou-2025"], idx, 700.0)
+    np.testing.assert_allclose(imp, [0.2443 + 0.1740, 0.2852 + 0.1740, 0.2852 + 0.1740])
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Grid(Model):
+    tariff: Tariff
+
+
+def test_scenario_may_name_a_tariff_or_spell_one_out():
+    assert _Grid.model_validate({"tariff": "tnb-tou-2025"}).tariff.name == "tnb-tou-2025"
+    spelled = _Grid.model_validate(
+        {"tariff": {"energy": {"prices_per_kwh": [25.0]}, "export": {"scheme": "fixed", "price_per_kwh": 9.0}}}
+    ).tariff
+    assert spelled.export.scheme == "fixed" and spelled.export.price_per_kwh == 9.0
+    named = _Grid.model_validate({"tariff": {"preset": "tnb-domestic-2025", "export": "my-solar-atap-2026"}}).tariff
+    assert named.export.scheme == "net_metering" and named.export.credit_per_kwh is None
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"tariff": "tnb-2099"}, "unknown tariff preset 'tnb-2099'"),
+        ({"tariff": {"preset": "tnb-domestic-2025", "export": "nem-9"}}, "unknown export scheme 'nem-9'"),
+        ({"tariff": {"energy": {"tier_limits_kwh": [120, 300], "prices_per_kwh": [1.0, 2.0]}}}, "needs 3 prices"),
+        ({"tariff": {"energy": {"tier_limits_kwh": [300, 120], "prices_per_kwh": [1, 2, 3]}}}, "strictly increasing"),
+        ({"tariff": {"energy": {"prices_per_kwh": [1.0]}, "tax": 0.1}}, "Extra inputs are not permitted"),
+        ({"tariff": {"energy": {"prices_per_kwh": [1.0]}, "export": {"scheme": "fixed"}}}, "scheme 'fixed' needs price_per_kwh"),
+        (
+            {"tariff": {"energy": {"prices_per_kwh": [1.0]}, "export": {"scheme": "net_metering", "price_per_kwh": 1}}},
+            "price_per_kwh applies to scheme 'fixed' only, not 'net_metering'",
+        ),
+        (
+            {"tariff": {"energy": {"prices_per_kwh": [1.0]}, "rebates": [{"name": "x", "up_to_kwh": [100, 200], "rates_per_kwh": [0.1, 0.2]}]}},
+            "must not increase with consumption",
+        ),
+    ],
+)
+def test_bad_tariffs_are_rejected_with_the_reason(data, message):
+    with pytest.raises(ValidationError, match=message):
+        _Grid.model_validate(data)
+
+
+def test_currency_must_match_the_scenario():
+    with pytest.raises(InputError, match=r"grid.tariff: tariff 'tnb-domestic-2025' is in MYR but the scenario's currency is JPY"):
+        tariff_currency(TARIFFS["tnb-domestic-2025"], "jpy")
+    assert tariff_currency(Tariff(energy={"prices_per_kwh": [1.0]}), "myr") == "MYR"
+
+
+def test_bill_rejects_mismatched_arrays():
+    idx = month_index("2025-01-01")
+    with pytest.raises(ValueError, match="must both be"):
+        bill_homes(TARIFFS["tepco-juryo-dento-b-2023"], idx, np.zeros((len(idx), 2)), np.zeros((len(idx), 3)), DT)
+
+
+# --------------------------------------------------------------------------- invariants
+
+IDX2 = month_index("2025-06-01", months=2, tz="Asia/Kuala_Lumpur", step_minutes=60)
+SCHEMES = [None, *EXPORT_SCHEMES]
+
+
+def _tariff(name: str, scheme: str | None) -> Tariff:
+    data = {"preset": name}
+    if scheme is not None:
+        data["export"] = scheme
+    return Tariff.model_validate(data)
+
+
+def _profile(seed: int, scale: float, n_homes: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    on = rng.random((len(IDX2), n_homes)) < rng.uniform(0.1, 1.0)
+    return on * rng.exponential(scale, size=(len(IDX2), n_homes))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from(sorted(TARIFFS)),
+    scheme=st.sampled_from(SCHEMES),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.floats(0.01, 5.0),
+    extra_seed=st.integers(0, 2**32 - 1),
+)
+def test_more_import_never_lowers_the_bill(name, scheme, seed, scale, extra_seed):
+    tariff = _tariff(name, scheme)
+    imp = _profile(seed, scale)
+    exp = _profile(seed + 1, scale)
+    more = imp + _profile(extra_seed, scale)
+    base = monthly_bills(tariff, IDX2, imp, exp, 1.0)["bill"]
+    higher = monthly_bills(tariff, IDX2, more, exp, 1.0)["bill"]
+    assert np.all(higher >= base - 1e-9 * np.maximum(1.0, np.abs(base)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from(sorted(TARIFFS)),
+    scheme=st.sampled_from(SCHEMES),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.floats(0.0, 5.0),
+)
+def test_bills_are_not_negative_unless_exports_are_paid_out(name, scheme, seed, scale):
+    tariff = _tariff(name, scheme)
+    parts = monthly_bills(tariff, IDX2, _profile(seed, scale), _profile(seed + 7, 3 * scale), 1.0)
+    if tariff.export.scheme == "fixed":
+        assert np.all(parts["bill"] + parts["export_credit"] >= 0.0)
+        np.testing.assert_allclose(parts["export_credit"], parts["export_kwh"] * tariff.export.price_per_kwh)
+    else:
+        assert np.all(parts["bill"] >= 0.0)
+        assert np.all(parts["export_credit"] <= parts["energy_charge"] + 1e-12)
