@@ -1,0 +1,287 @@
+"""The dispatch LP in linopy: variables with their bounds, one function per constraint family, the objective.
+
+Each ``add_*`` function states its equation in its docstring; :func:`build_model` is
+public so that a test or a power user can add a constraint before solving.
+"""
+
+from __future__ import annotations
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from zerodistrict.dispatch.common import DispatchInputs
+from zerodistrict.dispatch.optimal.problem import (
+    CRITICAL_PENALTY_MULTIPLE,
+    Objective,
+    _Problem,
+    _problem,
+    _Stores,
+)
+from zerodistrict.dispatch.optimal.solve import _check
+
+# --------------------------------------------------------------------------- variables and bounds
+
+
+def _da(values: np.ndarray, coords: list[pd.Index]) -> xr.DataArray:
+    return xr.DataArray(values, coords=coords)
+
+
+def storage_bounds(s: _Stores, pv_at_meter_kw: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Power caps of storage units [kW] as (t, n) upper bounds of charge and discharge.
+
+    ``0 ≤ ch_s(t) ≤ P_s·a_s(t)`` and ``0 ≤ dis_s(t) ≤ P_s·a_s(t)·b_s`` where ``P_s`` caps the
+    AC input and output, ``a_s(t)`` is 1 while an EV is parked (always 1 for a battery) and
+    ``b_s`` is 1 if the unit may discharge (EVs: bidirectional). With ``pv_at_meter_kw``
+    (t, n) given (homes on their own meters), a unit that may not charge from the grid gets
+    ``ch_s(t) ≤ PV(t)`` of its meter as a bound instead of the shared-meter constraint.
+    """
+    charge = s.charge_kw
+    if pv_at_meter_kw is not None:
+        charge = np.where(s.grid_charging[None, :], charge, np.minimum(charge, pv_at_meter_kw))
+    return charge, s.discharge_kw
+
+
+def _add_storage_variables(m: linopy.Model, s: _Stores, name: str, time: pd.Index,
+                           pv_at_meter_kw: np.ndarray | None) -> None:
+    """Charge, discharge and SOC of a storage group; SOC bounds ``min_s ≤ e_s(t) ≤ E_s``."""
+    if s.n == 0:
+        return
+    unit = pd.RangeIndex(s.n, name=name)
+    ch_ub, dis_ub = storage_bounds(s, pv_at_meter_kw)
+    m.add_variables(0.0, _da(ch_ub, [time, unit]), name=f"{name}_charge")
+    m.add_variables(0.0, _da(dis_ub, [time, unit]), name=f"{name}_discharge")
+    ones = np.ones((time.size, 1))
+    m.add_variables(_da(ones * s.min_kwh, [time, unit]), _da(ones * s.capacity_kwh, [time, unit]), name=f"{name}_soc")
+
+
+def add_variables(m: linopy.Model, p: _Problem) -> None:
+    """All variables with their bounds.
+
+    - curtailment ``0 ≤ c_h(t) ≤ PV_h(t)``;
+    - unserved load ``0 ≤ u_h(t) ≤ L_h(t) − L^c_h(t)``, ``0 ≤ u^c_h(t) ≤ L^c_h(t)`` (critical part),
+      ``0 ≤ u^m(t) ≤ L^m(t)`` at the mobility stations;
+    - grid: ``0 ≤ p_imp(t) ≤ g(t)·limit_imp`` and ``0 ≤ p_exp(t) ≤ g(t)·x·min(limit_exp, PV(t))``
+      with ``g`` = grid available, ``x`` = export allowed (per meter; see module docstring);
+    - line (sharing with losses): ``o_h(t), i_h(t) ≥ 0``;
+    - storage: see :func:`storage_bounds` and ``min_s ≤ e_s(t) ≤ E_s``.
+    """
+    time = pd.RangeIndex(p.n_steps, name="time")
+    bus = pd.RangeIndex(p.load_kw.shape[1], name="home")
+    m.add_variables(0.0, _da(p.pv_kw, [time, bus]), name="curtail")
+    m.add_variables(0.0, _da(p.load_kw - p.critical_kw, [time, bus]), name="shed")
+    m.add_variables(0.0, _da(p.critical_kw, [time, bus]), name="shed_critical")
+    m.add_variables(0.0, _da(p.mobility_kw, [time]), name="shed_mobility")
+    meters = p.mode == "meters"
+    m.add_variables(0.0, _da(p.import_ub_kw, [time]), name="grid_import")
+    m.add_variables(0.0, _da(np.zeros(p.n_steps) if meters else p.export_ub_kw, [time]), name="grid_export")
+    if meters:
+        m.add_variables(0.0, _da(np.repeat(p.import_ub_kw[:, None], bus.size, axis=1), [time, bus]),
+                        name="home_grid_import")
+        m.add_variables(0.0, _da(p.home_export_ub_kw, [time, bus]), name="home_grid_export")
+    if p.mode == "line":
+        m.add_variables(0.0, coords=[time, bus], name="line_out")
+        m.add_variables(0.0, coords=[time, bus], name="line_in")
+    _add_storage_variables(m, p.home, "home_battery", time, p.pv_kw if meters else None)
+    comm_pv = np.zeros((p.n_steps, p.community.n)) if meters else None
+    _add_storage_variables(m, p.community, "community_storage", time, comm_pv)
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+def _net_storage(m: linopy.Model, name: str) -> linopy.LinearExpression | None:
+    """``dis_s − ch_s`` of a storage group (None if the group is empty)."""
+    if f"{name}_charge" not in m.variables:
+        return None
+    return m.variables[f"{name}_discharge"] - m.variables[f"{name}_charge"]
+
+
+def _community_supply(m: linopy.Model) -> linopy.LinearExpression:
+    """Storage and shedding terms at the community bus: ``Σ_s (dis_s − ch_s) + u^m``."""
+    expr = 1.0 * m.variables["shed_mobility"]
+    net = _net_storage(m, "community_storage")
+    return expr if net is None else expr + net.sum("community_storage")
+
+
+def _home_supply(m: linopy.Model, per_home_battery: bool) -> linopy.LinearExpression:
+    """Terms at home buses: ``−c_h + u_h + u^c_h (+ dis_h − ch_h)``."""
+    v = m.variables
+    expr = v["shed"] + v["shed_critical"] - v["curtail"]
+    net = _net_storage(m, "home_battery")
+    if per_home_battery and net is not None:
+        expr = expr + net.rename({"home_battery": "home"})
+    return expr
+
+
+def add_district_balance(m: linopy.Model, p: _Problem) -> None:
+    """Balance of the one district bus (lossless sharing, homes merged) [kW]:
+
+    ``Σ_h (PV_h − c_h + u_h + u^c_h) + Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = Σ_h L_h + L^m``
+    for every step, over all home battery classes and community storages ``s``.
+    """
+    v = m.variables
+    lhs = _home_supply(m, per_home_battery=False).sum("home") + _community_supply(m)
+    net = _net_storage(m, "home_battery")
+    if net is not None:
+        lhs = lhs + net.sum("home_battery")
+    rhs = p.load_kw.sum(axis=1) - p.pv_kw.sum(axis=1) + p.mobility_kw
+    m.add_constraints(lhs + v["grid_import"] - v["grid_export"] == _da(rhs, [lhs.indexes["time"]]),
+                      name="district_balance")
+
+
+def add_line_balance(m: linopy.Model, p: _Problem) -> None:
+    """Home buses joined by the private line to the community bus [kW]:
+
+    home h: ``PV_h − c_h + u_h + u^c_h + dis_h − ch_h + i_h − o_h = L_h``;
+    community: ``(1 − loss)·Σ_h o_h − Σ_h i_h + Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = L^m``.
+    """
+    v = m.variables
+    home = _home_supply(m, per_home_battery=True) + v["line_in"] - v["line_out"]
+    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [home.indexes["time"], home.indexes["home"]]),
+                      name="home_balance")
+    comm = ((1.0 - p.loss_ratio) * v["line_out"].sum("home") - v["line_in"].sum("home")
+            + _community_supply(m) + v["grid_import"] - v["grid_export"])
+    m.add_constraints(comm == _da(p.mobility_kw, [comm.indexes["time"]]), name="community_balance")
+
+
+def add_meter_balance(m: linopy.Model, p: _Problem) -> None:
+    """No sharing: every home and the community bus trade with the grid on their own meters [kW]:
+
+    home h: ``PV_h − c_h + u_h + u^c_h + dis_h − ch_h + p_imp,h − p_exp,h = L_h``;
+    community: ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = L^m``.
+    """
+    v = m.variables
+    home = _home_supply(m, per_home_battery=True) + v["home_grid_import"] - v["home_grid_export"]
+    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [home.indexes["time"], home.indexes["home"]]),
+                      name="home_balance")
+    comm = _community_supply(m) + v["grid_import"] - v["grid_export"]
+    m.add_constraints(comm == _da(p.mobility_kw, [comm.indexes["time"]]), name="community_balance")
+
+
+def add_storage_balance(m: linopy.Model, s: _Stores, name: str, dt: float, cyclic: bool) -> None:
+    """Energy balance of each storage unit [kWh]:
+
+    ``e_s(t) = e_s(t−1) + η_c·ch_s(t)·Δt − dis_s(t)·Δt/η_d − trip_s(t)``, where ``trip_s`` is the
+    energy an EV's trip takes at departure (0 for batteries). Cyclic: ``e_s(−1) ≡ e_s(T−1)``
+    (end equals start, level free); otherwise ``e_s(−1)`` is the initial energy.
+    """
+    if s.n == 0:
+        return
+    v = m.variables
+    soc, ch, dis = v[f"{name}_soc"], v[f"{name}_charge"], v[f"{name}_discharge"]
+    unit = soc.indexes[name]
+    time = soc.indexes["time"]
+    prev = soc.roll(time=1) if cyclic else soc.shift(time=1).fillna(0)
+    lhs = soc - prev - _da(s.eta_c * dt, [unit]) * ch + _da(dt / s.eta_d, [unit]) * dis
+    rhs = -s.trip_kwh.copy()
+    if not cyclic:
+        rhs[0] += s.initial_kwh
+    m.add_constraints(lhs == _da(rhs, [time, unit]), name=f"{name}_energy")
+
+
+def add_terminal_soc(m: linopy.Model, s: _Stores, name: str) -> None:
+    """Rolling horizon: ``e_s(T−1) ≥ terminal_s``, which stands in for the cyclic condition."""
+    if s.n == 0 or s.terminal_kwh is None:
+        return
+    soc = m.variables[f"{name}_soc"]
+    last = soc.isel(time=-1)
+    m.add_constraints(last >= _da(np.minimum(s.terminal_kwh, s.capacity_kwh), [soc.indexes[name]]),
+                      name=f"{name}_terminal")
+
+
+def add_no_grid_charging(m: linopy.Model, p: _Problem) -> None:
+    """Shared meter: units that may not charge from the grid charge at most the district PV [kW]:
+
+    ``Σ_{s: no grid charging} ch_s(t) ≤ Σ_h PV_h(t)``. (On separate meters this is a bound,
+    see :func:`storage_bounds`.)
+    """
+    if p.mode == "meters":
+        return
+    terms = []
+    for s, name in ((p.home, "home_battery"), (p.community, "community_storage")):
+        idx = np.flatnonzero(~s.grid_charging & (s.capacity_kwh > 0))
+        if idx.size:
+            terms.append(m.variables[f"{name}_charge"].isel({name: idx}).sum(name))
+    if not terms:
+        return
+    lhs = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    m.add_constraints(lhs <= _da(p.district_pv_kw, [lhs.indexes["time"]]), name="no_grid_charging")
+
+
+def add_grid_limits(m: linopy.Model, p: _Problem) -> None:
+    """Separate meters: the district's total import and export stay within the connection limits [kW]:
+
+    ``p_imp(t) + Σ_h p_imp,h(t) ≤ limit_imp`` and the same for export. (With one meter these are
+    bounds, as are ``g(t) = 0`` → no grid flow and ``export_allowed = False`` → no export.)
+    """
+    if p.mode != "meters":
+        return
+    v = m.variables
+    time = pd.RangeIndex(p.n_steps, name="time")
+    if np.isfinite(p.import_limit_kw):
+        m.add_constraints(v["grid_import"] + v["home_grid_import"].sum("home")
+                          <= _da(np.full(p.n_steps, p.import_limit_kw), [time]), name="import_limit")
+    if np.isfinite(p.export_limit_kw):
+        m.add_constraints(v["home_grid_export"].sum("home")
+                          <= _da(np.full(p.n_steps, p.export_limit_kw), [time]), name="export_limit")
+
+
+def add_objective(m: linopy.Model, p: _Problem) -> None:
+    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c]``.
+
+    ``P_imp``, ``P_exp`` are the district's total import and export; ``w`` are prices
+    (``cost``) or the emission factor and zero (``co2``); ``k = CRITICAL_PENALTY_MULTIPLE``.
+    """
+    v = m.variables
+    dt = p.step_hours
+    time = pd.RangeIndex(p.n_steps, name="time")
+    imp = 1.0 * v["grid_import"]
+    exp = 1.0 * v["grid_export"]
+    if p.mode == "meters":
+        imp = imp + v["home_grid_import"].sum("home")
+        exp = exp + v["home_grid_export"].sum("home")
+    energy = (_da(p.import_weight * dt, [time]) * imp).sum() - (_da(p.export_weight * dt, [time]) * exp).sum()
+    penalty = (p.voll * dt) * (v["shed"].sum() + v["shed_mobility"].sum()) \
+        + (CRITICAL_PENALTY_MULTIPLE * p.voll * dt) * v["shed_critical"].sum()
+    m.add_objective(energy + penalty)
+
+
+def _build(p: _Problem) -> linopy.Model:
+    """Variables, constraint families, objective."""
+    m = linopy.Model(force_dim_names=True)
+    add_variables(m, p)
+    {"merged": add_district_balance, "line": add_line_balance, "meters": add_meter_balance}[p.mode](m, p)
+    for s, name in ((p.home, "home_battery"), (p.community, "community_storage")):
+        add_storage_balance(m, s, name, p.step_hours, p.cyclic)
+        add_terminal_soc(m, s, name)
+    add_no_grid_charging(m, p)
+    add_grid_limits(m, p)
+    add_objective(m, p)
+    return m
+
+
+def build_model(inputs: DispatchInputs, objective: Objective = "cost", *, aggregate: bool = True) -> linopy.Model:
+    """The perfect-foresight dispatch LP of ``inputs`` (storage cyclic), ready to solve.
+
+    Parameters
+    ----------
+    inputs : DispatchInputs
+        The district as arrays.
+    objective : {"cost", "co2"}
+        Minimise net energy cost [currency] or grid emissions [kg-CO2] (plus the unserved penalty).
+    aggregate : bool
+        Merge homes into one district bus and batteries into classes when sharing is lossless
+        (exact, much smaller). ``False`` keeps one bus and one battery per home, for users who
+        add per-home constraints.
+
+    Returns
+    -------
+    linopy.Model
+        Variables ``curtail``, ``shed``, ``shed_critical``, ``shed_mobility``, ``grid_import``,
+        ``grid_export`` (and ``home_grid_*`` without sharing, ``line_*`` with line losses),
+        ``home_battery_*`` and ``community_storage_*`` (community battery first, then EVs).
+    """
+    _check(inputs, objective)
+    return _build(_problem(inputs, objective, aggregate))
