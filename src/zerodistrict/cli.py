@@ -182,7 +182,7 @@ def compare(
 ) -> None:
     """Simulate several districts and compare them side by side (per home and per kWp)."""
     from zerodistrict.report import compare_results, comparison_cells, get_language, write_report
-    from zerodistrict.results.writers import staged_output
+    from zerodistrict.results.writers import write_comparison_outputs
     from zerodistrict.scenario import load_scenario
     from zerodistrict.pipeline import run as simulate
 
@@ -206,9 +206,9 @@ def compare(
             t.add_row(label, *cells)
         if out_dir is not None:
             status.update(f"writing {out_dir}")
-            with staged_output(out_dir) as (tmp, written):
-                write_report(results, tmp / "report.html", lang=lang, png_dir=tmp / "png" if png else None)
-                table.to_csv(tmp / "compare.csv")
+            written = write_comparison_outputs(table, out_dir, extra_writers=[
+                lambda tmp: write_report(results, tmp / "report.html", lang=lang,
+                                         png_dir=tmp / "png" if png else None)])
     out.print(t)
     if out_dir is not None:
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
@@ -224,7 +224,7 @@ def resilience(
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file"),
 ) -> None:
     """Outage survival for every start hour: the sharing district against the same homes alone."""
-    from zerodistrict.results.writers import staged_output
+    from zerodistrict.results.writers import write_resilience_outputs
     from zerodistrict.scenario import load_scenario
     from zerodistrict.pipeline import run as simulate
 
@@ -236,7 +236,7 @@ def resilience(
     with err.status(f"{sc.name}: starting") as status:
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather, resilience_hours=max_hours,
                           progress=lambda msg: status.update(f"{sc.name}: {msg}"))
-    survival = result.extras["resilience"]
+    survival = result.resilience
     data = survival.to_json_dict()
     table = Table(title=f"{sc.name} — outage survival over {data['n_start_steps']:,} start steps (max {max_hours:g} h)",
                   title_justify="left")
@@ -256,10 +256,7 @@ def resilience(
         table.add_row(label, *[fmt(v) if v is not None else "–" for v in shown], "" if unit == "%" else unit)
     out.print(table)
     if out_dir is not None:
-        with staged_output(out_dir) as (tmp, written):
-            (tmp / "resilience.json").write_text(json.dumps(data, indent=2) + "\n")
-            survival.write_survival_csv(tmp / "survival.csv")
-            survival.plot_survival_curves(tmp / "survival.png")
+        written = write_resilience_outputs(survival, out_dir)
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 

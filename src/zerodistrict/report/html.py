@@ -5,8 +5,8 @@ chart is a ``<div>`` drawn by it, the style sheet is inline, and no tag loads
 anything by URL. Sections of each run: summary cards, monthly energy balance,
 typical days, the batteries' state of charge by day and hour, the homes'
 self-sufficiency and bills, outage survival (when a resilience analysis is in
-``Result.extras["resilience"]``) and the mobility ports (when
-``extras["mobility"]`` holds a mobility result). A section whose analysis did
+``Result.resilience``) and the mobility ports (when ``Result.mobility``
+holds a mobility result). A section whose analysis did
 not run says so. With several runs a comparison comes first.
 """
 
@@ -85,7 +85,7 @@ def _summary_cards(page: _Page, result) -> None:
     if k.payback_years is not None:
         cards.append(_card(lang.text("card.payback"), lang.quantity(k.payback_years, "unit.years", 1),
                            lang.text("card.payback_note", capex=lang.money(k.capex, k.currency))))
-    resilience = result.extras.get("resilience")
+    resilience = result.resilience
     if resilience is not None:
         stats = resilience.to_json_dict()
         cards.append(_card(lang.text("card.survival"),
@@ -139,7 +139,7 @@ def _homes(page: _Page, result) -> None:
 
 
 def _resilience(page: _Page, result) -> None:
-    resilience = result.extras.get("resilience")
+    resilience = result.resilience
     if resilience is None:
         page.note(page.lang.text("report.not_analysed"), "not-analysed")
         return
@@ -155,7 +155,7 @@ def _resilience(page: _Page, result) -> None:
 
 
 def _mobility(page: _Page, result) -> None:
-    mobility = result.extras.get("mobility")
+    mobility = result.mobility
     if mobility is None or len(mobility.stations) == 0:
         page.note(page.lang.text("report.not_analysed"), "not-analysed")
         return
