@@ -388,3 +388,17 @@ def test_report_of_one_preset_is_fast(misono, tmp_path):
     write_report([misono], tmp_path / "r.html", lang="ja")
     assert time.perf_counter() - start < 5.0
     assert Path(tmp_path / "r.html").read_text(encoding="utf-8").count("自給率") >= 2
+
+
+
+def test_a_negative_co2_reduction_shows_as_an_increase(misono, kl):
+    """A design that emits more than its baseline: the card says "more", the table and sentences keep the minus."""
+    worse = dataclasses.replace(misono, kpis=misono.kpis.model_copy(update={"co2_reduction_ratio": -0.13}))
+    for lang_name in LANGUAGES:
+        lang = get_language(lang_name)
+        baseline = lang.quantity(worse.kpis.co2_baseline_kg / 1000.0, "unit.t_co2", 1)
+        assert lang.text("card.co2_note_more", increase="13%", baseline=baseline) in report_html([worse], lang)
+        table = compare_results([worse, kl])
+        cells = dict(comparison_cells(table, lang))[lang.text("row.co2_reduction_ratio")]
+        assert cells[0] == "\u221213%"
+        assert any("\u221213%" in sentence for sentence in explain_differences(table, lang)[0])

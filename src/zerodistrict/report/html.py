@@ -76,9 +76,7 @@ def _summary_cards(page: _Page, result) -> None:
               lang.text("card.self_sufficiency_note")),
         _card(lang.text("card.self_consumption"), lang.percent(k.self_consumption_ratio),
               lang.text("card.self_consumption_note")),
-        _card(lang.text("card.co2"), lang.quantity(k.co2_kg / 1000.0, "unit.t_co2", 1),
-              lang.text("card.co2_note", reduction=lang.percent(k.co2_reduction_ratio),
-                        baseline=lang.quantity(k.co2_baseline_kg / 1000.0, "unit.t_co2", 1))),
+        _card(lang.text("card.co2"), lang.quantity(k.co2_kg / 1000.0, "unit.t_co2", 1), _co2_note(lang, k)),
         _card(lang.text("card.cost"), lang.money(k.net_energy_cost, k.currency),
               lang.text("card.cost_note", baseline=lang.money(k.net_energy_cost_baseline, k.currency))),
     ]
@@ -97,6 +95,14 @@ def _summary_cards(page: _Page, result) -> None:
         cards.append(_card(lang.text("card.trips"), lang.number(served[0]),
                            lang.text("card.trips_note", share=lang.percent(served[1]))))
     page.add(f'<div class="cards">{"".join(cards)}</div>')
+
+
+def _co2_note(lang: Language, k) -> str:
+    """"x % less than the baseline", or "x % more" when the design emits more (a negative reduction)."""
+    baseline = lang.quantity(k.co2_baseline_kg / 1000.0, "unit.t_co2", 1)
+    if k.co2_reduction_ratio < 0:
+        return lang.text("card.co2_note_more", increase=lang.percent(-k.co2_reduction_ratio), baseline=baseline)
+    return lang.text("card.co2_note", reduction=lang.percent(k.co2_reduction_ratio), baseline=baseline)
 
 
 def _typical_days(page: _Page, result, monthly: pd.DataFrame) -> None:
