@@ -260,6 +260,28 @@ def resilience(
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
+@app.command()
+@_input_errors
+def gbfs(
+    feed_dir: Path = typer.Argument(..., help="folder of a GBFS 2.3/3.0 feed: station_information.json, "
+                                               "station_status.json, vehicle_types.json"),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="write the YAML to this file instead of printing it"),
+    trips_per_day: Optional[float] = typer.Option(None, "--trips-per-day", min=0,
+                                                  help="weekday trip requests (GBFS has no demand; else left to fill in)"),
+    language: str = typer.Option("ja", "--language", help="language of localized port names (GBFS 3.0)"),
+) -> None:
+    """Ports and fleet of a GBFS feed as a scenario `mobility:` section (YAML), checked by loading it back."""
+    from zerodistrict.mobility.gbfs import gbfs_mobility_yaml
+    from zerodistrict.results.writers import write_text_output
+
+    text = gbfs_mobility_yaml(feed_dir, trips_per_day=trips_per_day, language=language)
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        write_text_output(text, out_file)
+        out.print(f"wrote {out_file}")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

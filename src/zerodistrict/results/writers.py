@@ -11,6 +11,7 @@ Files
 mobility, ``stations.csv`` (contents: DESIGN.md, "Contracts").
 ``resilience``: ``resilience.json``, ``survival.csv``, ``survival.png``.
 ``compare``: ``compare.csv``.
+``gbfs``: one YAML file (:func:`write_text_output`).
 """
 
 from __future__ import annotations
@@ -122,3 +123,21 @@ def write_comparison_outputs(table: pd.DataFrame, out_dir: Path,
             writer(tmp)
         table.to_csv(tmp / "compare.csv")
     return written
+
+
+# --------------------------------------------------------------------------- one text file
+
+
+def write_text_output(text: str, path: Path) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` all-or-nothing: a temporary file beside it, renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".zerodistrict-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
