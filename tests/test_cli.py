@@ -305,7 +305,7 @@ def test_gbfs_prints_a_mobility_section_that_names_its_feed():
     assert "# demand: {trips_per_day: N}" in res.output  # GBFS has no demand: left for the user
     section = yaml.safe_load(res.output)["mobility"]
     assert "demand" not in section
-    stations, types = load_gbfs(GBFS / "v2.3")
+    stations, _ = load_gbfs(GBFS / "v2.3")
     assert [s["id"] for s in section["stations"]] == [s.id for s in stations]
     assert {t["id"]: t["count"] for t in section["vehicle_types"]} == {"assist": 18, "kick": 7, "cpod": 2}
     assert section["stations"][0]["name"] == "大宮駅東口"

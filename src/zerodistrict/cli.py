@@ -7,7 +7,6 @@ Exit codes: 0 ok, 1 bad input (one readable message, no traceback),
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from enum import Enum
 from pathlib import Path

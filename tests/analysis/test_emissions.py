@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zerodistrict.analysis.emissions import GRID_FACTORS, co2_kg, co2_summary, mode_shift_co2_kg
+from zerodistrict.analysis.emissions import (
+    GRID_FACTORS,
+    co2_kg,
+    co2_summary,
+    mode_shift_co2_kg,
+)
 
 
 def test_annual_factor_hand_checked():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from factories import inputs, storage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factories import inputs, storage
 from zerodistrict.analysis.kpis import compute_kpis, homes_table
 from zerodistrict.dispatch.rule import dispatch_rule
 
