@@ -102,7 +102,8 @@ class Result:
         Bills, capital cost, NPV and payback of the district; None without cost data for its country.
     bills : pandas.DataFrame or None
         Monthly bill of every home under the scenario's tariff (columns
-        :data:`zerodistrict.analysis.bills.BILL_COLUMNS`) [currency]; None without a tariff.
+        :data:`zerodistrict.analysis.bills.BILL_COLUMNS`) [currency]; None without a tariff or
+        without an appraisal (``economics`` is None).
     """
 
     scenario: Scenario
