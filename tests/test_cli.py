@@ -287,3 +287,78 @@ def _run_json(scenario, out, *extra):
     res = invoke("run", scenario, "--dispatch", "optimal", "--out", out, *extra)
     assert res.exit_code == 0, res.output
     return (out / "kpis.json").read_text()
+
+
+# --------------------------------------------------------------------------- gbfs
+
+GBFS = Path(__file__).parent / "data" / "gbfs"
+
+
+def test_gbfs_prints_a_mobility_section_that_names_its_feed():
+    from zerodistrict.mobility.gbfs import load_gbfs
+
+    res = invoke("gbfs", GBFS / "v2.3")
+    assert res.exit_code == 0, res.output
+    assert f"GBFS 2.3 feed in {GBFS / 'v2.3'}" in res.output
+    # 2.3 gives POSIX seconds: 1711933200 = 2024-04-01 01:00 UTC (10:00 in Tokyo, as the 3.0 fixture says)
+    assert "last_updated 2024-04-01T01:00:00+00:00" in res.output
+    assert "# demand: {trips_per_day: N}" in res.output  # GBFS has no demand: left for the user
+    section = yaml.safe_load(res.output)["mobility"]
+    assert "demand" not in section
+    stations, _ = load_gbfs(GBFS / "v2.3")
+    assert [s["id"] for s in section["stations"]] == [s.id for s in stations]
+    assert {t["id"]: t["count"] for t in section["vehicle_types"]} == {"assist": 18, "kick": 7, "cpod": 2}
+    assert section["stations"][0]["name"] == "大宮駅東口"
+
+
+def test_gbfs_out_file_drops_into_a_scenario_that_validates_and_runs(tmp_path):
+    out = tmp_path / "sub" / "mobility.yaml"
+    res = invoke("gbfs", GBFS / "v3.0", "--out", out, "--trips-per-day", 40, "--language", "en")
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# mobility section imported from the GBFS 3.0 feed")
+    assert "last_updated 2024-04-01T10:00:00+09:00" in text
+    section = yaml.safe_load(text)["mobility"]
+    assert section["demand"] == {"trips_per_day": 40.0}
+    assert section["stations"][0]["name"] == "Omiya Station East Exit"
+    data = _preset_dict("saitama-omiya-trial")
+    data["mobility"] = section
+    data["period"] = {"year": 2025, "start": "2025-04-01", "days": 2}
+    f = _write(tmp_path, data)
+    assert invoke("validate", f).exit_code == 0
+    res = invoke("run", f)
+    assert res.exit_code == 0, res.output
+    assert "Mobility trips" in res.output
+
+
+def test_gbfs_bad_feed_exits_1_with_one_message(tmp_path):
+    import shutil
+
+    feed = tmp_path / "feed"
+    shutil.copytree(GBFS / "v3.0", feed)
+    doc = json.loads((feed / "vehicle_types.json").read_text(encoding="utf-8"))
+    doc["data"]["vehicle_types"][0]["max_range_meters"] = -5
+    (feed / "vehicle_types.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "mobility.yaml"
+    res = invoke("gbfs", feed, "--out", out)
+    assert res.exit_code == 1
+    assert "vehicle_types.json: data.vehicle_types[0].max_range_meters: expected a number > 0, got -5" in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+    assert not out.exists()
+    res = invoke("gbfs", tmp_path / "nowhere")
+    assert res.exit_code == 1 and "station_information.json: GBFS file not found" in res.output
+
+
+def test_kpi_table_shows_a_negative_co2_reduction(tmp_path):
+    from rich.console import Console
+
+    from zerodistrict.cli import kpi_table
+    from zerodistrict.pipeline import run as simulate
+
+    data = _preset_dict()
+    data["period"] = {"year": 2025, "start": "2025-08-01", "days": 2}
+    kpis = simulate(load_scenario(_write(tmp_path, data)), resilience_hours=None).kpis.model_copy(update={"co2_reduction_ratio": -0.13})
+    console = Console(width=200, record=True)
+    console.print(kpi_table(kpis, "t"))
+    row = next(line for line in console.export_text().splitlines() if "CO2 reduction" in line)
+    assert "-13.0%" in row

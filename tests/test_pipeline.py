@@ -129,7 +129,7 @@ def test_mobility_charging_is_part_of_the_district_balance():
     """Misono's shared bikes charge in the charge area: that power is district load, served by the dispatch."""
     sc = _misono(60)
     res = run(sc)
-    mob = res.extras["mobility"]
+    mob = res.mobility
     assert mob.district_charge_kw.sum() > 0
     np.testing.assert_allclose(res.inputs.mobility_load_kw, mob.district_charge_kw)
     t = res.dispatch.totals

@@ -7,7 +7,6 @@ Exit codes: 0 ok, 1 bad input (one readable message, no traceback),
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -182,7 +181,7 @@ def compare(
 ) -> None:
     """Simulate several districts and compare them side by side (per home and per kWp)."""
     from zerodistrict.report import compare_results, comparison_cells, get_language, write_report
-    from zerodistrict.results.writers import staged_output
+    from zerodistrict.results.writers import write_comparison_outputs
     from zerodistrict.scenario import load_scenario
     from zerodistrict.pipeline import run as simulate
 
@@ -206,9 +205,9 @@ def compare(
             t.add_row(label, *cells)
         if out_dir is not None:
             status.update(f"writing {out_dir}")
-            with staged_output(out_dir) as (tmp, written):
-                write_report(results, tmp / "report.html", lang=lang, png_dir=tmp / "png" if png else None)
-                table.to_csv(tmp / "compare.csv")
+            written = write_comparison_outputs(table, out_dir, extra_writers=[
+                lambda tmp: write_report(results, tmp / "report.html", lang=lang,
+                                         png_dir=tmp / "png" if png else None)])
     out.print(t)
     if out_dir is not None:
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
@@ -224,7 +223,7 @@ def resilience(
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file"),
 ) -> None:
     """Outage survival for every start hour: the sharing district against the same homes alone."""
-    from zerodistrict.results.writers import staged_output
+    from zerodistrict.results.writers import write_resilience_outputs
     from zerodistrict.scenario import load_scenario
     from zerodistrict.pipeline import run as simulate
 
@@ -236,7 +235,7 @@ def resilience(
     with err.status(f"{sc.name}: starting") as status:
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather, resilience_hours=max_hours,
                           progress=lambda msg: status.update(f"{sc.name}: {msg}"))
-    survival = result.extras["resilience"]
+    survival = result.resilience
     data = survival.to_json_dict()
     table = Table(title=f"{sc.name} — outage survival over {data['n_start_steps']:,} start steps (max {max_hours:g} h)",
                   title_justify="left")
@@ -256,11 +255,30 @@ def resilience(
         table.add_row(label, *[fmt(v) if v is not None else "–" for v in shown], "" if unit == "%" else unit)
     out.print(table)
     if out_dir is not None:
-        with staged_output(out_dir) as (tmp, written):
-            (tmp / "resilience.json").write_text(json.dumps(data, indent=2) + "\n")
-            survival.write_survival_csv(tmp / "survival.csv")
-            survival.plot_survival_curves(tmp / "survival.png")
+        written = write_resilience_outputs(survival, out_dir)
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+@app.command()
+@_input_errors
+def gbfs(
+    feed_dir: Path = typer.Argument(..., help="folder of a GBFS 2.3/3.0 feed: station_information.json, "
+                                               "station_status.json, vehicle_types.json"),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="write the YAML to this file instead of printing it"),
+    trips_per_day: Optional[float] = typer.Option(None, "--trips-per-day", min=0,
+                                                  help="weekday trip requests (GBFS has no demand; else left to fill in)"),
+    language: str = typer.Option("ja", "--language", help="language of localized port names (GBFS 3.0)"),
+) -> None:
+    """Ports and fleet of a GBFS feed as a scenario `mobility:` section (YAML), checked by loading it back."""
+    from zerodistrict.mobility.gbfs import gbfs_mobility_yaml
+    from zerodistrict.results.writers import write_text_output
+
+    text = gbfs_mobility_yaml(feed_dir, trips_per_day=trips_per_day, language=language)
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        write_text_output(text, out_file)
+        out.print(f"wrote {out_file}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -176,29 +176,27 @@ def run(
     say("KPIs, bills and economics")
     kpis = compute_kpis(inputs, result, scenario.name, float(_home_kwp(scenario).sum()))
     homes = homes_table(inputs, result)
-    extras = {}
     if mobility is not None:
         kpis = kpis.model_copy(update=mobility.kpis)
-        extras["mobility"] = mobility
+    survival = None
     if inputs.n_homes and resilience_hours:
         say("outage survival for every start hour")
         survival = resilience_mod.analyse(inputs, result, max_hours=resilience_hours)
-        extras["resilience"] = survival
         kpis = kpis.model_copy(update={
             "critical_survival_hours_mean":
                 survival.to_json_dict()["shared" if inputs.sharing else "alone"]["critical_survival_hours_mean"]})
     appraisal = appraise(scenario, inputs, result) if inputs.n_homes else None
+    economics = bills = None
     if appraisal is not None:
-        summary, per_home, bills = appraisal
+        economics, per_home, bills = appraisal
         kpis = kpis.model_copy(update={
-            "annual_bill_total": summary.annual_bill_total,
-            "annual_bill_total_baseline": summary.annual_bill_total_baseline,
-            "capex": summary.capex,
-            "npv": summary.npv,
-            "payback_years": summary.payback_years,
-            "lcoe_per_kwh": summary.lcoe_per_kwh,
+            "annual_bill_total": economics.annual_bill_total,
+            "annual_bill_total_baseline": economics.annual_bill_total_baseline,
+            "capex": economics.capex,
+            "npv": economics.npv,
+            "payback_years": economics.payback_years,
+            "lcoe_per_kwh": economics.lcoe_per_kwh,
         })
         homes = homes.merge(per_home, on="home", how="left")
-        extras["economics"] = summary
-        extras["bills"] = bills
-    return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes, extras=extras)
+    return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes,
+                  mobility=mobility, resilience=survival, economics=economics, bills=bills)

@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zerodistrict.analysis.emissions import GRID_FACTORS, co2_kg, co2_summary
+from zerodistrict.analysis.emissions import (
+    GRID_FACTORS,
+    co2_kg,
+    co2_summary,
+    mode_shift_co2_kg,
+)
 
 
 def test_annual_factor_hand_checked():
@@ -74,3 +79,15 @@ def test_co2_is_additive_and_non_negative(seed, n, dt):
     assert np.all(total >= 0)
     # the district total equals the sum over homes
     assert co2_kg(a.sum(axis=1), ef, dt) == pytest.approx(co2_kg(a, ef, dt).sum(), rel=1e-12)
+
+
+def test_mode_shift_hand_checked():
+    # 100 km ridden; 40 % would have gone by car (0.13 kg/pkm), 30 % by bus (0.05), the rest walked
+    assert mode_shift_co2_kg(100.0, np.array([0.4, 0.3]), np.array([0.13, 0.05])) == pytest.approx(100 * (0.052 + 0.015))
+    assert mode_shift_co2_kg(100.0, np.zeros(0), np.zeros(0)) == 0.0
+
+
+def test_mode_shift_needs_one_factor_per_share():
+    with pytest.raises(ValueError, match=r"share_ratio \(2,\) and co2_kg_per_passenger_km \(1,\)"):
+        mode_shift_co2_kg(1.0, np.array([0.5, 0.5]), np.array([0.1]))
+

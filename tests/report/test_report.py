@@ -62,12 +62,11 @@ def compare_html(misono, kl):
     return {lang: report_html([misono, kl], get_language(lang)) for lang in LANGUAGES}
 
 
-def _without_extras(result):
+def _without_analyses(result):
     """The same run as if resilience and mobility had not been analysed."""
     kpis = result.kpis.model_copy(update={k: None for k in type(result.kpis).model_fields
                                           if k.startswith(("mobility_", "critical_survival"))})
-    extras = {k: v for k, v in result.extras.items() if k not in ("resilience", "mobility")}
-    return dataclasses.replace(result, kpis=kpis, extras=extras)
+    return dataclasses.replace(result, kpis=kpis, resilience=None, mobility=None)
 
 
 def _with_kpis(result, **update):
@@ -197,10 +196,10 @@ def test_no_external_references(compare_html):
         assert text.count("Plotly.newPlot(") == text.count('class="plotly-graph-div"') == 2 + 2 * 6
 
 
-def test_sections_present_with_extras_say_not_analysed_without(misono):
+def test_sections_present_with_analyses_say_not_analysed_without(misono):
     en = get_language("en")
     full = report_html([misono], en)
-    bare = report_html([_without_extras(misono)], en)
+    bare = report_html([_without_analyses(misono)], en)
     assert en.text("report.not_analysed") not in full
     assert en.text("card.survival") in full and en.text("card.trips") in full
     assert en.text("series.shared_critical") in full  # survival curves
@@ -229,7 +228,7 @@ def test_summary_cards_show_the_kpis(misono):
     assert ja.percent(k.self_sufficiency_ratio) in text
     assert ja.percent(k.co2_reduction_ratio) in text
     assert ja.money(k.net_energy_cost, "JPY") in text
-    stats = misono.extras["resilience"].to_json_dict()
+    stats = misono.resilience.to_json_dict()
     assert ja.quantity(stats["shared"]["critical_survival_hours_p50"], "unit.hours") in text
 
 
@@ -389,3 +388,17 @@ def test_report_of_one_preset_is_fast(misono, tmp_path):
     write_report([misono], tmp_path / "r.html", lang="ja")
     assert time.perf_counter() - start < 5.0
     assert Path(tmp_path / "r.html").read_text(encoding="utf-8").count("自給率") >= 2
+
+
+
+def test_a_negative_co2_reduction_shows_as_an_increase(misono, kl):
+    """A design that emits more than its baseline: the card says "more", the table and sentences keep the minus."""
+    worse = dataclasses.replace(misono, kpis=misono.kpis.model_copy(update={"co2_reduction_ratio": -0.13}))
+    for lang_name in LANGUAGES:
+        lang = get_language(lang_name)
+        baseline = lang.quantity(worse.kpis.co2_baseline_kg / 1000.0, "unit.t_co2", 1)
+        assert lang.text("card.co2_note_more", increase="13%", baseline=baseline) in report_html([worse], lang)
+        table = compare_results([worse, kl])
+        cells = dict(comparison_cells(table, lang))[lang.text("row.co2_reduction_ratio")]
+        assert cells[0] == "\u221213%"
+        assert any("\u221213%" in sentence for sentence in explain_differences(table, lang)[0])

@@ -1,6 +1,14 @@
-"""CO2 from grid electricity: the district against its baseline.
+"""CO2 of a district: grid electricity against its baseline, and trips that shared vehicles replace.
 
-Emissions are location-based (GHG Protocol Scope 2): every kWh imported from
+This module is the only CO2 arithmetic of the package: the KPIs, the
+optimal dispatch's ``co2`` objective value and the mobility KPIs call it.
+One function per kind of emission:
+
+* :func:`co2_kg` — grid electricity (imports × emission factor of their step);
+* :func:`co2_summary` — a design's grid CO2 against its baseline's;
+* :func:`mode_shift_co2_kg` — the trips of the modes a shared fleet replaces.
+
+Grid emissions are location-based (GHG Protocol Scope 2): every kWh imported from
 the grid carries the grid's emission factor of its step, annual (one number)
 or hourly (a series read from a CSV elsewhere and passed in as an array).
 PV, batteries and sharing inside the district are counted as zero-emission;
@@ -15,6 +23,8 @@ Simplifications
 * No life-cycle emissions of PV modules, batteries or the private line.
 * Line losses and battery losses show up only through the extra imports
   they cause.
+* Replaced trips emit a fixed factor per passenger-km of their mode (no
+  occupancy or congestion effects).
 """
 
 from __future__ import annotations
@@ -132,3 +142,36 @@ def co2_summary(
     base = float(np.sum(co2_kg(baseline_import_kw, emission_factor_kg_per_kwh, step_hours)))
     ratio = (base - design) / base if base > 0 else 0.0
     return Co2Summary(co2_kg=design, co2_baseline_kg=base, co2_reduction_ratio=ratio)
+
+
+def mode_shift_co2_kg(
+    passenger_km: float,
+    share_ratio: np.ndarray,
+    co2_kg_per_passenger_km: np.ndarray,
+) -> float:
+    """CO2 of the trips that a shared fleet's rides replace.
+
+    ``passenger_km · Σ_m share_m · factor_m``: every ride would otherwise have
+    been made by mode m with probability ``share_m``.
+
+    Parameters
+    ----------
+    passenger_km : float
+        Distance ridden (one passenger per ride). [km]
+    share_ratio : np.ndarray
+        (m,) share of the rides that each replaced mode would have carried;
+        need not sum to 1 (the rest would not have been travelled or was
+        zero-emission). [0–1]
+    co2_kg_per_passenger_km : np.ndarray
+        (m,) emission factor of each replaced mode. [kg-CO2/passenger-km]
+
+    Returns
+    -------
+    float
+        [kg-CO2]
+    """
+    share = np.asarray(share_ratio, dtype=float)
+    factor = np.asarray(co2_kg_per_passenger_km, dtype=float)
+    if share.shape != factor.shape or share.ndim != 1:
+        raise ValueError(f"share_ratio {share.shape} and co2_kg_per_passenger_km {factor.shape} must be (m,) arrays alike")
+    return float(passenger_km) * float(np.dot(share, factor))

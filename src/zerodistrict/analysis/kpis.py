@@ -1,19 +1,39 @@
-"""KPIs and the per-home table of a dispatch: statistics computed from results, never inside dispatch code."""
+"""KPIs and the per-home table of a dispatch: statistics computed from results, never inside dispatch code.
+
+Ratios
+------
+``self_consumption_ratio`` (PV used in the district / PV) and
+``self_sufficiency_ratio`` (demand not met by the grid nor left unserved /
+demand) are shares of a total. Both are computed from net flows, which keeps
+them ≤ 1 (every flow is ≥ 0, so the part never exceeds its total) but lets
+them fall below 0 when storage charged from the grid loses more energy than
+PV brings in (possible in the optimal dispatch, whose batteries may
+grid-charge; the rule CEMS never grid-charges stationary batteries). A
+negative net share means "none", so these two are floored at 0 — the only
+clipping here. ``co2_reduction_ratio`` is not a share: a design that emits
+more CO2 than its baseline reports a negative reduction
+(:func:`zerodistrict.analysis.emissions.co2_summary`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from zerodistrict.analysis.emissions import co2_summary
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.results.result import Kpis
 
 
-def _ratio(num: float, den: float) -> float:
-    """num/den clipped to [0, 1]; 0 when there is nothing to divide."""
-    if den <= 0:
+def _share(part: float, total: float) -> float:
+    """part/total floored at 0 (see the module docstring); 0 when there is no total.
+
+    ``part ≤ total`` holds by construction for both callers (the part is the
+    total less flows ≥ 0), so no upper clip is needed.
+    """
+    if total <= 0:
         return 0.0
-    return float(min(max(num / den, 0.0), 1.0))
+    return float(max(part / total, 0.0))
 
 
 def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: str, pv_kwp: float) -> Kpis:
@@ -32,11 +52,9 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
     demand_kwh = tot["load_kw"] + tot["ev_charge_kw"]
     pv_used = pv_kwh - tot["grid_export_kw"] - tot["curtailed_kw"]
     # self-sufficiency: share of demand not met by the grid (nor left unserved)
-    self_suff = _ratio(demand_kwh - tot["grid_import_kw"] - tot["unserved_kw"], demand_kwh)
-    ef = inputs.emission_factor_kg_per_kwh
-    co2 = float((result.totals["grid_import_kw"] * ef).sum() * dt_h)
+    self_suff = _share(demand_kwh - tot["grid_import_kw"] - tot["unserved_kw"], demand_kwh)
     baseline_kw = inputs.load_kw.sum(axis=1) + inputs.mobility_load_kw
-    co2_base = float((baseline_kw * ef).sum() * dt_h)
+    co2 = co2_summary(result.totals["grid_import_kw"], baseline_kw, inputs.emission_factor_kg_per_kwh, dt_h)
     cost = float((result.totals["grid_import_kw"] * inputs.import_price).sum() * dt_h)
     revenue = float((result.totals["grid_export_kw"] * inputs.export_price).sum() * dt_h)
     cost_base = float((baseline_kw * inputs.import_price).sum() * dt_h)
@@ -63,11 +81,11 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
         unserved_kwh=tot["unserved_kw"],
         critical_unserved_kwh=tot.get("critical_unserved_kw", 0.0),
         outage_hours=outage_steps * dt_h,
-        self_consumption_ratio=_ratio(pv_used, pv_kwh),
+        self_consumption_ratio=_share(pv_used, pv_kwh),
         self_sufficiency_ratio=self_suff,
-        co2_kg=co2,
-        co2_baseline_kg=co2_base,
-        co2_reduction_ratio=_ratio(co2_base - co2, co2_base),
+        co2_kg=co2.co2_kg,
+        co2_baseline_kg=co2.co2_baseline_kg,
+        co2_reduction_ratio=co2.co2_reduction_ratio,
         energy_cost=cost,
         export_revenue=revenue,
         net_energy_cost=cost - revenue,
@@ -102,7 +120,7 @@ def homes_table(inputs: DispatchInputs, result: DispatchResult) -> pd.DataFrame:
             "battery_discharge_kwh": ht.get("battery_discharge", np.zeros(inputs.n_homes)),
             "curtailed_kwh": ht.get("curtailed", np.zeros(inputs.n_homes)),
             "unserved_kwh": unserved,
-            "self_sufficiency_ratio": np.clip(self_suff, 0.0, 1.0),
+            "self_sufficiency_ratio": np.maximum(self_suff, 0.0),  # ≤ 1 by construction; floored as in compute_kpis
             "energy_cost": (result.home_import_kw * inputs.import_price[:, None]).sum(axis=0) * dt_h,
             "export_revenue": (result.home_export_kw * inputs.export_price[:, None]).sum(axis=0) * dt_h,
         }

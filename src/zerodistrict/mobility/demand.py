@@ -35,9 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zerodistrict.geo import great_circle_km
 from zerodistrict.scenario.mobility import Mobility
-
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 
 
 @dataclass
@@ -67,13 +66,10 @@ def step_hours_of(index: pd.DatetimeIndex) -> float:
 
 
 def distance_matrix_km(latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
-    """Great-circle (haversine) distance between every pair of points [km], shape (n, n)."""
-    lat = np.radians(latitude)[:, None]
-    lon = np.radians(longitude)[:, None]
-    dlat = lat - lat.T
-    dlon = lon - lon.T
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat) * np.cos(lat.T) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    """Great-circle distance between every pair of points [km], shape (n, n) (:func:`zerodistrict.geo.great_circle_km`)."""
+    lat = np.asarray(latitude, dtype=float)
+    lon = np.asarray(longitude, dtype=float)
+    return great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
 
 
 def expected_requests_per_step(mobility: Mobility, index: pd.DatetimeIndex) -> np.ndarray:

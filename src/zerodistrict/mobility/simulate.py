@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from zerodistrict.analysis.emissions import co2_kg, mode_shift_co2_kg
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.mobility import Mobility
 from zerodistrict.mobility.demand import (
@@ -193,15 +194,18 @@ def mobility_kpis(mobility: Mobility, result: MobilityResult, ef: np.ndarray, dt
     CO2 avoided = served km · Σ(share · factor) of the replaced modes (one
     passenger per ride) − Σ charging kW · ef · Δt. All charging is charged at
     the grid factor, also at district-powered ports (conservative: PV-fed
-    charging would emit less). Vehicle manufacture is not counted.
+    charging would emit less). Vehicle manufacture is not counted. Both terms
+    come from :mod:`zerodistrict.analysis.emissions` (``mode_shift_co2_kg``,
+    ``co2_kg``).
     Utilisation = in-use vehicle-hours within the period / (vehicles · period hours).
     """
     trips = result.trips
     served = trips["served"].to_numpy()
     n_req = len(trips)
     km = float(trips["distance_km"].to_numpy()[served].sum())
-    replaced_kg_per_km = sum(m.share * m.co2_kg_per_passenger_km for m in mobility.mode_shift)
-    charging_kg = float((result.total_charge_kw * ef).sum() * dt_h)
+    replaced_kg = mode_shift_co2_kg(km, np.array([m.share for m in mobility.mode_shift], dtype=float),
+                                    np.array([m.co2_kg_per_passenger_km for m in mobility.mode_shift], dtype=float))
+    charging_kg = co2_kg(result.total_charge_kw, ef, dt_h)
     start = trips["start_h"].to_numpy()[served]
     end = np.minimum(trips["end_h"].to_numpy()[served], t_end_h)
     n_vehicles = len(result.vehicles)
@@ -211,7 +215,7 @@ def mobility_kpis(mobility: Mobility, result: MobilityResult, ef: np.ndarray, dt
         "mobility_trips_served_ratio": float(served.sum() / n_req) if n_req else 0.0,
         "mobility_km": km,
         "mobility_energy_kwh": float(result.total_charge_kw.sum() * dt_h),
-        "mobility_co2_avoided_kg": km * replaced_kg_per_km - charging_kg,
+        "mobility_co2_avoided_kg": replaced_kg - charging_kg,
         "mobility_revenue": float(trips["fare"].sum()),
         "mobility_vehicle_utilisation_ratio": float((end - start).sum() / available_h) if available_h > 0 else 0.0,
     }

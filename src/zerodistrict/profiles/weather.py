@@ -56,12 +56,12 @@ from scipy.special import ndtr
 from scipy.stats import beta
 
 from zerodistrict.errors import InputError
+from zerodistrict.geo import great_circle_km
 from zerodistrict.profiles.weather_files import FEB29_HOURS, hour_of_leap_year, read_weather_file
 
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
 SEARCH_RADIUS_KM = 150.0
-EARTH_RADIUS_KM = 6371.0
 
 # Synthetic-year parameters. All are our assumptions unless a source is named.
 CLEAR_SKY_CAP_RATIO = 1.1  # step GHI ≤ 1.1 × clear sky (assumption: cloud enhancement)
@@ -234,11 +234,8 @@ CLIMATOLOGIES: dict[str, Climatology] = {
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine) [km]."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+    """Great-circle distance [km] (:func:`zerodistrict.geo.great_circle_km`)."""
+    return float(great_circle_km(lat1, lon1, lat2, lon2))
 
 
 def climatology_for(site, key: str | None = None) -> Climatology:

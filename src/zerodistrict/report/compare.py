@@ -69,7 +69,7 @@ def _row(result) -> dict:
     kwp = k.pv_kwp
     demand = k.load_kwh + k.ev_charge_kwh
     battery = stationary_capacity_kwh(result)
-    resilience = result.extras.get("resilience")
+    resilience = result.resilience
     survival = resilience.to_json_dict()["shared"]["critical_survival_hours_p50"] if resilience is not None else math.nan
     served = trips_served(mobility_figures(result))
     days = (pd.Timestamp(k.period_end) - pd.Timestamp(k.period_start)) / pd.Timedelta(days=1)

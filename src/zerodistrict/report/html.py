@@ -5,8 +5,8 @@ chart is a ``<div>`` drawn by it, the style sheet is inline, and no tag loads
 anything by URL. Sections of each run: summary cards, monthly energy balance,
 typical days, the batteries' state of charge by day and hour, the homes'
 self-sufficiency and bills, outage survival (when a resilience analysis is in
-``Result.extras["resilience"]``) and the mobility ports (when
-``extras["mobility"]`` holds a mobility result). A section whose analysis did
+``Result.resilience``) and the mobility ports (when ``Result.mobility``
+holds a mobility result). A section whose analysis did
 not run says so. With several runs a comparison comes first.
 """
 
@@ -76,16 +76,14 @@ def _summary_cards(page: _Page, result) -> None:
               lang.text("card.self_sufficiency_note")),
         _card(lang.text("card.self_consumption"), lang.percent(k.self_consumption_ratio),
               lang.text("card.self_consumption_note")),
-        _card(lang.text("card.co2"), lang.quantity(k.co2_kg / 1000.0, "unit.t_co2", 1),
-              lang.text("card.co2_note", reduction=lang.percent(k.co2_reduction_ratio),
-                        baseline=lang.quantity(k.co2_baseline_kg / 1000.0, "unit.t_co2", 1))),
+        _card(lang.text("card.co2"), lang.quantity(k.co2_kg / 1000.0, "unit.t_co2", 1), _co2_note(lang, k)),
         _card(lang.text("card.cost"), lang.money(k.net_energy_cost, k.currency),
               lang.text("card.cost_note", baseline=lang.money(k.net_energy_cost_baseline, k.currency))),
     ]
     if k.payback_years is not None:
         cards.append(_card(lang.text("card.payback"), lang.quantity(k.payback_years, "unit.years", 1),
                            lang.text("card.payback_note", capex=lang.money(k.capex, k.currency))))
-    resilience = result.extras.get("resilience")
+    resilience = result.resilience
     if resilience is not None:
         stats = resilience.to_json_dict()
         cards.append(_card(lang.text("card.survival"),
@@ -97,6 +95,14 @@ def _summary_cards(page: _Page, result) -> None:
         cards.append(_card(lang.text("card.trips"), lang.number(served[0]),
                            lang.text("card.trips_note", share=lang.percent(served[1]))))
     page.add(f'<div class="cards">{"".join(cards)}</div>')
+
+
+def _co2_note(lang: Language, k) -> str:
+    """"x % less than the baseline", or "x % more" when the design emits more (a negative reduction)."""
+    baseline = lang.quantity(k.co2_baseline_kg / 1000.0, "unit.t_co2", 1)
+    if k.co2_reduction_ratio < 0:
+        return lang.text("card.co2_note_more", increase=lang.percent(-k.co2_reduction_ratio), baseline=baseline)
+    return lang.text("card.co2_note", reduction=lang.percent(k.co2_reduction_ratio), baseline=baseline)
 
 
 def _typical_days(page: _Page, result, monthly: pd.DataFrame) -> None:
@@ -139,7 +145,7 @@ def _homes(page: _Page, result) -> None:
 
 
 def _resilience(page: _Page, result) -> None:
-    resilience = result.extras.get("resilience")
+    resilience = result.resilience
     if resilience is None:
         page.note(page.lang.text("report.not_analysed"), "not-analysed")
         return
@@ -155,7 +161,7 @@ def _resilience(page: _Page, result) -> None:
 
 
 def _mobility(page: _Page, result) -> None:
-    mobility = result.extras.get("mobility")
+    mobility = result.mobility
     if mobility is None or len(mobility.stations) == 0:
         page.note(page.lang.text("report.not_analysed"), "not-analysed")
         return

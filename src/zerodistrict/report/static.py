@@ -201,8 +201,8 @@ def _result_pngs(result, label: str, lang: Language, out_dir: Path) -> list[Path
     if capacity > 0:
         written.append(soc_heatmap_png(summaries.soc_day_hour_ratio(ts, capacity), lang,
                                        name + lang.text("section.soc"), out_dir / f"{slug}-soc-heatmap.png"))
-    if result.extras.get("resilience") is not None:
-        written.append(survival_png(summaries.survival_curves(result.extras["resilience"]), lang,
+    if result.resilience is not None:
+        written.append(survival_png(summaries.survival_curves(result.resilience), lang,
                                     name + lang.text("section.resilience"), out_dir / f"{slug}-survival.png"))
     return written
 

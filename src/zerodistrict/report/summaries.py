@@ -206,10 +206,10 @@ def mobility_ports(mobility) -> pd.DataFrame:
 
 
 def mobility_figures(result) -> dict[str, float]:
-    """The ``mobility_*`` KPIs of a run: its Kpis fields when set, else those of ``extras["mobility"]``; {} if neither."""
+    """The ``mobility_*`` KPIs of a run: its Kpis fields when set, else those of ``result.mobility``; {} if neither."""
     found = {k: v for k, v in result.kpis.model_dump().items() if k.startswith("mobility_") and v is not None}
-    if not found and result.extras.get("mobility") is not None:
-        found = dict(result.extras["mobility"].kpis)
+    if not found and result.mobility is not None:
+        found = dict(result.mobility.kpis)
     return found
 
 

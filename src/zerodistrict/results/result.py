@@ -1,18 +1,26 @@
 """What a run produced: typed KPIs (the ``kpis.json`` contract of DESIGN.md) and the :class:`Result`.
 
 :class:`Kpis`: every field carries its unit in its name; fields of analyses that
-were not run are ``None`` and left out of the JSON.
+were not run are ``None`` and left out of the JSON. :class:`Result` holds the
+outputs of each analysis in a typed field of its own, ``None`` when that
+analysis did not run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+
+if TYPE_CHECKING:  # annotations only: results stays importable without the analyses' dependencies
+    from zerodistrict.analysis.economics import EconomicsResult
+    from zerodistrict.analysis.resilience import ResilienceResult
+    from zerodistrict.mobility.simulate import MobilityResult
+    from zerodistrict.scenario.models import Scenario
 
 
 class Kpis(BaseModel):
@@ -74,14 +82,39 @@ class Kpis(BaseModel):
 
 @dataclass
 class Result:
-    """Everything a run produced; the CLI, report, store and API read this."""
+    """Everything a run produced; the CLI, report, store and API read this.
 
-    scenario: Any  # zerodistrict.scenario.Scenario
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated scenario that was run.
+    inputs, dispatch : DispatchInputs, DispatchResult
+        The dispatch's arrays and flows.
+    kpis : Kpis
+        Key figures (``kpis.json``).
+    homes : pandas.DataFrame
+        One row per home with its period figures (``homes.csv``).
+    mobility : MobilityResult or None
+        The shared fleet's simulation (ports, trips, charging); None without a ``mobility`` section.
+    resilience : ResilienceResult or None
+        Outage survival for every start step; None when not analysed (no homes, or switched off).
+    economics : EconomicsResult or None
+        Bills, capital cost, NPV and payback of the district; None without cost data for its country.
+    bills : pandas.DataFrame or None
+        Monthly bill of every home under the scenario's tariff (columns
+        :data:`zerodistrict.analysis.bills.BILL_COLUMNS`) [currency]; None without a tariff or
+        without an appraisal (``economics`` is None).
+    """
+
+    scenario: Scenario
     inputs: DispatchInputs
     dispatch: DispatchResult
     kpis: Kpis
-    homes: pd.DataFrame  # one row per home, annual figures
-    extras: dict[str, Any] = field(default_factory=dict)  # per-analysis outputs (e.g. mobility stations)
+    homes: pd.DataFrame
+    mobility: MobilityResult | None = None
+    resilience: ResilienceResult | None = None
+    economics: EconomicsResult | None = None
+    bills: pd.DataFrame | None = None
 
     @property
     def timeseries(self) -> pd.DataFrame:

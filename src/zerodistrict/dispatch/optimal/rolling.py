@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from zerodistrict.analysis.emissions import co2_kg
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, StorageArrays
 from zerodistrict.dispatch.optimal.extract import _result
 from zerodistrict.dispatch.optimal.model import _build
@@ -72,7 +73,7 @@ def objective_value(inputs: DispatchInputs, result: DispatchResult, objective: O
     tot = result.totals
     voll = value_of_lost_load(inputs, objective) if voll is None else voll
     if objective == "co2":
-        energy = float((tot["grid_import_kw"] * inputs.emission_factor_kg_per_kwh).sum() * dt)
+        energy = co2_kg(tot["grid_import_kw"], inputs.emission_factor_kg_per_kwh, dt)
     else:
         energy = float(((tot["grid_import_kw"] * inputs.import_price)
                         - tot["grid_export_kw"] * inputs.export_price).sum() * dt)
