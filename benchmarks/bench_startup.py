@@ -44,6 +44,7 @@ def time_process(args: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     time_process(COMMANDS["zerodistrict --help"])  # warm the file cache (bytecode, shared libraries)
+    load_before = os.getloadavg()[0]
     cases = []
     for label, args in COMMANDS.items():
         walls, cpus = zip(*(time_process(args) for _ in range(RUNS)))
@@ -55,7 +56,8 @@ def main() -> None:
     summary = {
         "what": "whole-process start-up of the CLI (python -m zerodistrict.cli), median of "
                 f"{RUNS} fresh processes each",
-        "machine": f"{os.cpu_count()} cores; wall time is sensitive to other load on the machine, CPU time less so",
+        "machine": f"{os.cpu_count()} cores, 1-minute load average {load_before:.1f} before the runs "
+                   "(wall time grows with other load on the machine; CPU time much less)",
         "target": "each command well under 1 s (issue 9)",
         "cases": cases,
     }
