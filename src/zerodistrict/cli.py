@@ -127,6 +127,21 @@ def validate(file: str = typer.Argument(..., help="scenario YAML file, preset na
 
 
 @app.command()
+def schema(
+    markdown: bool = typer.Option(False, "--markdown", help="the field reference docs/scenario.md instead"),
+) -> None:
+    """Print the JSON Schema of a scenario file (with --markdown: the field reference, docs/scenario.md)."""
+    if markdown:
+        from zerodistrict.scenario.reference import markdown_reference
+
+        sys.stdout.write(markdown_reference())
+    else:
+        from zerodistrict.scenario.reference import json_schema
+
+        sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
 @_input_errors
 def run(
     scenario: str = typer.Argument(..., help="preset name or scenario YAML"),

@@ -75,13 +75,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.signal import lfilter
 
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import clock_hours, parse_clock
+
+if TYPE_CHECKING:  # pandas and scipy load where a profile is built: validating an archetype name stays light
+    import pandas as pd
 
 __all__ = [
     "ARCHETYPES",
@@ -255,6 +257,8 @@ def daily_profile_shape(archetype: str) -> pd.DataFrame:
         Indexed by hour 0–23, columns ``base_weekday_kw``, ``base_weekend_kw``
         [kW] and ``heat_schedule``, ``cool_schedule`` [0–1].
     """
+    import pandas as pd
+
     arch = get_archetype(archetype)
     return pd.DataFrame(
         {
@@ -276,6 +280,8 @@ def _step_hours(index: pd.DatetimeIndex) -> float:
         # timedeltas, not asi8: the index's unit may be ns, us, ms or s
         step_s = float(np.median((index[1:] - index[:-1]).total_seconds()))
     elif len(index) == 1 and index.freq is not None:
+        import pandas as pd
+
         step_s = pd.Timedelta(index.freq).total_seconds()
     else:
         raise ValueError("index: need at least two time steps (or a freq) to derive the step length")
@@ -306,6 +312,8 @@ def _interp_daily(table: tuple[float, ...], hour: np.ndarray) -> np.ndarray:
 
 def _smoothed_temperature(temp_air_c: np.ndarray, step_h: float, lag_h: float) -> np.ndarray:
     """Exponential moving average of air temperature [°C], started at the first day's mean."""
+    from scipy.signal import lfilter
+
     alpha = 1.0 - np.exp(-step_h / lag_h)
     first_day = temp_air_c[: max(1, round(24.0 / step_h))].mean()
     out, _ = lfilter([alpha], [1.0, alpha - 1.0], temp_air_c, zi=[(1.0 - alpha) * first_day])

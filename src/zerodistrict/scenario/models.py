@@ -14,10 +14,9 @@ a default is our assumption the description says so.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 from pydantic import (
     Discriminator,
     Field,
@@ -31,6 +30,9 @@ from zerodistrict.scenario.base import Clock, FilePath, Model, Weekdays, clock_h
 from zerodistrict.scenario.economics import Economics
 from zerodistrict.scenario.mobility import Mobility
 from zerodistrict.scenario.tariff import Tariff, tariff_currency
+
+if TYPE_CHECKING:  # pandas is imported where a time index is built, not to validate (start-up time)
+    import pandas as pd
 
 
 # --------------------------------------------------------------------------- site, time
@@ -75,13 +77,15 @@ class Period(Model):
     def _inside_year(self) -> "Period":
         if self.start is not None and self.start.year != self.year:
             raise ValueError(f"start {self.start} is not in year {self.year}")
-        first = pd.Timestamp(self.start or dt.date(self.year, 1, 1))
-        if self.days is not None and first + pd.Timedelta(days=self.days) > pd.Timestamp(self.year + 1, 1, 1):
-            raise ValueError(f"{self.days} days from {first.date()} run past the end of {self.year}")
+        first = self.start or dt.date(self.year, 1, 1)
+        if self.days is not None and first + dt.timedelta(days=self.days) > dt.date(self.year + 1, 1, 1):
+            raise ValueError(f"{self.days} days from {first} run past the end of {self.year}")
         return self
 
     def index(self, timezone: str) -> pd.DatetimeIndex:
         """Every step of the period in local time; derived, never assumed to be 8,760 long."""
+        import pandas as pd
+
         first = pd.Timestamp(self.start or dt.date(self.year, 1, 1))
         last = first + pd.Timedelta(days=self.days) if self.days else pd.Timestamp(self.year + 1, 1, 1)
         # equal steps of absolute time between local midnights (a DST day has 23 or 25 hours)
