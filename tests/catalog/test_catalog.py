@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -82,6 +81,10 @@ def test_module_tables_are_the_catalog_files(table, load, pattern):
 
 
 def test_package_data_covers_the_data_files():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["zerodistrict"]
     package = REPO / "src" / "zerodistrict"
@@ -139,7 +142,7 @@ def test_every_value_has_a_source_and_year_or_is_an_assumption(path):
 
 
 def source_keys() -> set[str]:
-    return set(re.findall(r"^\| ([A-Z]\d+) \|", SOURCES_MD.read_text(encoding="utf-8"), flags=re.M))
+    return set(re.findall(r"^\| ([A-Z]\d+) \|", SOURCES_MD.read_text(encoding="utf-8"), flags=re.MULTILINE))
 
 
 def test_cited_keys_exist_in_docs_sources():
@@ -216,8 +219,10 @@ GOOD_FACTOR = "XX:\n  value: 0.5\n  year: 2024\n  source: '[K4] somewhere'\n"
         (
             catalog.tariffs,
             "tariffs_xx.yaml",
-            "tariffs:\n  t1:\n    currency: JPY\n    energy:\n"
-            "      tier_limits_kwh: {value: [100], assumption: x}\n      prices_per_kwh: {value: [1.0], assumption: x}\n",
+            (
+                "tariffs:\n  t1:\n    currency: JPY\n    energy:\n"
+                "      tier_limits_kwh: {value: [100], assumption: x}\n      prices_per_kwh: {value: [1.0], assumption: x}\n"
+            ),
             r"tariffs_xx\.yaml: tariffs\.t1\.energy: prices_per_kwh needs 2 prices \(one per tier\), got 1",
         ),
         (
@@ -229,10 +234,12 @@ GOOD_FACTOR = "XX:\n  value: 0.5\n  year: 2024\n  source: '[K4] somewhere'\n"
         (
             catalog.climatologies,
             "climatologies.yaml",
-            "here:\n  name: Here\n  latitude: {value: 1.0, assumption: x}\n  longitude: {value: 2.0, assumption: x}\n"
-            "  ghi_kwh_per_m2_day: {value: [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], source: '[C1] x', year: 2025}\n"
-            "  temp_air_c: {value: [27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27], source: '[W3] x', year: 2020}\n"
-            "  temp_range_c: {value: 8, assumption: x}\n",
+            (
+                "here:\n  name: Here\n  latitude: {value: 1.0, assumption: x}\n  longitude: {value: 2.0, assumption: x}\n"
+                "  ghi_kwh_per_m2_day: {value: [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], source: '[C1] x', year: 2025}\n"
+                "  temp_air_c: {value: [27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27], source: '[W3] x', year: 2020}\n"
+                "  temp_range_c: {value: 8, assumption: x}\n"
+            ),
             r"climatologies\.yaml: here: climatology here: ghi_kwh_per_m2_day needs 12 monthly values, got 11",
         ),
         (

@@ -114,12 +114,12 @@ def source_text(node: Any) -> str:
     return "; ".join(parts)
 
 
-def _record(file: Path | str, key: str, build: Callable[[], Any]) -> Any:
-    """Build one record; a model's complaint becomes an InputError naming the file and key."""
+def _record(file: Path | str, key: str, build: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``build(*args, **kwargs)``; a model's complaint becomes an InputError naming the file and key."""
     from pydantic import ValidationError
 
     try:
-        return build()
+        return build(*args, **kwargs)
     except ValidationError as err:
         lines = []
         for item in err.errors(include_url=False):
@@ -158,7 +158,7 @@ def _climatologies(path: Path) -> dict:
         if "source" not in record:  # its citation line: the sources of its series, field by field
             cited = [f"{name}: {source_text(raw[name])}" for name in raw if name not in ("latitude", "longitude")]
             record["source"] = "; ".join(c for c in cited if not c.endswith(": "))
-        out[key] = _record(path, key, lambda: Climatology(key=key, **record))
+        out[key] = _record(path, key, Climatology, key=key, **record)
     return out
 
 
@@ -182,7 +182,7 @@ def _archetypes(path: Path) -> dict:
             raise InputError(f"{path}: {name}: an archetype must be a mapping of fields")
         record = {k: tuple(v) if isinstance(v, list) else v for k, v in record.items()}
         sources = {k: source_text(v) for k, v in raw.items() if is_sourced(v)}
-        out[name] = _record(path, name, lambda: Archetype(name=name, sources=sources, **record))
+        out[name] = _record(path, name, Archetype, name=name, sources=sources, **record)
     return out
 
 
@@ -202,7 +202,7 @@ def _tariffs(paths: list[Path]) -> dict:
             record = unwrap(raw, path, f"tariffs.{name}")
             if name in out:
                 raise InputError(f"{path}: tariffs.{name}: a tariff of that name is already in another file")
-            out[name] = _record(path, f"tariffs.{name}", lambda: Tariff.model_validate({"name": name, **record}))
+            out[name] = _record(path, f"tariffs.{name}", Tariff.model_validate, {"name": name, **record})
     return out
 
 
@@ -222,7 +222,7 @@ def _export_schemes(paths: list[Path]) -> dict:
             record = unwrap(raw, path, f"export_schemes.{name}")
             if name in out:
                 raise InputError(f"{path}: export_schemes.{name}: a scheme of that name is already in another file")
-            out[name] = _record(path, f"export_schemes.{name}", lambda: ExportScheme.model_validate(record))
+            out[name] = _record(path, f"export_schemes.{name}", ExportScheme.model_validate, record)
     return out
 
 
@@ -239,7 +239,7 @@ def _economics(path: Path) -> dict:
     out = {}
     for country, raw in read_file(path).items():
         record = unwrap(raw, path, country)
-        out[country.upper()] = _record(path, country, lambda: Economics.model_validate(record))
+        out[country.upper()] = _record(path, country, Economics.model_validate, record)
     return out
 
 
