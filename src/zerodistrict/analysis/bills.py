@@ -48,30 +48,34 @@ Simplifications
 
 References
 ----------
+The ready-made tariffs (``catalog/data/tariffs_*.yaml``) cite these by their
+keys in docs/sources.md, given in brackets after each.
+
 .. [1] TEPCO Energy Partner, 従量電灯B electricity rates from 1 June 2023:
    ¥30.00 / 36.60 / 40.69 per kWh (0–120 / 120–300 / >300 kWh a month),
-   as collected in /work/shared/reference/CITIES.md (secondary source).
+   from a secondary source (docs/sources.md [S5]).
 .. [2] Basic charge ¥311.75 per 10 A of contract current (30 A: ¥935.25),
-   TEPCO-equivalent basic charges listed by toell.co.jp (tariff of 1 May 2024).
+   TEPCO-equivalent basic charges listed by toell.co.jp (tariff of 1 May 2024)
+   [S6].
 .. [3] 再エネ賦課金 (renewable energy surcharge) FY2025: ¥3.98/kWh (METI;
-   CITIES.md).
+   docs/sources.md [S7]).
 .. [4] Japan FIT for residential PV < 10 kW: ¥16/kWh FY2023–24, ¥15/kWh
    April–September 2025; after the 10-year FIT period TEPCO buys at ≈¥8.5/kWh
-   (CITIES.md).
+   (docs/sources.md [S9]).
 .. [5] Suruhanjaya Tenaga / TNB domestic tariff from 1 July 2025 (RP4):
    energy 27.03 sen/kWh up to 1,500 kWh a month, 37.03 sen above; capacity
    4.55 sen/kWh; network 12.85 sen/kWh; retail RM10 a month waived at
    ≤ 600 kWh; automatic fuel adjustment ±3 sen/kWh; ToU peak weekdays
-   14:00–22:00 28.52 sen, off-peak 24.43 sen (≤ 1,500 kWh). CITIES.md;
+   14:00–22:00 28.52 sen, off-peak 24.43 sen (≤ 1,500 kWh). docs/sources.md [K2];
    paultan.org/2025/06/21/tnb-new-electricity-tariff-calculation-from-july-2025.
 .. [6] TNB energy-efficiency incentive (Insentif Cekap Tenaga), sen/kWh by
    monthly consumption band, 25.00 (≤200 kWh) down to 0.50 (901–1,000 kWh),
    none above 1,000 kWh: table in newpages.asia/vn/vi/news/169869 (2025),
    secondary source; paultan.org (2025) confirms the 25 sen maximum and the
-   1,000 kWh limit.
+   1,000 kWh limit [K5].
 .. [7] Solar ATAP (Malaysia, from 2026): domestic exports offset only the
    energy charge, unused credit forfeited monthly; caps 5 kW single-phase,
-   15 kW three-phase (CITIES.md).
+   15 kW three-phase (docs/sources.md [K3]).
 """
 
 from __future__ import annotations

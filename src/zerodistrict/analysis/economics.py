@@ -34,8 +34,8 @@ Simplifications
 References
 ----------
 .. [1] Japan residential PV ≈¥288,000/kW (new build, 2023); home batteries
-   ≈¥139,000/kWh installed (FY2022); /work/shared/reference/CITIES.md.
-.. [2] Malaysia: ≈RM20,000 for a family rooftop PV system (2023), CITIES.md.
+   ≈¥139,000/kWh installed (FY2022); docs/sources.md [S10].
+.. [2] Malaysia: ≈RM20,000 for a family rooftop PV system (2023); docs/sources.md [K8].
 .. [3] HOMER Pro manual, "Levelized Cost of Energy": COE = total annualized
    cost / total electrical load served (homerenergy.com).
 """

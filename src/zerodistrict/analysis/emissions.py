@@ -29,9 +29,12 @@ Simplifications
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from zerodistrict import catalog
 
 
 @dataclass(frozen=True)
@@ -44,32 +47,9 @@ class GridFactor:
     note: str = ""
 
 
-#: Annual grid emission factors [kg-CO2/kWh] by grid.
-GRID_FACTORS: dict[str, GridFactor] = {
-    "JP": GridFactor(
-        kg_per_kwh=0.437,
-        year="FY2022",
-        source="Federation of Electric Power Companies of Japan, industry average (adjusted), fepc.or.jp",
-    ),
-    "MY-peninsular": GridFactor(
-        kg_per_kwh=0.78,
-        year="2023",
-        source="Malaysia (NRECC) to the UNFCCC, Peninsular Malaysia grid",
-        note="an older figure of 0.64 kg/kWh (2021) is also quoted; use it for a sensitivity run",
-    ),
-    "MY-sarawak": GridFactor(
-        kg_per_kwh=0.21,
-        year="2020",
-        source=(
-            "our derivation (assumption): Sarawak Energy's 2020 generation mix of ≈70 % hydro, "
-            "15 % coal, 15 % gas (newsarawaktribune.com.my, 2020) with typical intensities of "
-            "0.95 (coal) and 0.45 (gas CCGT) kg/kWh gives 0.15×0.95 + 0.15×0.45 = 0.21; "
-            "consistent with the reported 72 % cut in grid intensity from 2010 to 2020 "
-            "(dayakdaily.com, 2022) applied to a 2010 grid ≈92 % fossil (≈0.75 kg/kWh)"
-        ),
-        note="no published Sarawak grid factor was found; replace with one when available",
-    ),
-}
+#: Annual grid emission factors [kg-CO2/kWh] by grid, read on first use from
+#: ``catalog/data/grid_factors.yaml`` (sources in docs/sources.md).
+GRID_FACTORS: Mapping[str, GridFactor] = catalog.LazyTable(catalog.grid_factors)
 
 
 def co2_kg(import_kw: np.ndarray, emission_factor_kg_per_kwh: np.ndarray | float, step_hours: float) -> float | np.ndarray:

@@ -47,12 +47,12 @@ KIND_DEFAULTS: dict[str, dict[str, float]] = {
     # 25.2 V × 16 Ah ≈ 0.40 kWh: a common Japanese e-assist pack (Panasonic, 2023 catalogue);
     # 0.01 kWh/km and 15 km/h are our assumptions
     "e-bike": {"battery_kwh": 0.4, "consumption_kwh_per_km": 0.01, "speed_km_h": 15.0},
-    # 551 Wh (Segway-Ninebot Max G30 spec); range 40–50 km → ≈0.012 kWh/km (CITIES.md, Saitama trial 2019);
+    # 551 Wh (Segway-Ninebot Max G30 spec); range 40–50 km → ≈0.012 kWh/km (Saitama trial 2019, docs/sources.md [M2]);
     # mean speed 12 km/h below the 19 km/h top speed is our assumption
     "e-scooter": {"battery_kwh": 0.55, "consumption_kwh_per_km": 0.012, "speed_km_h": 12.0},
     # 9.06 kWh, 150 km WLTC (Toyota C+pod, 2021 spec) → 0.06 kWh/km; 25 km/h urban mean is our assumption
     "small-ev": {"battery_kwh": 9.06, "consumption_kwh_per_km": 0.06, "speed_km_h": 25.0},
-    # 40 kWh as Misono's shared EVs (CITIES.md); 0.15 kWh/km and 25 km/h are our assumptions
+    # 40 kWh as Misono's shared EVs (docs/sources.md [S2]); 0.15 kWh/km and 25 km/h are our assumptions
     "shared-car": {"battery_kwh": 40.0, "consumption_kwh_per_km": 0.15, "speed_km_h": 25.0},
     # a plain bicycle: no battery; 12 km/h is our assumption
     "bike": {"battery_kwh": 0.0, "consumption_kwh_per_km": 0.0, "speed_km_h": 12.0},
@@ -330,7 +330,7 @@ def _kind(row: dict, path: Path, where: str) -> str:
         if form in ("scooter", "scooter_standing", "scooter_seated", "moped"):
             return "e-scooter"
         if form == "car":
-            # up to four seats: an ultra-compact EV (the Saitama trial's were four-seaters, CITIES.md)
+            # up to four seats: an ultra-compact EV (the Saitama trial's were four-seaters, docs/sources.md [M1])
             seats = row.get("rider_capacity")
             return "small-ev" if isinstance(seats, int) and seats <= 4 else "shared-car"
     raise InputError(

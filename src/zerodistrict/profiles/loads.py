@@ -44,30 +44,10 @@ Main simplifications
 * The noise is a statistical texture, not appliance switching events: single
   homes are smoother than real 1-minute data (peaks of kettles, ovens).
 
-All default numbers below carry their source; those we chose are marked
-``assumption``. Facts come from ``/work/shared/reference/CITIES.md``:
-
-[ENV2021] Ministry of the Environment, Japan: 令和3年度 家庭部門のCO2排出実態統計調査
-    (FY2021 survey of household CO2), env.go.jp/earth/ondanka/kateico2tokei,
-    2023: 4,175 kWh/yr per household; January is the largest month.
-[ANRE] Agency for Natural Resources and Energy (METI): 夏季・冬季の節電メニュー,
-    as quoted by Tohoku Electric setsuden.nw.tohoku-epco.co.jp (accessed 2025):
-    summer 14:00, homes with someone in ≈1,200 W, about half air conditioning;
-    away homes ≈340 W (fridge, toilet seat, standby); winter demand peaks in
-    the morning and evening.
-[GFK2015] GfK Marketing Services Japan, HEMS appliance study, 22 Dec 2015
-    (news.mynavi.jp/article/20151225-a058): living-room AC peaks at 20:00 in
-    summer, at 07:00 and 20:00 in winter; AC uses about twice as much in
-    winter as in summer.
-[AQILAH] Aqilah N., Zaki S.A., Hagishima A., Rijal H.B., Yakub F., "Analysis on
-    electricity use and indoor thermal environment for typical
-    air-conditioning residential buildings in Malaysia" (19 Kuala Lumpur
-    dwellings; abstract at kyushu-u.pure.elsevier.com; ≈2019): 14.5 kWh/day,
-    AC 3.9 kWh/day, night-time peak due to AC.
-[KUBOTA2011] Kubota T., Jeong S., Toe D.H.C., Ossen D.R., "Energy consumption
-    and air-conditioning usage in residential buildings of Malaysia",
-    J. Int. Dev. Coop. 17(3), 61-69, 2011: AC mostly in bedrooms, run the
-    whole night for sleeping; 65 % ownership, 6 h/day on average.
+The archetypes' numbers are in ``catalog/data/load_archetypes.yaml``, each
+with its source and year or marked ``assumption``; the sources ([S3] Japanese
+household survey FY2021, [L1] ANRE saving menus, [L2] GfK HEMS study 2015,
+[K1] Aqilah et al., [K6] Kubota et al. 2011) are in docs/sources.md.
 """
 
 from __future__ import annotations
@@ -79,6 +59,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import clock_hours, parse_clock
 
@@ -138,102 +119,8 @@ class Archetype:
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
 
-_JP_DETACHED = Archetype(
-    name="jp-detached",
-    description="Detached house, Kanto climate (Saitama): electric AC heating and cooling, gas/kerosene hot water",
-    annual_kwh=4175.0,
-    # weekday daytime ≈0.3 kW (ANRE: away homes ≈340 W); peaks at 07 and 19–20 h (GFK2015)
-    base_weekday_kw=(
-        0.24, 0.22, 0.21, 0.21, 0.21, 0.24, 0.38, 0.51, 0.44, 0.34, 0.30, 0.32,
-        0.34, 0.30, 0.29, 0.30, 0.36, 0.46, 0.58, 0.64, 0.64, 0.58, 0.46, 0.34,
-    ),
-    base_weekend_kw=(
-        0.26, 0.22, 0.21, 0.21, 0.21, 0.22, 0.26, 0.37, 0.46, 0.48, 0.45, 0.46,
-        0.48, 0.44, 0.42, 0.42, 0.44, 0.52, 0.61, 0.66, 0.64, 0.58, 0.48, 0.36,
-    ),
-    heat_balance_c=15.0,
-    heat_kw_per_k=0.049,
-    heat_schedule=(
-        0.15, 0.10, 0.10, 0.10, 0.10, 0.30, 0.80, 1.00, 0.80, 0.50, 0.40, 0.40,
-        0.40, 0.40, 0.40, 0.40, 0.50, 0.70, 0.90, 1.00, 1.00, 0.90, 0.60, 0.30,
-    ),
-    cool_balance_c=24.0,
-    cool_kw_per_k=0.07,
-    cool_schedule=(
-        0.35, 0.30, 0.30, 0.30, 0.25, 0.20, 0.20, 0.25, 0.30, 0.40, 0.50, 0.60,
-        0.70, 0.75, 0.80, 0.80, 0.80, 0.85, 0.90, 1.00, 1.00, 0.90, 0.70, 0.50,
-    ),
-    thermal_lag_h=6.0,
-    level_sigma=0.25,
-    hvac_sigma=0.5,
-    noise_sigma=0.35,
-    noise_corr_h=2.0,
-    sources={
-        "annual_kwh": "ENV2021: 4,175 kWh/yr per household, FY2021 national mean (CITIES.md)",
-        "base_weekday_kw": "assumption, shaped after ANRE (≈340 W floor of away homes) and GFK2015 (07:00 and 20:00 peaks)",
-        "base_weekend_kw": "assumption: weekday table with a later morning and more daytime presence",
-        "heat_balance_c": "assumption (between Japan's D14 and D18 degree-day bases)",
-        "heat_kw_per_k": "assumption, calibrated so January is the largest month (ENV2021) under JMA Saitama 1991–2020 normals",
-        "heat_schedule": "assumption after GFK2015 / ANRE: heating peaks in the morning (07 h) and evening (19–20 h)",
-        "cool_balance_c": "assumption",
-        "cool_kw_per_k": "assumption, calibrated so August is the second peak (CITIES.md) and an August 14:00 "
-        "weekend home draws ≈1.2 kW, about half AC (ANRE)",
-        "cool_schedule": "assumption after GFK2015: rises in the afternoon, peaks at 20:00",
-        "thermal_lag_h": "assumption: light timber frame, HEAT20 G2",
-        "level_sigma": "assumption",
-        "hvac_sigma": "assumption",
-        "noise_sigma": "assumption",
-        "noise_corr_h": "assumption",
-    },
-)
-
-_MY_TERRACE = Archetype(
-    name="my-terrace",
-    description="Terraced house, Peninsular Malaysia: split AC in bedrooms run through the night, fans by day",
-    annual_kwh=14.5 * 365,
-    # evening peak of cooking, lighting, TV; fans and fridge keep the night floor up
-    base_weekday_kw=(
-        0.31, 0.29, 0.28, 0.28, 0.28, 0.31, 0.43, 0.48, 0.40, 0.35, 0.35, 0.37,
-        0.40, 0.39, 0.37, 0.37, 0.40, 0.47, 0.56, 0.66, 0.71, 0.71, 0.62, 0.45,
-    ),
-    base_weekend_kw=(
-        0.33, 0.31, 0.29, 0.28, 0.28, 0.29, 0.35, 0.43, 0.48, 0.48, 0.48, 0.51,
-        0.54, 0.53, 0.51, 0.50, 0.50, 0.53, 0.61, 0.68, 0.73, 0.71, 0.64, 0.47,
-    ),
-    heat_balance_c=-50.0,
-    heat_kw_per_k=0.0,
-    heat_schedule=(0.0,) * 24,
-    cool_balance_c=24.0,
-    cool_kw_per_k=0.10,
-    cool_schedule=(
-        1.00, 1.00, 1.00, 1.00, 1.00, 0.90, 0.60, 0.30, 0.15, 0.10, 0.10, 0.10,
-        0.12, 0.15, 0.15, 0.15, 0.15, 0.15, 0.20, 0.25, 0.35, 0.60, 0.90, 1.00,
-    ),
-    thermal_lag_h=12.0,
-    level_sigma=0.25,
-    hvac_sigma=0.6,
-    noise_sigma=0.35,
-    noise_corr_h=2.0,
-    sources={
-        "annual_kwh": "AQILAH / CITIES.md: 14.5 kWh/day × 365",
-        "base_weekday_kw": "assumption, scaled so the base is ≈10.6 kWh/day (AQILAH: 14.5 total − 3.9 AC)",
-        "base_weekend_kw": "assumption: more daytime presence",
-        "heat_balance_c": "assumption: no space heating in the tropics",
-        "heat_kw_per_k": "assumption: no space heating in the tropics",
-        "heat_schedule": "assumption: no space heating in the tropics",
-        "cool_balance_c": "assumption",
-        "cool_kw_per_k": "calibrated to AC ≈3.9 kWh/day (AQILAH) at a smoothed 27.5 °C (Kuala Lumpur annual mean)",
-        "cool_schedule": "KUBOTA2011 / AQILAH: bedroom AC through the night; daytime living-room use small (assumption)",
-        "thermal_lag_h": "assumption: masonry terrace; bedrooms stay ≈29 °C at night (AQILAH)",
-        "level_sigma": "assumption",
-        "hvac_sigma": "assumption (only 65 % of homes own AC, KUBOTA2011: a wide spread)",
-        "noise_sigma": "assumption",
-        "noise_corr_h": "assumption",
-    },
-)
-
-#: the built-in archetypes by name
-ARCHETYPES: Mapping[str, Archetype] = MappingProxyType({a.name: a for a in (_JP_DETACHED, _MY_TERRACE)})
+#: the built-in archetypes by name, read on first use from ``catalog/data/load_archetypes.yaml``
+ARCHETYPES: Mapping[str, Archetype] = catalog.LazyTable(catalog.archetypes)
 
 
 # --------------------------------------------------------------------------- lookup
@@ -478,7 +365,7 @@ def water_heater_kw(power_kw: float, hours_per_day: float, start: str, index: pd
     References
     ----------
     Misono phase 3: 100 L hybrid water heater drawing ≈400 W (looop.co.jp 2021,
-    CITIES.md); its timing is the caller's assumption.
+    docs/sources.md [S2]); its timing is the caller's assumption.
     """
     if power_kw < 0:
         raise InputError(f"homes[].water_heater.power_kw: must be ≥ 0, got {power_kw}")

@@ -45,6 +45,7 @@ linear interpolation for temperature and wind.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,7 @@ from scipy.signal import lfilter
 from scipy.special import ndtr
 from scipy.stats import beta
 
+from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.geo import great_circle_km
 from zerodistrict.profiles.weather_files import FEB29_HOURS, hour_of_leap_year, read_weather_file
@@ -134,100 +136,9 @@ class Climatology:
         return float(np.dot(days, self.ghi_kwh_per_m2_day))
 
 
-_APPROX = (
-    "approximate values written from published normals without the table at hand "
-    "(expect errors of a few percent / a few tenths of a degree); verify before relying on them"
-)
-
-CLIMATOLOGIES: dict[str, Climatology] = {
-    c.key: c
-    for c in (
-        Climatology(
-            key="saitama",
-            name="Saitama (Saitama AMeDAS, Sakura-ku) / Tokyo",
-            latitude=35.875,
-            longitude=139.587,
-            ghi_kwh_per_m2_day=(2.6, 3.3, 3.9, 4.5, 4.8, 4.1, 4.4, 4.6, 3.5, 2.9, 2.5, 2.3),
-            temp_air_c=(4.0, 5.0, 8.6, 13.9, 18.8, 22.2, 25.8, 27.0, 23.3, 17.7, 11.8, 6.4),
-            temp_range_c=(10.8, 10.4, 10.0, 10.0, 9.6, 7.6, 7.7, 8.2, 7.4, 8.0, 9.4, 10.4),
-            wind_speed_m_s=2.0,
-            temp_anomaly_std_c=2.0,
-            source=(
-                "GHI: JMA Tokyo (47662) global solar radiation normals 1991-2020 and NEDO MONSOLA-20 Saitama "
-                "(2021), annual ≈1,320 kWh/m²; temperature and diurnal range: JMA normals 1991-2020 for "
-                "Saitama AMeDAS; wind: JMA Saitama mean ≈2 m/s; " + _APPROX + "; temp_anomaly_std_c is our assumption"
-            ),
-        ),
-        Climatology(
-            key="kuala-lumpur",
-            name="Kuala Lumpur (Subang / Petaling Jaya stations)",
-            latitude=3.139,
-            longitude=101.687,
-            ghi_kwh_per_m2_day=(4.6, 5.1, 5.0, 4.8, 4.6, 4.6, 4.5, 4.5, 4.4, 4.2, 3.9, 4.1),
-            temp_air_c=(27.1, 27.6, 28.0, 28.3, 28.5, 28.3, 27.9, 27.9, 27.6, 27.5, 27.1, 26.9),
-            temp_range_c=9.0,
-            wind_speed_m_s=1.5,
-            temp_anomaly_std_c=0.9,
-            source=(
-                "GHI: level and seasonal pattern of MetMalaysia Subang/Petaling Jaya pyranometer means reported "
-                "in the literature (≈4.5 kWh/m²/day, annual ≈1,650 kWh/m²; e.g. Chuah & Lee, Energy Convers. "
-                "Mgmt 22, 1982); temperature: MetMalaysia Subang normals 1991-2020; diurnal range ≈9 °C "
-                "(max ≈33, min ≈24); "
-                + _APPROX
-                + "; wind and temp_anomaly_std_c (0.9 °C, as in the Johor EPW) are our assumptions"
-            ),
-        ),
-        Climatology(
-            key="penang",
-            name="George Town, Penang",
-            latitude=5.414,
-            longitude=100.329,
-            ghi_kwh_per_m2_day=(5.62, 6.09, 5.93, 5.69, 5.07, 4.97, 4.92, 4.71, 4.67, 4.53, 4.76, 5.00),
-            temp_air_c=(27.3, 27.8, 28.2, 28.4, 28.3, 28.1, 27.8, 27.7, 27.3, 27.1, 27.0, 27.1),
-            temp_range_c=8.0,
-            wind_speed_m_s=2.0,
-            temp_anomaly_std_c=0.9,
-            source=(
-                "GHI: George Town monthly means (annual 5.15 kWh/m²/day) as listed in the project's "
-                "reference CITIES.md; temperature: MetMalaysia Bayan Lepas normals 1991-2020, diurnal range "
-                "≈8 °C, " + _APPROX + "; wind and temp_anomaly_std_c are our assumptions"
-            ),
-        ),
-        Climatology(
-            key="kuching",
-            name="Kuching, Sarawak",
-            latitude=1.553,
-            longitude=110.344,
-            ghi_kwh_per_m2_day=(3.96, 4.36, 4.69, 4.99, 4.87, 4.93, 4.84, 4.87, 4.68, 4.59, 4.48, 4.16),
-            temp_air_c=(25.9, 26.1, 26.6, 27.1, 27.4, 27.3, 27.0, 27.0, 26.9, 26.8, 26.6, 26.3),
-            temp_range_c=8.5,
-            wind_speed_m_s=1.5,
-            temp_anomaly_std_c=0.9,
-            source=(
-                "GHI: Kuching monthly means (annual 4.62 kWh/m²/day) as listed in the project's reference "
-                "CITIES.md; temperature: MetMalaysia Kuching airport normals 1991-2020, diurnal range ≈8.5 °C, "
-                + _APPROX
-                + "; wind and temp_anomaly_std_c are our assumptions"
-            ),
-        ),
-        Climatology(
-            key="johor",
-            name="Johor Bahru (Senai airport, WMO 486790)",
-            latitude=1.641,
-            longitude=103.670,
-            ghi_kwh_per_m2_day=(5.65, 6.04, 6.14, 6.00, 5.52, 5.18, 5.28, 5.57, 5.86, 5.92, 5.87, 5.58),
-            temp_air_c=(25.8, 26.3, 26.8, 26.8, 27.3, 27.2, 26.6, 26.5, 26.6, 26.7, 26.2, 26.2),
-            temp_range_c=(7.1, 8.7, 8.7, 8.0, 8.3, 8.1, 8.0, 7.4, 8.3, 8.5, 7.5, 7.1),
-            wind_speed_m_s=1.5,
-            temp_anomaly_std_c=0.9,
-            source=(
-                "derived by us from the monthly means of MYS_JH_Johor.AP.486790_TMYx.epw (ISD-TMYx, "
-                "period of record 2001-2017, climate.onebuilding.org); its irradiance is modelled from cloud "
-                "observations (annual GHI ≈2,086 kWh/m²) and runs above ground-measured Malaysian means"
-            ),
-        ),
-    )
-}
+#: Embedded climatologies by key, read on first use from ``catalog/data/climatologies.yaml``
+#: (every series with its source and year; see docs/sources.md).
+CLIMATOLOGIES: Mapping[str, Climatology] = catalog.LazyTable(catalog.climatologies)
 
 
 # --------------------------------------------------------------------------- choosing a climatology

@@ -1,15 +1,18 @@
 """Unit costs and financial assumptions of a scenario (``economics``), with country defaults.
 
 The appraisal that uses them is :mod:`zerodistrict.analysis.economics`; its docstring
-gives the definitions and the references [1]–[2] cited below.
+gives the definitions. The country defaults are catalog data (``catalog/data/costs.yaml``),
+citing the sources listed in docs/sources.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import Model, merge_preset
 
@@ -44,44 +47,9 @@ class Economics(Model):
         return value.upper()
 
 
-ECONOMICS_DEFAULTS: dict[str, Economics] = {
-    "JP": Economics(
-        currency="JPY",
-        discount_rate=0.03,
-        lifetime_years=20,
-        pv_per_kwp=288_000.0,
-        battery_per_kwh=139_000.0,
-        battery_lifetime_years=15,
-        line_per_home=300_000.0,
-        ev_charger_per_unit=1_000_000.0,
-        om_ratio_per_year=0.01,
-        source=(
-            "PV ¥288,000/kWp new build 2023 and battery ¥139,000/kWh installed FY2022 [1]; "
-            "assumptions: discount rate 3 % real (the base case of METI's power generation cost "
-            "verification WG, 2021 — not re-checked here), lifetime 20 yr, battery life 15 yr, "
-            "private line ¥300,000/home (15 m of buried LV cable at ¥20,000/m), bidirectional "
-            "V2H/CHAdeMO charger ¥1,000,000 installed, O&M 1 %/yr of capex"
-        ),
-    ),
-    "MY": Economics(
-        currency="MYR",
-        discount_rate=0.05,
-        lifetime_years=20,
-        pv_per_kwp=4_000.0,
-        battery_per_kwh=3_000.0,
-        battery_lifetime_years=15,
-        line_per_home=3_000.0,
-        ev_charger_per_unit=5_000.0,
-        om_ratio_per_year=0.01,
-        source=(
-            "PV RM4,000/kWp = RM20,000 per family rooftop system 2023 [2] over an assumed 5 kWp "
-            "(the Solar ATAP single-phase cap); assumptions: battery RM3,000/kWh installed (no "
-            "Malaysian source found), discount rate 5 % real, lifetime 20 yr, battery life 15 yr, "
-            "private line RM3,000/home (15 m at RM200/m), 7 kW AC charger RM5,000 installed, "
-            "O&M 1 %/yr of capex"
-        ),
-    ),
-}
+#: Default unit costs and assumptions by country, read on first use from
+#: ``catalog/data/costs.yaml`` (every number with its source and year, or an assumption).
+ECONOMICS_DEFAULTS: Mapping[str, Economics] = catalog.LazyTable(catalog.economics_defaults)
 
 
 def default_economics(country: str, field: str = "site.country") -> Economics:

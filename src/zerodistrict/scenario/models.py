@@ -200,7 +200,7 @@ class Battery(Model):
 class WaterHeater(Model):
     """A heat-pump/hybrid water heater run as a daily block (an assumption on its timing)."""
 
-    power_kw: float = Field(default=0.4, ge=0, description="[kW]; Misono phase 3: ≈400 W (CITIES.md, looop.co.jp 2021)")
+    power_kw: float = Field(default=0.4, ge=0, description="[kW]; Misono phase 3: ≈400 W (looop.co.jp 2021; docs/sources.md [S2])")
     hours_per_day: float = Field(default=3.0, ge=0, le=24, description="[h]; our assumption")
     start: Clock = Field(default="11:00", description="local start; our assumption: run on midday PV")
 

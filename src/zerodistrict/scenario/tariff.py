@@ -1,16 +1,19 @@
 """Electricity tariffs and export schemes as scenario models (``grid.tariff``).
 
 See :mod:`zerodistrict.analysis.bills` for what a household pays each month under
-a tariff, and its docstring for the structure of a tariff and the references [1]–[7]
-cited by the ready-made tariffs below.
+a tariff and for the structure of a tariff. The ready-made tariffs and export
+schemes are catalog data (``catalog/data/tariffs_*.yaml``); the sources they
+cite ([S5], [K2], ...) are listed in docs/sources.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import Clock, Model, Weekdays, merge_preset
 
@@ -201,110 +204,19 @@ def tariff_currency(tariff: Tariff, currency: str | None, field: str = "grid.tar
 
 # --------------------------------------------------------------------------- presets
 
+#: Ready-made tariffs by name, read on first use from ``catalog/data/tariffs_*.yaml``
+#: (every amount with its source and year; the keys it cites are in docs/sources.md).
+TARIFFS: Mapping[str, Tariff] = catalog.LazyTable(catalog.tariffs)
 
-def _tepco_common(energy: EnergyCharge, name: str, source: str) -> Tariff:
-    return Tariff(
-        name=name,
-        source=source,
-        currency="JPY",
-        energy=energy,
-        surcharges=[
-            PerKwhCharge(name="renewable energy surcharge FY2025 (METI)", price_per_kwh=3.98),
-            PerKwhCharge(name="fuel cost adjustment (varies monthly; 0 is our assumption)", price_per_kwh=0.0),
-        ],
-        fixed=[FixedCharge(name="basic charge, 30 A contract (contract size is our assumption)", per_month=935.25)],
-    )
+#: Export schemes by name, read on first use from ``catalog/data/tariffs_*.yaml``.
+EXPORT_SCHEMES: Mapping[str, ExportScheme] = catalog.LazyTable(catalog.export_schemes)
 
 
-def _tnb_common(energy: EnergyCharge, name: str, source: str, rebates: list[ConsumptionRebate]) -> Tariff:
-    return Tariff(
-        name=name,
-        source=source,
-        currency="MYR",
-        energy=energy,
-        surcharges=[
-            PerKwhCharge(name="capacity charge", price_per_kwh=0.0455),
-            PerKwhCharge(name="network charge", price_per_kwh=0.1285),
-            PerKwhCharge(
-                name="automatic fuel adjustment (±0.03 monthly; 0 is our assumption)",
-                price_per_kwh=0.0,
-                waived_up_to_kwh=600.0,
-            ),
-        ],
-        fixed=[FixedCharge(name="retail charge", per_month=10.0, waived_up_to_kwh=600.0)],
-        rebates=rebates,
-    )
-
-
-#: TNB energy-efficiency incentive bands [kWh/month] and rates [MYR/kWh] (ref. [6] of the module docstring)
-TNB_EEI = ConsumptionRebate(
-    name="energy efficiency incentive",
-    up_to_kwh=[200, 250, 300, 350, 400, 450, 500, 550, 600, 650, 700, 750, 800, 850, 900, 1000],
-    rates_per_kwh=[
-        0.2500, 0.2450, 0.2250, 0.2100, 0.1700, 0.1450, 0.1200, 0.1050,
-        0.0900, 0.0750, 0.0550, 0.0450, 0.0400, 0.0250, 0.0100, 0.0050,
-    ],
-)
-
-_TEPCO_SRC = "TEPCO 従量電灯B from June 2023 [1], basic charge [2], renewable surcharge FY2025 [3]"
-_TNB_SRC = "TNB domestic tariff from 1 July 2025 (RP4) [5], energy efficiency incentive [6]"
-
-TARIFFS: dict[str, Tariff] = {
-    "tepco-juryo-dento-b-2023": _tepco_common(
-        EnergyCharge(tier_limits_kwh=[120, 300], prices_per_kwh=[30.00, 36.60, 40.69]),
-        "tepco-juryo-dento-b-2023",
-        _TEPCO_SRC,
-    ),
-    "tepco-tou-example": _tepco_common(
-        EnergyCharge(
-            prices_per_kwh=[35.76],
-            time_of_use=[TimeOfUsePrices(name="night", start="01:00", end="06:00", prices_per_kwh=[27.86])],
-        ),
-        "tepco-tou-example",
-        "TEPCO time-of-use example: ¥35.76 06:00–01:00, ¥27.86 01:00–06:00 (CITIES.md); "
-        "basic charge assumed equal to 従量電灯B 30 A [2]; renewable surcharge [3]",
-    ),
-    "tnb-domestic-2025": _tnb_common(
-        EnergyCharge(tier_limits_kwh=[1500], prices_per_kwh=[0.2703, 0.3703]),
-        "tnb-domestic-2025",
-        _TNB_SRC + "; the 37.03 sen tier is applied to the kWh above 1,500 (incremental) — "
-        "set energy.basis: whole if every kWh of such a month is charged at 37.03 sen",
-        [TNB_EEI],
-    ),
-    "tnb-tou-2025": _tnb_common(
-        EnergyCharge(
-            tier_limits_kwh=[1500],
-            # off-peak; the +10 sen above 1,500 kWh mirrors the general tariff (our assumption)
-            prices_per_kwh=[0.2443, 0.3443],
-            time_of_use=[
-                TimeOfUsePrices(
-                    name="peak",
-                    start="14:00",
-                    end="22:00",
-                    days=["mon", "tue", "wed", "thu", "fri"],
-                    prices_per_kwh=[0.2852, 0.3852],
-                )
-            ],
-        ),
-        "tnb-tou-2025",
-        "TNB domestic ToU from 1 July 2025 [5]: peak weekdays 14:00–22:00; public holidays not modelled; "
-        "the energy efficiency incentive is left out (our assumption: not applied to ToU)",
-        [],
-    ),
-}
-
-EXPORT_SCHEMES: dict[str, ExportScheme] = {
-    "none": ExportScheme(scheme="none", description="exports earn nothing"),
-    "jp-fit-2024": ExportScheme(scheme="fixed", price_per_kwh=16.0, description="Japan FIT < 10 kW, FY2023–24: ¥16/kWh [4]"),
-    "jp-fit-2025h1": ExportScheme(scheme="fixed", price_per_kwh=15.0, description="Japan FIT < 10 kW, Apr–Sep 2025: ¥15/kWh [4]"),
-    "jp-post-fit-tepco": ExportScheme(
-        scheme="fixed", price_per_kwh=8.5, description="TEPCO buyback after the FIT period: ¥8.5/kWh [4]"
-    ),
-    "my-solar-atap-2026": ExportScheme(
-        scheme="net_metering",
-        description="Solar ATAP (domestic): 1:1 offset of the energy charge only, credit forfeited monthly [7]",
-    ),
-}
+def __getattr__(name: str) -> Any:
+    # TNB_EEI (the TNB energy-efficiency incentive) was a module constant; it is now catalog data
+    if name == "TNB_EEI":
+        return TARIFFS["tnb-domestic-2025"].rebates[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- time and months

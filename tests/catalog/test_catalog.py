@@ -1,0 +1,357 @@
+"""The catalog: its data files load, every number is sourced, broken files fail clearly, presets agree."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from paths import REPO
+
+from zerodistrict import catalog
+from zerodistrict.analysis.emissions import GRID_FACTORS
+from zerodistrict.errors import InputError
+from zerodistrict.profiles import loads, weather
+from zerodistrict.scenario.economics import ECONOMICS_DEFAULTS, default_economics
+from zerodistrict.scenario.loading import PRESET_DIR, list_presets, load_scenario
+from zerodistrict.scenario.tariff import EXPORT_SCHEMES, TARIFFS
+
+DATA = catalog.DATA_DIR
+SOURCES_MD = REPO / "docs" / "sources.md"
+
+#: data file → the loader that reads it alone
+LOADERS = {
+    "climatologies.yaml": catalog.climatologies,
+    "load_archetypes.yaml": catalog.archetypes,
+    "costs.yaml": catalog.economics_defaults,
+    "grid_factors.yaml": catalog.grid_factors,
+    "tariffs_common.yaml": catalog.export_schemes,
+    "tariffs_jp.yaml": catalog.tariffs,
+    "tariffs_my.yaml": catalog.tariffs,
+}
+
+#: module table → the catalog function behind it and the files it reads
+TABLES = [
+    (weather.CLIMATOLOGIES, catalog.climatologies, "climatologies.yaml"),
+    (loads.ARCHETYPES, catalog.archetypes, "load_archetypes.yaml"),
+    (TARIFFS, catalog.tariffs, "tariffs_*.yaml"),
+    (EXPORT_SCHEMES, catalog.export_schemes, "tariffs_*.yaml"),
+    (ECONOMICS_DEFAULTS, catalog.economics_defaults, "costs.yaml"),
+    (GRID_FACTORS, catalog.grid_factors, "grid_factors.yaml"),
+]
+
+
+def data_files() -> list[Path]:
+    return sorted(DATA.glob("*.yaml"))
+
+
+def raw(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- every file loads
+
+
+def test_every_data_file_has_a_loader_and_loads():
+    assert sorted(p.name for p in data_files()) == sorted(LOADERS)
+    for path in data_files():
+        if path.name == "tariffs_common.yaml":
+            assert set(catalog.export_schemes(path)) == {"none"}
+            continue
+        table = LOADERS[path.name](path)
+        assert table, path.name
+    jp, my = catalog.tariffs(DATA / "tariffs_jp.yaml"), catalog.tariffs(DATA / "tariffs_my.yaml")
+    assert {t.currency for t in jp.values()} == {"JPY"} and {t.currency for t in my.values()} == {"MYR"}
+
+
+@pytest.mark.parametrize("table, load, pattern", TABLES, ids=[t[1].__name__ for t in TABLES])
+def test_module_tables_are_the_catalog_files(table, load, pattern):
+    # the lazy module table, the cached catalog table and a fresh uncached read of its files agree
+    fresh = {}
+    for path in sorted(DATA.glob(pattern)):
+        fresh.update(load(path))
+    assert dict(table) == load() == fresh
+    assert load() is not load()  # callers get their own dict
+
+
+def test_package_data_covers_the_data_files():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["zerodistrict"]
+    package = REPO / "src" / "zerodistrict"
+    for path in data_files():
+        rel = path.relative_to(package).as_posix()
+        assert any(fnmatch(rel, pattern) for pattern in patterns), rel
+
+
+def test_importing_the_stages_reads_no_catalog_file():
+    code = (
+        "import zerodistrict.scenario, zerodistrict.profiles.weather, zerodistrict.profiles.loads, "
+        "zerodistrict.analysis.emissions\n"
+        "from zerodistrict import catalog\n"
+        "assert catalog._cached.cache_info().currsize == 0, catalog._cached.cache_info()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+# --------------------------------------------------------------------------- every value is sourced
+
+
+def numbers_outside_sources(node, where: str = "") -> list[str]:
+    """Key paths of numbers that are not under a {value, source+year | assumption} mapping."""
+    if isinstance(node, dict):
+        if "value" in node:
+            return []
+        return [p for k, v in node.items() for p in numbers_outside_sources(v, f"{where}.{k}")]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in numbers_outside_sources(v, f"{where}[{i}]")]
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return [where]
+    return []
+
+
+def sourced_values(node, where: str = ""):
+    if isinstance(node, dict):
+        if "value" in node:
+            yield where, node
+            return
+        for k, v in node.items():
+            yield from sourced_values(v, f"{where}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from sourced_values(v, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("path", data_files(), ids=lambda p: p.name)
+def test_every_value_has_a_source_and_year_or_is_an_assumption(path):
+    data = raw(path)
+    assert numbers_outside_sources(data) == []
+    for where, node in sourced_values(data):
+        assumption = str(node.get("assumption", "")).strip()
+        source, year = str(node.get("source", "")).strip(), str(node.get("year", "")).strip()
+        assert assumption or (source and re.search(r"(19|20)\d\d", year)), f"{path.name}{where}: {node}"
+
+
+def source_keys() -> set[str]:
+    return set(re.findall(r"^\| ([A-Z]\d+) \|", SOURCES_MD.read_text(encoding="utf-8"), flags=re.MULTILINE))
+
+
+def test_cited_keys_exist_in_docs_sources():
+    keys = source_keys()
+    assert {"S4", "K2", "K4", "C2", "C3", "W5"} <= keys
+    texts = {p.name: p.read_text(encoding="utf-8") for p in [*data_files(), *PRESET_DIR.glob("*.yaml")]}
+    for name, text in texts.items():
+        cited = set(re.findall(r"\[([A-Z]\d+)\]", text))
+        assert cited <= keys, f"{name} cites {sorted(cited - keys)}, not in docs/sources.md"
+
+
+def test_nothing_in_src_points_outside_the_repository():
+    offenders = [
+        f"{p.relative_to(REPO)}:{i}"
+        for p in (REPO / "src").rglob("*")
+        if p.is_file() and p.suffix in (".py", ".yaml", ".json", ".html", ".md")
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "CITIES.md" in line or "/work/" in line or "shared/reference" in line
+    ]
+    assert offenders == []
+
+
+# --------------------------------------------------------------------------- broken files
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD_FACTOR = "XX:\n  value: 0.5\n  year: 2024\n  source: '[K4] somewhere'\n"
+
+
+@pytest.mark.parametrize(
+    "load, name, text, message",
+    [
+        (
+            catalog.grid_factors,
+            "grid_factors.yaml",
+            "XX:\n  value: 0.5\n  year: 2024\n",
+            r"grid_factors\.yaml: XX: a value needs a 'source' \(with its 'year'\) or an 'assumption'",
+        ),
+        (
+            catalog.grid_factors,
+            "grid_factors.yaml",
+            "XX:\n  value: 0.5\n  source: a report\n",
+            r"grid_factors\.yaml: XX: source 'a report' has no 'year'",
+        ),
+        (
+            catalog.grid_factors,
+            "grid_factors.yaml",
+            "XX:\n  value: -0.5\n  assumption: why not\n",
+            r"grid_factors\.yaml: XX\.value: must be a number ≥ 0",
+        ),
+        (
+            catalog.economics_defaults,
+            "costs.yaml",
+            "JP:\n  currency: JPY\n  discount_rate: 0.03\n",
+            r"costs\.yaml: JP\.discount_rate: the number 0\.03 has no source",
+        ),
+        (
+            catalog.economics_defaults,
+            "costs.yaml",
+            "JP:\n  currency: JPY\n  discount_rate: {value: 0.03, assumption: a guess, sauce: x}\n",
+            r"costs\.yaml: JP\.discount_rate: unknown key\(s\) \['sauce'\] beside 'value'",
+        ),
+        (
+            catalog.economics_defaults,
+            "costs.yaml",
+            "JP:\n  currency: JPY\n  discount_rate: {value: 0.03, assumption: a guess}\n",
+            r"costs\.yaml: JP\.lifetime_years: Field required",
+        ),
+        (
+            catalog.tariffs,
+            "tariffs_xx.yaml",
+            (
+                "tariffs:\n  t1:\n    currency: JPY\n    energy:\n"
+                "      tier_limits_kwh: {value: [100], assumption: x}\n      prices_per_kwh: {value: [1.0], assumption: x}\n"
+            ),
+            r"tariffs_xx\.yaml: tariffs\.t1\.energy: prices_per_kwh needs 2 prices \(one per tier\), got 1",
+        ),
+        (
+            catalog.tariffs,
+            "tariffs_xx.yaml",
+            "tariffs:\n  t1:\n    currency: JPY\n    energy: {prices_per_kwh: {value: [1.0], assumption: x}}\n    colour: red\n",
+            r"tariffs_xx\.yaml: tariffs\.t1\.colour: unknown field",
+        ),
+        (
+            catalog.climatologies,
+            "climatologies.yaml",
+            (
+                "here:\n  name: Here\n  latitude: {value: 1.0, assumption: x}\n  longitude: {value: 2.0, assumption: x}\n"
+                "  ghi_kwh_per_m2_day: {value: [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], source: '[C1] x', year: 2025}\n"
+                "  temp_air_c: {value: [27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27], source: '[W3] x', year: 2020}\n"
+                "  temp_range_c: {value: 8, assumption: x}\n"
+            ),
+            r"climatologies\.yaml: here: climatology here: ghi_kwh_per_m2_day needs 12 monthly values, got 11",
+        ),
+        (
+            catalog.archetypes,
+            "load_archetypes.yaml",
+            "a1:\n  description: x\n  wattage: {value: 1.0, assumption: x}\n",
+            r"load_archetypes\.yaml: a1: .*unexpected keyword argument 'wattage'",
+        ),
+        (
+            catalog.grid_factors,
+            "grid_factors.yaml",
+            GOOD_FACTOR + "YY: [0.5,\n",
+            r"grid_factors\.yaml: line \d+, column \d+: malformed YAML",
+        ),
+        (catalog.grid_factors, "grid_factors.yaml", "- 0.5\n", r"grid_factors\.yaml: a catalog file must be a mapping"),
+    ],
+)
+def test_a_broken_file_names_the_file_and_key(tmp_path, load, name, text, message):
+    path = write(tmp_path, name, text)
+    with pytest.raises(InputError, match=message) as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_good_file_given_as_argument_loads(tmp_path):
+    factors = catalog.grid_factors(write(tmp_path, "grid_factors.yaml", GOOD_FACTOR))
+    assert factors["XX"].kg_per_kwh == 0.5 and factors["XX"].year == "2024" and factors["XX"].source == "[K4] somewhere"
+    assert "XX" not in GRID_FACTORS  # the package's table is untouched
+
+
+def test_a_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=r"nowhere\.yaml: cannot read catalog file"):
+        catalog.grid_factors(tmp_path / "nowhere.yaml")
+
+
+KEYS = st.text(alphabet="abcdefgh_", min_size=1, max_size=6).filter(lambda k: k != "value" and not k.startswith("_"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tree=st.recursive(
+        st.text(max_size=5) | st.booleans() | st.none(),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(KEYS, children, max_size=3),
+        max_leaves=12,
+    ),
+    path=st.lists(KEYS, min_size=1, max_size=4),
+    number=st.floats(allow_nan=False, allow_infinity=False) | st.integers(),
+)
+def test_an_unsourced_number_anywhere_is_reported_at_its_key(tree, path, number):
+    # plant a bare number at a random key path of a random record: the error names exactly that path
+    record = {"r": tree if isinstance(tree, dict) else {}}
+    node = record
+    for key in ["r", *path[:-1]]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[path[-1]] = number
+    where = ".".join(["r", *path])
+    with pytest.raises(InputError, match=rf"^data\.yaml: {re.escape(where)}: the number .* has no source"):
+        catalog.unwrap(record["r"], "data.yaml", "r")
+    # the same number as a sourced value passes and unwraps to itself
+    node[path[-1]] = {"value": number, "assumption": "test"}
+    plain = catalog.unwrap(record["r"], "data.yaml", "r")
+    for key in path:
+        plain = plain[key]
+    assert plain == number
+
+
+# --------------------------------------------------------------------------- presets agree with the catalog
+
+
+PRESETS = list_presets()
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_preset_values_equal_the_catalog(name):
+    sc = load_scenario(name)
+    fresh_climates = catalog.climatologies(DATA / "climatologies.yaml")
+    if sc.weather.source == "synthetic":
+        clim = weather.climatology_for(sc.site, sc.weather.climate)
+        assert clim == fresh_climates[clim.key]
+    fresh_archetypes = catalog.archetypes(DATA / "load_archetypes.yaml")
+    for group in sc.homes:
+        if group.load.archetype is not None:
+            assert loads.get_archetype(group.load.archetype) == fresh_archetypes[group.load.archetype]
+    country = sc.site.country.upper()
+    assert default_economics(country) == catalog.economics_defaults(DATA / "costs.yaml")[country]
+    # the grid factor is one of the catalog's factors of the site's country
+    ef = sc.grid.emission_factor_kg_per_kwh
+    mine = {key: f.kg_per_kwh for key, f in GRID_FACTORS.items() if key.split("-")[0] == country}
+    assert ef in mine.values(), f"{name}: emission factor {ef} is none of the catalog's {country} factors {mine}"
+    # a named tariff is the catalog's, with the named export scheme
+    spec = raw(PRESET_DIR / f"{name}.yaml")["grid"].get("tariff")
+    if isinstance(spec, dict) and "preset" in spec:
+        expected = TARIFFS[spec["preset"]]
+        for field in ("currency", "energy", "surcharges", "fixed", "rebates"):
+            assert getattr(sc.grid.tariff, field) == getattr(expected, field), field
+        if isinstance(spec.get("export"), str):
+            assert sc.grid.tariff.export == EXPORT_SCHEMES[spec["export"]]
+
+
+def test_sarawak_has_one_factor():
+    sarawak = GRID_FACTORS["MY-sarawak"]
+    assert load_scenario("kuching-north").grid.emission_factor_kg_per_kwh == sarawak.kg_per_kwh == 0.21
+    assert sarawak.year == "2020" and "[C2]" in sarawak.source and "[C3]" in sarawak.source
+    text = (PRESET_DIR / "kuching-north.yaml").read_text(encoding="utf-8")
+    assert "0.22" not in text
+
+
+def test_tnb_eei_stays_importable():
+    from zerodistrict.scenario import tariff
+
+    assert tariff.TNB_EEI == TARIFFS["tnb-domestic-2025"].rebates[0]
+    with pytest.raises(AttributeError, match="NO_SUCH_THING"):
+        tariff.NO_SUCH_THING  # noqa: B018
