@@ -136,6 +136,8 @@ def schema(
 
         sys.stdout.write(markdown_reference())
     else:
+        import json
+
         from zerodistrict.scenario.reference import json_schema
 
         sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import annotated_types as at
-from pydantic import AfterValidator, BaseModel, Discriminator, Tag
+from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
 from zerodistrict.scenario import base
