@@ -72,9 +72,8 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     exp = np.maximum(_values(m, "grid_export", (n_t,)), 0.0)
     shed_mob = np.maximum(_values(m, "shed_mobility", (n_t,)), 0.0)
     load, pv = inputs.load_kw.astype(float), inputs.pv_kw.astype(float)
-    # line losses from the LP's own flows: under lossy sharing, when surplus PV is worth nothing (no export,
-    # storage full) the LP may spend it as losses of a flow into and out of one bus instead of curtailing it
-    # (same objective); the totals keep what the LP did (the re-derived flows of netted homes do not show it)
+    # line losses from the LP's own flows (the model's tie-break makes it curtail worthless surplus rather than
+    # burn it as the loss of a flow into and out of one bus; had it not, the balance check would show it)
     lost = loss * np.maximum(_values(m, "line_out", (n_t, n_b)), 0.0).sum(axis=1)
     if p.mode == "merged":
         cols = np.where(p.home_class >= 0, p.home_class, 0)

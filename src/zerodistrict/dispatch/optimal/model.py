@@ -30,6 +30,7 @@ from zerodistrict.dispatch.optimal.capacity import (
 from zerodistrict.dispatch.optimal.extract import _result
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
+    VOLL_PRICE_MULTIPLE,
     Objective,
     _Problem,
     _problem,
@@ -37,6 +38,14 @@ from zerodistrict.dispatch.optimal.problem import (
 )
 from zerodistrict.dispatch.optimal.solve import _check, _solve
 from zerodistrict.errors import InputError
+
+#: cost per kWh sent into a lossy line or discharged from storage, as a fraction of the objective's highest
+#: marginal price (assumption). It breaks a tie: surplus PV worth nothing (no export, storage full) can be
+#: curtailed, or burnt as the loss of a flow into and out of one bus or of charging and discharging a store
+#: at once, all at cost 0; this makes curtailing it strictly cheaper. Large enough to exceed HiGHS's dual
+#: feasibility tolerance (1e-7), too small to change a real decision; the reported objective excludes it
+#: (:func:`tiebreak`).
+TIEBREAK_RATIO = 1e-6
 
 # --------------------------------------------------------------------------- variables and bounds
 
@@ -262,11 +271,11 @@ def add_grid_limits(m: linopy.Model, p: _Problem) -> None:
 
 
 def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
-    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c] (+ C)``.
+    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c + ε·(Σo + Σdis)] (+ C)``.
 
     ``P_imp``, ``P_exp`` are the district's total import and export; ``w`` are prices
     (``cost``) or the emission factor and zero (``co2``); ``k = CRITICAL_PENALTY_MULTIPLE``;
-    ``C`` the cost of sized capacities (:func:`~zerodistrict.dispatch.optimal.capacity.capacity_cost`).
+    ``ε`` the tie-break (:func:`tiebreak`); ``C`` the cost of sized capacities (:func:`~zerodistrict.dispatch.optimal.capacity.capacity_cost`).
     """
     v = m.variables
     dt = p.step_hours
@@ -279,8 +288,26 @@ def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
     energy = (_da(p.import_weight * dt, [time]) * imp).sum() - (_da(p.export_weight * dt, [time]) * exp).sum()
     penalty = (p.voll * dt) * (v["shed"].sum() + v["shed_mobility"].sum()) \
         + (CRITICAL_PENALTY_MULTIPLE * p.voll * dt) * v["shed_critical"].sum()
+    tie = tiebreak(m, p)
+    if tie is not None:
+        penalty = penalty + tie
     extra = capacity_cost(m, sized or {})
     m.add_objective(energy + penalty if extra is None else energy + penalty + extra)
+
+
+def tiebreak(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
+    """The tie-break term ``ε·Δt·(Σ_h o_h + Σ_s dis_s)`` summed over steps (``o`` only with line losses)."""
+    eps = TIEBREAK_RATIO * p.voll / VOLL_PRICE_MULTIPLE * p.step_hours
+    terms = [m.variables[n].sum() for n in ("home_battery_discharge", "community_storage_discharge")
+             if n in m.variables]
+    if p.mode == "line" and p.loss_ratio > 0.0:
+        terms.append(m.variables["line_out"].sum())
+    if not terms:
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return eps * total
 
 
 def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model:
@@ -399,7 +426,11 @@ class OptimalModel:
             p = replace(p, home=solved_stores(p.home, self.model, "home_battery", self._sized.get("home_battery")),
                         community=solved_stores(p.community, self.model, "community_storage",
                                                 self._sized.get("community_storage")))
-        return _result(self.inputs, p, self.model, keep=keep)
+        result = _result(self.inputs, p, self.model, keep=keep)
+        tie = tiebreak(self.model, p)
+        if tie is not None:
+            result.objective -= float(tie.solution.sum())
+        return result
 
     def capacities(self) -> dict[str, dict[str, np.ndarray]]:
         """Chosen capacities: ``{group: {"energy_kwh": (n,), "power_kw": (n,)}}`` for the sized groups."""
