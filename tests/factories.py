@@ -60,3 +60,18 @@ def inputs(load_kw, pv_kw, *, step_hours=1.0, home_battery=None, community_batte
         currency="JPY",
         outage=None if outage is None else np.asarray(outage, dtype=bool),
     )
+
+
+def random_district(seed: int, n_t: int = 48, n_h: int = 3, **kw):
+    """A small random community: loads, PV with a daily shape, batteries of mixed sizes, ToU prices."""
+    rng = np.random.default_rng(seed)
+    hour = np.arange(n_t) % 24
+    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None)
+    load = rng.uniform(0.2, 2.0, (n_t, n_h))
+    pv = sun[:, None] * rng.uniform(0.0, 5.0, n_h)[None, :]
+    cap = rng.choice([0.0, 5.0, 10.0], n_h)
+    battery = storage(n_h, cap, cap * rng.choice([0.5, 0.3], n_h), eta_c=0.95, eta_d=0.9, min_ratio=0.1)
+    price = np.where((hour >= 8) & (hour < 22), 35.0, 20.0)
+    defaults = dict(home_battery=battery, import_price=price, export_price=8.0, emission=0.45)
+    defaults.update(kw)
+    return inputs(load, pv, **defaults)

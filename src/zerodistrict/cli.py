@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zerodistrict.errors import InputError
+from zerodistrict.errors import InputError, SolverError
 
 app = typer.Typer(
     add_completion=False,
@@ -34,18 +34,13 @@ class DispatchKind(str, Enum):
 
 
 def _input_errors(func: Callable) -> Callable:
-    """Turn bad input into one message on stderr and exit code 1."""
+    """Turn bad input, or an optimisation the scenario makes infeasible, into one message on stderr and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except InputError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(1) from None
-        except RuntimeError as exc:  # an optimisation the scenario makes infeasible (e.g. an EV trip it cannot charge for)
-            if "optimal dispatch" not in str(exc):
-                raise
+        except (InputError, SolverError) as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factories import evs, inputs, storage
+from factories import evs, inputs, random_district, storage
 from zerodistrict.dispatch.common import check_balance
 from zerodistrict.dispatch.optimal import (
     CRITICAL_PENALTY_MULTIPLE,
@@ -22,21 +22,6 @@ from zerodistrict.dispatch.optimal import (
 from zerodistrict.errors import InputError
 
 
-
-
-def random_district(seed: int, n_t: int = 48, n_h: int = 3, **kw):
-    """A small random community: loads, PV with a daily shape, batteries of mixed sizes, ToU prices."""
-    rng = np.random.default_rng(seed)
-    hour = np.arange(n_t) % 24
-    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None)
-    load = rng.uniform(0.2, 2.0, (n_t, n_h))
-    pv = sun[:, None] * rng.uniform(0.0, 5.0, n_h)[None, :]
-    cap = rng.choice([0.0, 5.0, 10.0], n_h)
-    battery = storage(n_h, cap, cap * rng.choice([0.5, 0.3], n_h), eta_c=0.95, eta_d=0.9, min_ratio=0.1)
-    price = np.where((hour >= 8) & (hour < 22), 35.0, 20.0)
-    defaults = dict(home_battery=battery, import_price=price, export_price=8.0, emission=0.45)
-    defaults.update(kw)
-    return inputs(load, pv, **defaults)
 
 
 def assert_valid(inp, r):

@@ -1,6 +1,7 @@
 """Optimal dispatch: the least-cost (or least-CO2) operation of the district as a linear programme.
 
-The LP is built with linopy and solved with HiGHS, over the whole period with
+The LP is built with linopy and solved with HiGHS (:class:`OptimalModel` holds
+both steps and the results; ``dispatch_optimal`` runs them), over the whole period with
 perfect foresight (storage cyclic: the state of charge at the end equals that
 at the start, its level free) or over a rolling horizon (solve ``H`` hours,
 keep the first 24, carry the states of charge, move on).
@@ -89,23 +90,23 @@ PyPSA storage and link formulation, ``pypsa/optimization/constraints.py``
 from __future__ import annotations
 
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
-from zerodistrict.dispatch.optimal.extract import _result
-from zerodistrict.dispatch.optimal.model import _build, build_model
+from zerodistrict.dispatch.optimal.capacity import CapacityRange, StoreCapacity
+from zerodistrict.dispatch.optimal.model import OptimalModel, build_model
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
     HIGHS_OPTIONS,
     ROLLING_KEEP_HOURS,
     VOLL_PRICE_MULTIPLE,
     Objective,
-    _problem,
     value_of_lost_load,
 )
 from zerodistrict.dispatch.optimal.rolling import _rolling, objective_value
-from zerodistrict.dispatch.optimal.solve import _check, _solve
+from zerodistrict.dispatch.optimal.solve import _check, infeasibility_hint
 
 __all__ = [
-    "CRITICAL_PENALTY_MULTIPLE", "HIGHS_OPTIONS", "ROLLING_KEEP_HOURS", "VOLL_PRICE_MULTIPLE", "Objective",
-    "build_model", "dispatch_optimal", "objective_value", "value_of_lost_load",
+    "CRITICAL_PENALTY_MULTIPLE", "HIGHS_OPTIONS", "ROLLING_KEEP_HOURS", "VOLL_PRICE_MULTIPLE", "CapacityRange",
+    "Objective", "OptimalModel", "StoreCapacity", "build_model", "dispatch_optimal", "infeasibility_hint",
+    "objective_value", "value_of_lost_load",
 ]
 
 
@@ -142,13 +143,11 @@ def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "cost", hori
     ------
     InputError
         Bad ``objective`` or ``horizon_hours``.
-    RuntimeError
-        HiGHS did not reach an optimum (the message gives its status).
+    SolverError
+        HiGHS did not reach an optimum: the message gives its status and, for an infeasible
+        scenario, the likely cause (e.g. an EV trip the car cannot charge for).
     """
     _check(inputs, objective)
     if horizon_hours is None:
-        p = _problem(inputs, objective, aggregate)
-        m = _build(p)
-        _solve(m, solver_options)
-        return _result(inputs, p, m)
+        return OptimalModel.build(inputs, objective, aggregate=aggregate).solve(solver_options).result()
     return _rolling(inputs, objective, horizon_hours, aggregate, solver_options)

@@ -1,4 +1,13 @@
-"""Results of a solved dispatch LP: per-home matrices and district totals, split back from any reduction."""
+"""Results of a solved dispatch LP: per-home matrices and district totals, split back from any reduction.
+
+Every flow in the totals is the LP's own variable (curtailment from ``curtail``,
+unserved load from ``shed``, ``shed_critical`` and ``shed_mobility``), split back to
+homes in proportion where homes were merged; nothing is re-derived to close the energy
+balance, so :func:`~zerodistrict.dispatch.common.check_balance` on a result tests the
+solver's solution. The only cleaning (:func:`_values`, and clipping per-home shares to
+the PV and load they come from) moves a flow by at most HiGHS's feasibility tolerance
+(``primal_feasibility_tolerance``, 1e-7 by default).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +20,12 @@ from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.dispatch.optimal.problem import NOISE_KW, _netted_parts, _Problem, _Stores
 
 def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Solution of a variable as a clean array (solver noise below NOISE_KW → 0, never negative)."""
+    """Solution of a variable as an array, with values within ``NOISE_KW`` of zero set to zero.
+
+    HiGHS may leave a variable at ``−1e-12`` or so of its bound 0; callers also clip the
+    flows at 0 (a bound violation within the solver's feasibility tolerance). Neither is
+    chosen to make the balance hold.
+    """
     if name not in m.variables:
         return np.zeros(shape)
     sol = m.variables[name].solution
@@ -58,6 +72,9 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     exp = np.maximum(_values(m, "grid_export", (n_t,)), 0.0)
     shed_mob = np.maximum(_values(m, "shed_mobility", (n_t,)), 0.0)
     load, pv = inputs.load_kw.astype(float), inputs.pv_kw.astype(float)
+    # line losses from the LP's own flows (the model's tie-break makes it curtail worthless surplus rather than
+    # burn it as the loss of a flow into and out of one bus; had it not, the balance check would show it)
+    lost = loss * np.maximum(_values(m, "line_out", (n_t, n_b)), 0.0).sum(axis=1)
     if p.mode == "merged":
         cols = np.where(p.home_class >= 0, p.home_class, 0)
         has = (p.home_class >= 0)[None, :] * p.home_share[None, :]
@@ -93,8 +110,8 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     if keep is not None:
         sl = slice(0, keep)
         (ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, h_imp, h_exp, line_in, line_out, cs_ch, cs_dis, cs_soc, imp, exp,
-         shed_mob, load, pv) = (x[sl] for x in (ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, h_imp, h_exp, line_in,
-                                                line_out, cs_ch, cs_dis, cs_soc, imp, exp, shed_mob, load, pv))
+         shed_mob, load, pv, lost) = (x[sl] for x in (ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, h_imp, h_exp, line_in,
+                                                line_out, cs_ch, cs_dis, cs_soc, imp, exp, shed_mob, load, pv, lost))
         inputs = _window_view(inputs, keep)
     sent = (1.0 - loss) * line_out.sum(axis=1)
     drawn = line_in.sum(axis=1)
@@ -102,7 +119,7 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     n_cb = inputs.community_battery.n
     ev = slice(n_cb, None)
     totals = {
-        "load_kw": load.sum(axis=1) + loss * line_out.sum(axis=1),
+        "load_kw": load.sum(axis=1) + lost,
         "ev_charge_kw": cs_ch[:, ev].sum(axis=1) + inputs.mobility_load_kw,
         "pv_kw": pv.sum(axis=1),
         "battery_charge_kw": ch_h.sum(axis=1) + cs_ch[:, :n_cb].sum(axis=1),
@@ -114,10 +131,10 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         "unserved_kw": shed_h.sum(axis=1) + shed_mob,
         "ev_discharge_kw": cs_dis[:, ev].sum(axis=1),
         "ev_soc_kwh": cs_soc[:, ev].sum(axis=1),
-        "line_loss_kw": loss * line_out.sum(axis=1),
+        "line_loss_kw": lost,
         "critical_unserved_kw": shed_c_h.sum(axis=1),
     }
-    _close_balance(totals)
+    totals["curtailed_kw"] = curt_h.sum(axis=1)
     return DispatchResult(
         index=inputs.index,
         step_hours=dt,
@@ -167,17 +184,6 @@ def _expand_netted(p: _Problem, inputs: DispatchInputs, hb_ch, hb_dis, hb_soc, c
     return (full(hb_ch[:, :k], zero), full(hb_dis[:, :k], zero), full(hb_soc[:, :k], idle_soc),
             full(curt[:, :k], curt_n), full(shed[:, :k] + shed_c[:, :k], shed_n), full(shed_c[:, :k], shed_cn),
             full(line_in[:, :k], deficit - shed_n), full(line_out[:, :k], surplus - curt_n))
-
-
-def _close_balance(totals: dict[str, np.ndarray]) -> None:
-    """Re-derive curtailment as the slack of each step so the balance closes exactly.
-
-    A negative slack (solver noise) goes to ``unserved_kw`` instead.
-    """
-    slack = (totals["pv_kw"] + totals["grid_import_kw"] + totals["battery_discharge_kw"] + totals["unserved_kw"]
-             - totals["load_kw"] - totals["ev_charge_kw"] - totals["battery_charge_kw"] - totals["grid_export_kw"])
-    totals["curtailed_kw"] = np.maximum(slack, 0.0)
-    totals["unserved_kw"] = totals["unserved_kw"] + np.maximum(-slack, 0.0)
 
 
 def _window_view(inputs: DispatchInputs, keep: int) -> DispatchInputs:

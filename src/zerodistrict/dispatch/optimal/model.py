@@ -1,25 +1,51 @@
 """The dispatch LP in linopy: variables with their bounds, one function per constraint family, the objective.
 
-Each ``add_*`` function states its equation in its docstring; :func:`build_model` is
-public so that a test or a power user can add a constraint before solving.
+Each ``add_*`` function states its equation in its docstring. :class:`OptimalModel` holds
+the problem data and the linopy model (public, so that a test or a power user can add a
+constraint before solving), solves it and extracts the results; :func:`build_model`
+returns just the linopy model.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import linopy
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from zerodistrict.dispatch.common import DispatchInputs
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.dispatch.optimal.capacity import (
+    StoreCapacity,
+    _Sizing,
+    add_capacity_variables,
+    add_power_capacity,
+    add_soc_capacity,
+    capacity_cost,
+    sizing,
+    solved_stores,
+    unit_inputs,
+)
+from zerodistrict.dispatch.optimal.extract import _result
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
+    VOLL_PRICE_MULTIPLE,
     Objective,
     _Problem,
     _problem,
     _Stores,
 )
-from zerodistrict.dispatch.optimal.solve import _check
+from zerodistrict.dispatch.optimal.solve import _check, _solve
+from zerodistrict.errors import InputError
+
+#: cost per kWh sent into a lossy line or discharged from storage, as a fraction of the objective's highest
+#: marginal price (assumption). It breaks a tie: surplus PV worth nothing (no export, storage full) can be
+#: curtailed, or burnt as the loss of a flow into and out of one bus or of charging and discharging a store
+#: at once, all at cost 0; this makes curtailing it strictly cheaper. Large enough to exceed HiGHS's dual
+#: feasibility tolerance (1e-7), too small to change a real decision; the reported objective excludes it
+#: (:func:`tiebreak`).
+TIEBREAK_RATIO = 1e-6
 
 # --------------------------------------------------------------------------- variables and bounds
 
@@ -44,19 +70,33 @@ def storage_bounds(s: _Stores, pv_at_meter_kw: np.ndarray | None) -> tuple[np.nd
 
 
 def _add_storage_variables(m: linopy.Model, s: _Stores, name: str, time: pd.Index,
-                           pv_at_meter_kw: np.ndarray | None) -> None:
-    """Charge, discharge and SOC of a storage group; SOC bounds ``min_s ≤ e_s(t) ≤ E_s``."""
+                           pv_at_meter_kw: np.ndarray | None, z: _Sizing | None = None) -> None:
+    """Charge, discharge and SOC of a storage group; SOC bounds ``min_s ≤ e_s(t) ≤ E_s``.
+
+    With sized capacities (``z``) those bounds become the constraints of
+    :mod:`~zerodistrict.dispatch.optimal.capacity`: the SOC is only ``≥ 0``, the power caps
+    only the meter's PV where that applies.
+    """
     if s.n == 0:
         return
     unit = pd.RangeIndex(s.n, name=name)
+    if z is not None and z.power is not None:
+        free = np.full(s.charge_kw.shape, np.inf)
+        s = replace(s, charge_kw=free, discharge_kw=free)
     ch_ub, dis_ub = storage_bounds(s, pv_at_meter_kw)
     m.add_variables(0.0, _da(ch_ub, [time, unit]), name=f"{name}_charge")
     m.add_variables(0.0, _da(dis_ub, [time, unit]), name=f"{name}_discharge")
     ones = np.ones((time.size, 1))
-    m.add_variables(_da(ones * s.min_kwh, [time, unit]), _da(ones * s.capacity_kwh, [time, unit]), name=f"{name}_soc")
+    if z is not None and z.energy is not None:
+        m.add_variables(0.0, coords=[time, unit], name=f"{name}_soc")
+    else:
+        m.add_variables(_da(ones * s.min_kwh, [time, unit]), _da(ones * s.capacity_kwh, [time, unit]),
+                        name=f"{name}_soc")
+    if z is not None:
+        add_capacity_variables(m, name, z)
 
 
-def add_variables(m: linopy.Model, p: _Problem) -> None:
+def add_variables(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
     """All variables with their bounds.
 
     - curtailment ``0 ≤ c_h(t) ≤ PV_h(t)``;
@@ -65,8 +105,10 @@ def add_variables(m: linopy.Model, p: _Problem) -> None:
     - grid: ``0 ≤ p_imp(t) ≤ g(t)·limit_imp`` and ``0 ≤ p_exp(t) ≤ g(t)·x·min(limit_exp, PV(t))``
       with ``g`` = grid available, ``x`` = export allowed (per meter; see module docstring);
     - line (sharing with losses): ``o_h(t), i_h(t) ≥ 0``;
-    - storage: see :func:`storage_bounds` and ``min_s ≤ e_s(t) ≤ E_s``.
+    - storage: see :func:`storage_bounds` and ``min_s ≤ e_s(t) ≤ E_s``;
+    - sized capacities (``sized``): see :func:`~zerodistrict.dispatch.optimal.capacity.add_capacity_variables`.
     """
+    sized = sized or {}
     time = pd.RangeIndex(p.n_steps, name="time")
     bus = pd.RangeIndex(p.load_kw.shape[1], name="home")
     m.add_variables(0.0, _da(p.pv_kw, [time, bus]), name="curtail")
@@ -83,9 +125,9 @@ def add_variables(m: linopy.Model, p: _Problem) -> None:
     if p.mode == "line":
         m.add_variables(0.0, coords=[time, bus], name="line_out")
         m.add_variables(0.0, coords=[time, bus], name="line_in")
-    _add_storage_variables(m, p.home, "home_battery", time, p.pv_kw if meters else None)
+    _add_storage_variables(m, p.home, "home_battery", time, p.pv_kw if meters else None, sized.get("home_battery"))
     comm_pv = np.zeros((p.n_steps, p.community.n)) if meters else None
-    _add_storage_variables(m, p.community, "community_storage", time, comm_pv)
+    _add_storage_variables(m, p.community, "community_storage", time, comm_pv, sized.get("community_storage"))
 
 
 # --------------------------------------------------------------------------- constraints
@@ -191,7 +233,7 @@ def add_terminal_soc(m: linopy.Model, s: _Stores, name: str) -> None:
                       name=f"{name}_terminal")
 
 
-def add_no_grid_charging(m: linopy.Model, p: _Problem) -> None:
+def add_no_grid_charging(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
     """Shared meter: units that may not charge from the grid charge at most the district PV [kW]:
 
     ``Σ_{s: no grid charging} ch_s(t) ≤ Σ_h PV_h(t)``. (On separate meters this is a bound,
@@ -201,7 +243,7 @@ def add_no_grid_charging(m: linopy.Model, p: _Problem) -> None:
         return
     terms = []
     for s, name in ((p.home, "home_battery"), (p.community, "community_storage")):
-        idx = np.flatnonzero(~s.grid_charging & (s.capacity_kwh > 0))
+        idx = np.flatnonzero(~s.grid_charging & ((s.capacity_kwh > 0) | (name in (sized or {}))))
         if idx.size:
             terms.append(m.variables[f"{name}_charge"].isel({name: idx}).sum(name))
     if not terms:
@@ -228,11 +270,12 @@ def add_grid_limits(m: linopy.Model, p: _Problem) -> None:
                           <= _da(np.full(p.n_steps, p.export_limit_kw), [time]), name="export_limit")
 
 
-def add_objective(m: linopy.Model, p: _Problem) -> None:
-    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c]``.
+def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
+    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c + ε·(Σo + Σdis)] (+ C)``.
 
     ``P_imp``, ``P_exp`` are the district's total import and export; ``w`` are prices
-    (``cost``) or the emission factor and zero (``co2``); ``k = CRITICAL_PENALTY_MULTIPLE``.
+    (``cost``) or the emission factor and zero (``co2``); ``k = CRITICAL_PENALTY_MULTIPLE``;
+    ``ε`` the tie-break (:func:`tiebreak`); ``C`` the cost of sized capacities (:func:`~zerodistrict.dispatch.optimal.capacity.capacity_cost`).
     """
     v = m.variables
     dt = p.step_hours
@@ -245,25 +288,187 @@ def add_objective(m: linopy.Model, p: _Problem) -> None:
     energy = (_da(p.import_weight * dt, [time]) * imp).sum() - (_da(p.export_weight * dt, [time]) * exp).sum()
     penalty = (p.voll * dt) * (v["shed"].sum() + v["shed_mobility"].sum()) \
         + (CRITICAL_PENALTY_MULTIPLE * p.voll * dt) * v["shed_critical"].sum()
-    m.add_objective(energy + penalty)
+    tie = tiebreak(m, p)
+    if tie is not None:
+        penalty = penalty + tie
+    extra = capacity_cost(m, sized or {})
+    m.add_objective(energy + penalty if extra is None else energy + penalty + extra)
 
 
-def _build(p: _Problem) -> linopy.Model:
-    """Variables, constraint families, objective."""
+def tiebreak(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
+    """The tie-break term ``ε·Δt·(Σ_h o_h + Σ_s dis_s)`` summed over steps (``o`` only with line losses)."""
+    eps = TIEBREAK_RATIO * p.voll / VOLL_PRICE_MULTIPLE * p.step_hours
+    terms = [m.variables[n].sum() for n in ("home_battery_discharge", "community_storage_discharge")
+             if n in m.variables]
+    if p.mode == "line" and p.loss_ratio > 0.0:
+        terms.append(m.variables["line_out"].sum())
+    if not terms:
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return eps * total
+
+
+def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model:
+    """Variables, constraint families, objective (``sized``: store groups with capacity variables)."""
+    sized = sized or {}
+    if sized and not p.cyclic:
+        raise InputError("capacities: capacity variables need the perfect-foresight (cyclic) model")
     m = linopy.Model(force_dim_names=True)
-    add_variables(m, p)
+    add_variables(m, p, sized)
     {"merged": add_district_balance, "line": add_line_balance, "meters": add_meter_balance}[p.mode](m, p)
     for s, name in ((p.home, "home_battery"), (p.community, "community_storage")):
         add_storage_balance(m, s, name, p.step_hours, p.cyclic)
         add_terminal_soc(m, s, name)
-    add_no_grid_charging(m, p)
+        if name in sized:
+            add_soc_capacity(m, name, sized[name])
+            add_power_capacity(m, name, sized[name])
+    add_no_grid_charging(m, p, sized)
     add_grid_limits(m, p)
-    add_objective(m, p)
+    add_objective(m, p, sized)
     return m
 
 
+class OptimalModel:
+    """The dispatch LP of one district: its problem data, the linopy model, and after solving its results.
+
+    Build with :meth:`build`, change :attr:`model` if you like (add a constraint, a
+    variable, a cost), :meth:`solve`, then read :meth:`result`, :meth:`capacities` and
+    :meth:`prices`::
+
+        om = OptimalModel.build(inputs, aggregate=False)
+        om.model.add_constraints(om.model.variables["grid_import"] <= 50.0, name="import_cap")
+        result = om.solve().result()
+
+    Attributes
+    ----------
+    inputs : DispatchInputs
+        The district as arrays.
+    model : linopy.Model
+        The LP (variable and constraint names: see :func:`build_model`).
+    """
+
+    def __init__(self, inputs: DispatchInputs, problem: _Problem, model: linopy.Model,
+                 sized: dict[str, _Sizing] | None = None) -> None:
+        self.inputs = inputs
+        self.model = model
+        self._problem = problem
+        self._sized = sized or {}
+        self._solved = False
+
+    @classmethod
+    def build(cls, inputs: DispatchInputs, objective: Objective = "cost", *, aggregate: bool = True,
+              capacities: dict[str, StoreCapacity] | None = None) -> OptimalModel:
+        """The perfect-foresight dispatch LP of ``inputs`` (storage cyclic), ready to solve.
+
+        Parameters
+        ----------
+        inputs : DispatchInputs
+            The district as arrays.
+        objective : {"cost", "co2"}
+            Minimise net energy cost [currency] or grid emissions [kg-CO2] (plus the unserved penalty).
+        aggregate : bool
+            Merge homes into one district bus and batteries into classes when sharing is lossless
+            (exact, much smaller). ``False`` keeps one bus and one battery per home. Ignored (per
+            store) when ``capacities`` are given.
+        capacities : dict of str to StoreCapacity, optional
+            Store groups (``"home_battery"``, ``"community_storage"``) whose units' energy [kWh]
+            and/or power [kW] capacities the LP chooses, with bounds and a cost per unit for the
+            period (see :mod:`~zerodistrict.dispatch.optimal.capacity`).
+
+        Raises
+        ------
+        InputError
+            Bad ``objective``, no time steps, or a bad capacity range.
+        """
+        _check(inputs, objective)
+        if not capacities:
+            p = _problem(inputs, objective, aggregate)
+            return cls(inputs, p, _build(p))
+        p = _problem(inputs, objective, aggregate=False)
+        sized = sizing(capacities, p, _problem(unit_inputs(inputs), objective, aggregate=False))
+        return cls(inputs, p, _build(p, sized), sized)
+
+    def solve(self, solver_options: dict | None = None) -> OptimalModel:
+        """Solve with HiGHS (options on top of :data:`HIGHS_OPTIONS`); returns ``self``.
+
+        Raises
+        ------
+        SolverError
+            No optimum: the message says why (for an infeasible scenario, the likely cause).
+        """
+        self._solved = False
+        # the infeasibility hint reasons over a cyclic period; a rolling window starts from a given state
+        _solve(self.model, solver_options, self.inputs if self._problem.cyclic else None)
+        self._solved = True
+        return self
+
+    def _require_solution(self, what: str) -> None:
+        if not self._solved:
+            raise RuntimeError(f"OptimalModel.{what}(): no optimal solution yet; call .solve() first "
+                               "(and check that it did not raise)")
+
+    def result(self) -> DispatchResult:
+        """Per-home matrices and district totals of the solution (``objective``: the LP objective).
+
+        Raises
+        ------
+        RuntimeError
+            Before a successful :meth:`solve`.
+        """
+        return self._result()
+
+    def _result(self, keep: int | None = None) -> DispatchResult:
+        self._require_solution("result")
+        p = self._problem
+        if self._sized:
+            p = replace(p, home=solved_stores(p.home, self.model, "home_battery", self._sized.get("home_battery")),
+                        community=solved_stores(p.community, self.model, "community_storage",
+                                                self._sized.get("community_storage")))
+        result = _result(self.inputs, p, self.model, keep=keep)
+        tie = tiebreak(self.model, p)
+        if tie is not None:
+            result.objective -= float(tie.solution.sum())
+        return result
+
+    def capacities(self) -> dict[str, dict[str, np.ndarray]]:
+        """Chosen capacities: ``{group: {"energy_kwh": (n,), "power_kw": (n,)}}`` for the sized groups."""
+        self._require_solution("capacities")
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for name, z in self._sized.items():
+            out[name] = {}
+            for kind, unit, r in (("energy", "kwh", z.energy), ("power", "kw", z.power)):
+                if r is not None:
+                    sol = self.model.variables[f"{name}_{kind}_capacity"].solution.values
+                    out[name][f"{kind}_{unit}"] = np.asarray(sol, dtype=float)
+        return out
+
+    def prices(self) -> pd.DataFrame:
+        """Marginal value of energy at each bus [objective unit/kWh]: the balance constraints' duals / Δt.
+
+        Columns: ``district`` (homes merged), or ``community`` and one per home bus
+        (``home 0`` …; with storage-less homes merged under lossy sharing, ``netted surplus``
+        and ``netted deficit``). A price is the change of the optimum per extra kWh of load
+        at that bus and step; it includes the unserved penalty where load is shed.
+        """
+        self._require_solution("prices")
+        m, p = self.model, self._problem
+        dt = p.step_hours
+        if p.mode == "merged":
+            cols = {"district": np.asarray(m.constraints["district_balance"].dual.values) / dt}
+        else:
+            cols = {"community": np.asarray(m.constraints["community_balance"].dual.values) / dt}
+            homes = np.asarray(m.constraints["home_balance"].dual.transpose("time", "home").values) / dt
+            names = [f"home {h}" for h in range(homes.shape[1])]
+            if p.netted is not None:
+                names = [f"home {h}" for h in np.flatnonzero(~p.netted)] + ["netted surplus", "netted deficit"]
+            cols.update(zip(names, homes.T))
+        return pd.DataFrame(cols, index=self.inputs.index)
+
+
 def build_model(inputs: DispatchInputs, objective: Objective = "cost", *, aggregate: bool = True) -> linopy.Model:
-    """The perfect-foresight dispatch LP of ``inputs`` (storage cyclic), ready to solve.
+    """The perfect-foresight dispatch LP of ``inputs`` as a linopy model (see :meth:`OptimalModel.build`).
 
     Parameters
     ----------
@@ -282,6 +487,6 @@ def build_model(inputs: DispatchInputs, objective: Objective = "cost", *, aggreg
         Variables ``curtail``, ``shed``, ``shed_critical``, ``shed_mobility``, ``grid_import``,
         ``grid_export`` (and ``home_grid_*`` without sharing, ``line_*`` with line losses),
         ``home_battery_*`` and ``community_storage_*`` (community battery first, then EVs).
+        :class:`OptimalModel` holds the same model with its data and extracts the results.
     """
-    _check(inputs, objective)
-    return _build(_problem(inputs, objective, aggregate))
+    return OptimalModel.build(inputs, objective, aggregate=aggregate).model

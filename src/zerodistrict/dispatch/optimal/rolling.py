@@ -8,8 +8,7 @@ import numpy as np
 
 from zerodistrict.analysis.emissions import co2_kg
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, StorageArrays
-from zerodistrict.dispatch.optimal.extract import _result
-from zerodistrict.dispatch.optimal.model import _build
+from zerodistrict.dispatch.optimal.model import OptimalModel, _build
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
     ROLLING_KEEP_HOURS,
@@ -17,8 +16,7 @@ from zerodistrict.dispatch.optimal.problem import (
     _problem,
     value_of_lost_load,
 )
-from zerodistrict.dispatch.optimal.solve import _solve
-from zerodistrict.errors import InputError
+from zerodistrict.errors import InputError, SolverError
 
 
 
@@ -111,13 +109,14 @@ def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
         window = _window(inputs, start, stop, soc)
         terminal = {"home": floor["home"], "community": np.concatenate([floor["battery"], floor["ev"]])}
         p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal=terminal)
-        m = _build(p)
+        om = OptimalModel(window, p, _build(p))
         try:
-            _solve(m, solver_options)
-        except RuntimeError as err:
-            raise RuntimeError(f"rolling horizon window from step {start} ({inputs.index[start]}): {err}") from err
+            om.solve(solver_options)
+        except SolverError as err:
+            raise SolverError(f"rolling horizon window from step {start} ({inputs.index[start]}): {err}",
+                              err.status, err.termination_condition) from err
         keep = stop - start if last else n_keep
-        part = _result(window, p, m, keep=keep)
+        part = om._result(keep=keep)
         parts.append(part)
         soc = {"home": part.home_soc_kwh[-1], "battery": part.community_soc_kwh[-1:] if n_cb else np.zeros(0),
                "ev": part.ev_soc_kwh[-1]}

@@ -1,0 +1,198 @@
+"""Storage capacities as decision variables of the dispatch LP (the sizing problem builds on this).
+
+A store group's units (``home_battery``: one per home; ``community_storage``: the
+community battery first, then the EVs) may get an energy capacity ``E_s`` [kWh] and/or a
+power capacity ``P_s`` [kW] chosen by the LP within ``lower ≤ x ≤ upper``, at a cost per
+unit for the period added to the objective. The bounds that hold a preset capacity
+become constraints with the variable:
+
+=====================  ==========================================  ===============================
+symbol                 meaning                                     code name
+=====================  ==========================================  ===============================
+``E_s``                energy capacity of unit s [kWh]             ``{group}_energy_capacity``
+``P_s``                power capacity (AC, charge and discharge)   ``{group}_power_capacity``
+                       of unit s [kW]
+``m_s``                minimum state of charge [ratio]             ``min_soc_ratio``
+``a_s(t), b_s``        availability (EV parked), may discharge     ``available``, ``bidirectional``
+=====================  ==========================================  ===============================
+
+The per-unit shapes (``a_s(t)``, ``b_s``, ``m_s``) come from the same problem built with
+every capacity and power set to 1, so they follow whatever the problem data does.
+Simplifications: the model is built per store (no battery classes, no merged buses:
+aggregation is exact only for fixed capacities); storage is cyclic (perfect foresight),
+so the initial state of charge does not enter; a unit must exist in the inputs (a
+zero-capacity battery may be sized up, an absent one cannot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from zerodistrict.dispatch.common import DispatchInputs, StorageArrays
+from zerodistrict.dispatch.optimal.problem import _Problem, _Stores
+from zerodistrict.errors import InputError
+
+#: store groups of the model that may carry capacity variables
+GROUPS = ("home_battery", "community_storage")
+
+
+@dataclass(frozen=True)
+class CapacityRange:
+    """A capacity the LP chooses per unit: ``lower ≤ x ≤ upper`` at ``cost_per_unit`` per unit for the period.
+
+    Each field is a number (every unit of the group) or an array with one value per unit.
+    ``cost_per_unit`` is in the objective's unit (currency, or kg-CO2 with ``objective="co2"``)
+    per kWh or kW, for the period modelled (annualise and scale to the period before).
+    Fixing a unit: ``lower = upper``.
+    """
+
+    lower: float | np.ndarray = 0.0
+    upper: float | np.ndarray = np.inf
+    cost_per_unit: float | np.ndarray = 0.0
+
+
+@dataclass(frozen=True)
+class StoreCapacity:
+    """Which capacities of a store group's units are variables: energy [kWh], power [kW] or both."""
+
+    energy_kwh: CapacityRange | None = None
+    power_kw: CapacityRange | None = None
+
+
+@dataclass
+class _Sizing:
+    """Arrays of one sized store group (n units): shapes per unit of capacity, and the ranges."""
+
+    available: np.ndarray  # (t, n) charge cap per kW of P_s: a_s(t)
+    discharge_available: np.ndarray  # (t, n) discharge cap per kW of P_s: a_s(t)·b_s
+    min_ratio: np.ndarray  # (n,) m_s
+    energy: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # lower, upper, cost (n,)
+    power: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+
+def unit_inputs(inputs: DispatchInputs) -> DispatchInputs:
+    """The inputs with every storage unit's capacity 1 kWh and power 1 kW (same per-kWh parameters)."""
+    changes = {}
+    for f in fields(inputs):
+        value = getattr(inputs, f.name)
+        if isinstance(value, StorageArrays):
+            ones = np.ones(value.n)
+            changes[f.name] = replace(value, capacity_kwh=ones, power_kw=ones.copy())
+    return replace(inputs, **changes)
+
+
+def _range(r: CapacityRange, n: int, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    out = []
+    for name in ("lower", "upper", "cost_per_unit"):
+        x = np.asarray(getattr(r, name), dtype=float)
+        if x.ndim > 1 or (x.ndim == 1 and x.size != n):
+            raise InputError(f"{where}.{name}: give one number or {n} values (one per unit), got shape {x.shape}")
+        out.append(np.broadcast_to(x, (n,)).copy())
+    lower, upper, cost = out
+    if np.isnan(lower).any() or (lower < 0).any() or np.isnan(upper).any():
+        raise InputError(f"{where}.lower: must be ≥ 0 (and upper a number), got lower {lower}, upper {upper}")
+    if (lower > upper).any():
+        raise InputError(f"{where}: lower {lower} exceeds upper {upper}")
+    if not np.isfinite(cost).all() or (cost < 0).any():
+        raise InputError(f"{where}.cost_per_unit: must be finite and ≥ 0, got {cost}")
+    return lower, upper, cost
+
+
+def sizing(capacities: dict[str, StoreCapacity], p: _Problem, unit: _Problem) -> dict[str, _Sizing]:
+    """Validated capacity ranges of each sized group, with its per-unit shapes from ``unit`` (capacities 1)."""
+    unknown = sorted(set(capacities) - set(GROUPS))
+    if unknown:
+        raise InputError(f"capacities: unknown store group {unknown[0]!r}; use one of {', '.join(GROUPS)}")
+    out = {}
+    for name, cap in capacities.items():
+        if not isinstance(cap, StoreCapacity):
+            raise InputError(f"capacities[{name!r}]: expected a StoreCapacity, got {type(cap).__name__}")
+        if cap.energy_kwh is None and cap.power_kw is None:
+            continue
+        s = _group(unit, name)
+        if s.n != _group(p, name).n:
+            raise InputError(f"capacities[{name!r}]: the model's store group does not map to units one to one")
+        if s.n == 0:
+            raise InputError(f"capacities[{name!r}]: the scenario has no unit in this group to size")
+        where = f"capacities[{name!r}]"
+        out[name] = _Sizing(
+            available=s.charge_kw, discharge_available=s.discharge_kw, min_ratio=s.min_kwh,
+            energy=None if cap.energy_kwh is None else _range(cap.energy_kwh, s.n, f"{where}.energy_kwh"),
+            power=None if cap.power_kw is None else _range(cap.power_kw, s.n, f"{where}.power_kw"),
+        )
+    return out
+
+
+def _group(p: _Problem, name: str) -> _Stores:
+    return {"home_battery": p.home, "community_storage": p.community}[name]
+
+
+def _da(values: np.ndarray, coords: list[pd.Index]) -> xr.DataArray:
+    return xr.DataArray(values, coords=coords)
+
+
+def add_capacity_variables(m: linopy.Model, name: str, z: _Sizing) -> None:
+    """``lower_s ≤ E_s ≤ upper_s`` [kWh] and ``lower_s ≤ P_s ≤ upper_s`` [kW] for the sized units."""
+    unit = pd.RangeIndex(z.min_ratio.size, name=name)
+    for kind, r in (("energy", z.energy), ("power", z.power)):
+        if r is not None:
+            m.add_variables(_da(r[0], [unit]), _da(r[1], [unit]), name=f"{name}_{kind}_capacity")
+
+
+def add_soc_capacity(m: linopy.Model, name: str, z: _Sizing) -> None:
+    """State of charge within the chosen energy capacity [kWh]: ``m_s·E_s ≤ e_s(t) ≤ E_s``."""
+    if z.energy is None:
+        return
+    soc, cap = m.variables[f"{name}_soc"], m.variables[f"{name}_energy_capacity"]
+    m.add_constraints(soc - cap <= 0.0, name=f"{name}_soc_max")
+    m.add_constraints(soc - _da(z.min_ratio, [cap.indexes[name]]) * cap >= 0.0, name=f"{name}_soc_min")
+
+
+def add_power_capacity(m: linopy.Model, name: str, z: _Sizing) -> None:
+    """Charge and discharge within the chosen power capacity [kW]:
+
+    ``ch_s(t) ≤ a_s(t)·P_s`` and ``dis_s(t) ≤ a_s(t)·b_s·P_s``.
+    """
+    if z.power is None:
+        return
+    v = m.variables
+    cap = v[f"{name}_power_capacity"]
+    coords = [v[f"{name}_charge"].indexes["time"], cap.indexes[name]]
+    m.add_constraints(v[f"{name}_charge"] - _da(z.available, coords) * cap <= 0.0, name=f"{name}_charge_max")
+    m.add_constraints(v[f"{name}_discharge"] - _da(z.discharge_available, coords) * cap <= 0.0,
+                      name=f"{name}_discharge_max")
+
+
+def capacity_cost(m: linopy.Model, sized: dict[str, _Sizing]) -> linopy.LinearExpression | None:
+    """``Σ_s c^E_s·E_s + c^P_s·P_s`` over the sized groups [objective unit], None if nothing is sized."""
+    terms = []
+    for name, z in sized.items():
+        for kind, r in (("energy", z.energy), ("power", z.power)):
+            if r is not None:
+                cap = m.variables[f"{name}_{kind}_capacity"]
+                terms.append((_da(r[2], [cap.indexes[name]]) * cap).sum())
+    if not terms:
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def solved_stores(s: _Stores, m: linopy.Model, name: str, z: _Sizing | None) -> _Stores:
+    """The store group with the capacities the LP chose (for extracting results)."""
+    if z is None:
+        return s
+    out = replace(s)
+    if z.energy is not None:
+        e = np.asarray(m.variables[f"{name}_energy_capacity"].solution.values, dtype=float)
+        out = replace(out, capacity_kwh=e, min_kwh=z.min_ratio * e)
+    if z.power is not None:
+        pw = np.asarray(m.variables[f"{name}_power_capacity"].solution.values, dtype=float)
+        out = replace(out, charge_kw=z.available * pw, discharge_kw=z.discharge_available * pw)
+    return out
