@@ -104,7 +104,7 @@ class Stores:
 
         ``discharge_power_kw`` defaults to ``charge_power_kw``; ``available`` to always, ``trip_kwh`` to none.
         """
-        names = np.array(list(name), dtype=object)
+        names = np.asarray(list(name), dtype=object)
         n = names.size
 
         def per_store(value, dtype=float) -> np.ndarray:
@@ -223,18 +223,26 @@ class Stores:
             slots[h] = i
         return slots
 
-    def per_home(self, n_homes: int) -> "Stores":
+    def per_home(self, n_homes: int, steps: bool = True) -> "Stores":
         """One column per home (h), a zero-capacity placeholder where a home has no store.
 
         Placeholders: capacity and power 0, efficiencies 1, no grid charging (they never move energy).
+        ``steps=False`` leaves out the per-step arrays (0 rows): cheaper when only parameters are read.
         """
         slots = self.home_slots(n_homes)
-        n_t = self.available.shape[0]
-        out = Stores.create(n_t, name=[f"home {h} (none)" for h in range(n_homes)], location=np.arange(n_homes),
-                            grid_charging=False)
+        n_t = self.available.shape[0] if steps else 0
         has = slots >= 0
-        for f in ("name", "kind") + _PER_STORE + _PER_STEP:
-            getattr(out, f)[..., has] = getattr(self, f)[..., slots[has]]
+        out = Stores.create(0, name=[f"home {h} (none)" for h in range(n_homes)], location=np.arange(n_homes),
+                            grid_charging=False)
+        for f in ("name", "kind") + _PER_STORE:
+            getattr(out, f)[has] = getattr(self, f)[slots[has]]
+        if n_t and has.any():
+            cols = np.maximum(slots, 0)
+            out.available = np.where(has[None, :], self.available[:, cols], True)
+            out.trip_kwh = np.where(has[None, :], self.trip_kwh[:, cols], 0.0)
+        else:
+            out.available = np.ones((n_t, n_homes), dtype=bool)
+            out.trip_kwh = np.zeros((n_t, n_homes))
         return out
 
 

@@ -224,15 +224,13 @@ def _home_arrays(inputs: DispatchInputs) -> tuple[Stores, np.ndarray]:
     """One column per home (zero-capacity where none) and each home's position in ``inputs.stores`` (-1: none)."""
     stores = inputs.stores
     slots = stores.home_slots(inputs.n_homes)
-    for h in np.flatnonzero(slots >= 0):
-        i = slots[h]
-        if not stores.available[:, i].all() or stores.trip_kwh[:, i].any():
-            raise InputError(f"stores[{i}] ({stores.name[i]}) at home {h}: the rule CEMS models home stores "
-                             "as always available without trips; put vehicles on the community bus")
-        if stores.kind[i] == "ev":
-            raise InputError(f"stores[{i}] ({stores.name[i]}) at home {h}: the rule CEMS counts home stores "
-                             "as batteries; put EVs on the community bus")
-    return stores.per_home(inputs.n_homes), slots
+    moving = ~stores.available.all(axis=0) | stores.trip_kwh.any(axis=0) | (stores.kind == "ev")
+    bad = np.flatnonzero(moving & ~stores.at_community)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"stores[{i}] ({stores.name[i]}) at home {stores.location[i]}: the rule CEMS models "
+                         "home stores as batteries, always available without trips; put EVs on the community bus")
+    return stores.per_home(inputs.n_homes, steps=False), slots
 
 
 def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
@@ -286,9 +284,20 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
 
     # per-home energy above the floor at the end of each step; per-step shares turn totals into per-home flows
     # surplus and deficit rows are updated in place to what is left after each stage (no extra (t, h) arrays)
-    home_soc = np.empty((n_t, n_h)) if any_home_bat else None
-    home_ch = np.zeros((n_t, n_h)) if any_home_bat else None
-    home_dis = np.zeros((n_t, n_h)) if any_home_bat else None
+    # each store's columns, in the order of inputs.stores; home stores written in place when they are one
+    # block of columns in home order (as the pipeline builds them), else copied at the end
+    n_s = inputs.stores.n
+    store_soc, store_ch, store_dis = np.zeros((n_t, n_s)), np.zeros((n_t, n_s)), np.zeros((n_t, n_s))
+    homes = np.flatnonzero(slots >= 0)
+    first = int(slots[0]) if n_h else 0
+    in_place = homes.size == n_h > 0 and bool((slots == np.arange(first, first + n_h)).all())
+    if in_place:
+        block = slice(first, first + n_h)
+        home_soc, home_ch, home_dis = store_soc[:, block], store_ch[:, block], store_dis[:, block]
+    else:
+        home_soc = np.empty((n_t, n_h)) if any_home_bat else None
+        home_ch = np.zeros((n_t, n_h)) if any_home_bat else None
+        home_dis = np.zeros((n_t, n_h)) if any_home_bat else None
     acc_ch, acc_dis, acc_in, acc_out = (np.zeros(n_h) for _ in range(4))
     f_in = np.zeros(n_t)  # share of each home's deficit (after its battery) met by sharing
     f_out = np.zeros(n_t)  # share of each home's surplus sent over the line
@@ -425,6 +434,8 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     # per-home flows from per-step shares of what was left at the bus (surplus/deficit now hold those rests)
     if any_home_bat:
         home_soc += emin_h
+    elif in_place:
+        home_soc[:] = hb.initial_kwh
     else:
         home_soc = np.broadcast_to(hb.initial_kwh.astype(float), (n_t, n_h)).copy()
     rem_def = deficit
@@ -450,14 +461,11 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     notes = []
     if bus.shortfall_kwh > 1e-9:
         notes.append(f"EV trips lacked {bus.shortfall_kwh:.1f} kWh of charge over the period")
-    # each store's columns, in the order of inputs.stores
-    n_s = inputs.stores.n
-    store_soc, store_ch, store_dis = np.zeros((n_t, n_s)), np.zeros((n_t, n_s)), np.zeros((n_t, n_s))
-    homes = np.flatnonzero(slots >= 0)
-    store_soc[:, slots[homes]] = home_soc[:, homes]
-    if any_home_bat:
-        store_ch[:, slots[homes]] = home_ch[:, homes]
-        store_dis[:, slots[homes]] = home_dis[:, homes]
+    if not in_place and homes.size:
+        store_soc[:, slots[homes]] = home_soc[:, homes]
+        if any_home_bat:
+            store_ch[:, slots[homes]] = home_ch[:, homes]
+            store_dis[:, slots[homes]] = home_dis[:, homes]
     for cols, soc_k, ch_k, dis_k in zip(bus.cols, bus_soc, bus_ch, bus_dis):
         store_soc[:, cols], store_ch[:, cols], store_dis[:, cols] = soc_k, ch_k, dis_k
     return DispatchResult(
