@@ -35,7 +35,7 @@ THREADS = {"threads": 1}
 
 def year_inputs(n_homes: int, year: int = 2025):
     """A deterministic synthetic district year at hourly steps."""
-    from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+    from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
 
     index = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", tz="Asia/Tokyo", inclusive="left")
     n_t = len(index)
@@ -52,14 +52,14 @@ def year_inputs(n_homes: int, year: int = 2025):
     base = 0.3 + 0.6 * np.exp(-((hour - 7.5) ** 2) / 2.0) + 1.0 * np.exp(-((hour - 19.5) ** 2) / 4.0)
     load = base[:, None] * rng.uniform(0.7, 1.3, size=(1, n_homes)) * rng.lognormal(0.0, 0.25, size=(n_t, n_homes))
 
-    def storage(cap, power, n, eta=0.95, floor=0.1, init=0.5):
-        full = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()  # noqa: E731
-        return StorageArrays(full(cap), full(power), full(eta), full(eta), full(floor), full(init), np.ones(n, bool))
+    def storage(names, kind, location, cap, power, eta=0.95, floor=0.1, init=0.5, **kw):
+        return Stores.create(n_t, name=names, kind=kind, location=location, capacity_kwh=cap, charge_power_kw=power,
+                             charge_efficiency=eta, discharge_efficiency=eta, min_soc_ratio=floor,
+                             initial_soc_ratio=init, grid_charging=True, **kw)
 
     cap = rng.choice([6.5, 9.8, 13.0], size=n_homes)
-    homes = storage(cap, cap * 0.5, n_homes)
+    homes = storage([f"home {h}" for h in range(n_homes)], "battery", np.arange(n_homes), cap, cap * 0.5)
     n_ev = 2
-    ev_base = storage(40.0, 6.0, n_ev, eta=0.92, floor=0.2, init=0.8)
     available = np.ones((n_t, n_ev), dtype=bool)
     trips = np.zeros((n_t, n_ev))
     weekend = index.dayofweek.to_numpy() >= 5
@@ -68,12 +68,14 @@ def year_inputs(n_homes: int, year: int = 2025):
         trips[depart, k] = 8.0
         for off in range(6):
             available[np.flatnonzero(depart) + off, k] = False
-    evs = EVArrays(**vars(ev_base), bidirectional=np.ones(n_ev, bool), available=available, trip_kwh=trips)
+    evs = storage([f"ev {k}" for k in range(n_ev)], "ev", COMMUNITY_BUS, 40.0, 6.0, eta=0.92, floor=0.2, init=0.8,
+                  available=available, trip_kwh=trips)
+    central = storage(["central"], "battery", COMMUNITY_BUS, 125.0, 50.0)
     price = np.where((index.hour >= 8) & (index.hour < 22), 35.0, 25.0)
     return DispatchInputs(
         index=index, step_hours=1.0, load_kw=load, pv_kw=pv, home_group=np.zeros(n_homes, int), group_names=["g"],
-        critical_load_ratio=np.full(n_homes, 0.5), home_batteries=homes,
-        community_battery=storage(125.0, 50.0, 1), evs=evs, mobility_load_kw=np.zeros(n_t), sharing=True,
+        critical_load_ratio=np.full(n_homes, 0.5), stores=Stores.concat(homes, central, evs),
+        mobility_load_kw=np.zeros(n_t), sharing=True,
         line_loss_ratio=0.0, grid_available=np.ones(n_t, bool), export_allowed=True, import_limit_kw=np.inf,
         export_limit_kw=np.inf, import_price=price, export_price=np.full(n_t, 8.5),
         emission_factor_kg_per_kwh=np.full(n_t, 0.45), currency="JPY",

@@ -40,10 +40,11 @@ def _naive_one_column_s(inputs, result) -> float:
 
     load = inputs.load_kw[:, 0] * inputs.critical_load_ratio[0]
     net = inputs.pv_kw[:, 0] - load
-    hb = inputs.home_batteries
-    cap, power, floor = hb.capacity_kwh[0], hb.power_kw[0], hb.min_kwh[0]
-    eta_c, eta_d = hb.charge_efficiency[0], hb.discharge_efficiency[0]
-    soc0 = np.concatenate([[hb.initial_kwh[0]], result.home_soc_kwh[:-1, 0]])
+    hb = inputs.stores
+    i = int(hb.home_slots(inputs.n_homes)[0])  # home 0's battery
+    cap, power, floor = hb.capacity_kwh[i], hb.charge_power_kw[i], hb.min_kwh[i]
+    eta_c, eta_d = hb.charge_efficiency[i], hb.discharge_efficiency[i]
+    soc0 = np.concatenate([[hb.initial_kwh[i]], result.store_soc_kwh[:-1, i]])
     n_t = net.size
     t0 = time.perf_counter()
     for s in range(n_t):

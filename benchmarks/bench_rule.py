@@ -58,10 +58,7 @@ def one_case(n_homes: int, naive: bool) -> dict:
         from naive_rule import naive_rule
         from dataclasses import replace
 
-        from zerodistrict.dispatch.common import EVArrays, StorageArrays
-
-        no_ev = StorageArrays.empty(0)
-        plain = replace(inputs, evs=EVArrays(**vars(no_ev)))
+        plain = replace(inputs, stores=inputs.stores.select(inputs.stores.kind != "ev"))
         t3 = time.perf_counter()
         naive_rule(plain)
         t4 = time.perf_counter()

@@ -3,8 +3,8 @@
 The peer of :mod:`zerodistrict.dispatch.rule` in the benchmark (what a
 first implementation looks like) and an independent cross-check in the tests:
 same order of rules, no numpy inside the loop. Covers homes, their batteries,
-sharing with line loss, the community battery and the grid; not EVs,
-outages or mobility load.
+sharing with line loss, the community batteries (in list order) and the grid;
+not EVs, outages or mobility load.
 """
 
 from __future__ import annotations
@@ -13,17 +13,26 @@ import numpy as np
 
 
 def naive_rule(inputs) -> dict[str, np.ndarray]:
-    """District totals per step [kW] and home states of charge [kWh], by plain loops."""
+    """District totals per step [kW] and each store's state of charge [kWh] (``store_soc_kwh``), by plain loops."""
     n_t, n_h = inputs.load_kw.shape
     dt = inputs.step_hours
-    hb, cb = inputs.home_batteries, inputs.community_battery
-    soc = [float(x) for x in hb.initial_kwh]
-    c_soc = float(cb.initial_kwh[0]) if cb.n else 0.0
+    stores = inputs.stores
+    slot = [-1] * n_h  # each home's store
+    bus = []  # the community batteries, in order
+    for i in range(stores.n):
+        if stores.location[i] >= 0:
+            slot[stores.location[i]] = i
+        else:
+            bus.append(i)
+    cap = [float(c) for c in stores.capacity_kwh]
+    p_in = [float(p) if c > 0 else 0.0 for p, c in zip(stores.charge_power_kw, cap)]
+    p_out = [float(p) if c > 0 else 0.0 for p, c in zip(stores.discharge_power_kw, cap)]
+    soc = [float(x) for x in stores.initial_kwh]
     keep = 1.0 - inputs.line_loss_ratio
     names = ("grid_import_kw", "grid_export_kw", "curtailed_kw", "unserved_kw", "shared_kw",
              "battery_charge_kw", "battery_discharge_kw")
     out = {k: np.zeros(n_t) for k in names}
-    home_soc = np.zeros((n_t, n_h))
+    store_soc = np.zeros((n_t, stores.n))
     for t in range(n_t):
         surplus, deficit = [], []
         for h in range(n_h):
@@ -32,9 +41,11 @@ def naive_rule(inputs) -> dict[str, np.ndarray]:
             deficit.append(max(-net, 0.0))
         bat_dis = 0.0
         for h in range(n_h):  # own battery serves own deficit
-            p = hb.power_kw[h] if hb.capacity_kwh[h] > 0 else 0.0
-            kw = min(deficit[h], p, max(soc[h] - hb.min_kwh[h], 0.0) * hb.discharge_efficiency[h] / dt)
-            soc[h] -= kw * dt / hb.discharge_efficiency[h]
+            i = slot[h]
+            if i < 0:
+                continue
+            kw = min(deficit[h], p_out[i], max(soc[i] - stores.min_kwh[i], 0.0) * stores.discharge_efficiency[i] / dt)
+            soc[i] -= kw * dt / stores.discharge_efficiency[i]
             deficit[h] -= kw
             bat_dis += kw
         S, D = sum(surplus), sum(deficit)
@@ -46,25 +57,30 @@ def naive_rule(inputs) -> dict[str, np.ndarray]:
             out["shared_kw"][t] = sent * keep
         bat_ch = 0.0
         for h in range(n_h):  # own battery takes own surplus
-            p = hb.power_kw[h] if hb.capacity_kwh[h] > 0 else 0.0
-            kw = min(surplus[h], p, (hb.capacity_kwh[h] - soc[h]) / (hb.charge_efficiency[h] * dt))
+            i = slot[h]
+            if i < 0:
+                continue
+            kw = min(surplus[h], p_in[i], (cap[i] - soc[i]) / (stores.charge_efficiency[i] * dt))
             kw = max(kw, 0.0)
-            soc[h] += kw * hb.charge_efficiency[h] * dt
+            soc[i] += kw * stores.charge_efficiency[i] * dt
             surplus[h] -= kw
             bat_ch += kw
-            home_soc[t, h] = soc[h]
         S, D = sum(surplus), sum(deficit)
         if inputs.sharing:
             S *= keep  # what homes send into the line reaches the bus less the loss
-        if inputs.sharing and cb.n:
-            kw = min(S, cb.power_kw[0], (cb.capacity_kwh[0] - c_soc) / (cb.charge_efficiency[0] * dt))
-            c_soc += kw * cb.charge_efficiency[0] * dt
-            S -= kw
-            bat_ch += kw
-            kw = min(D, cb.power_kw[0], max(c_soc - cb.min_kwh[0], 0.0) * cb.discharge_efficiency[0] / dt)
-            c_soc -= kw * dt / cb.discharge_efficiency[0]
-            D -= kw
-            bat_dis += kw
+        if inputs.sharing:
+            for i in bus:  # community batteries in order: charge from what reaches the bus
+                kw = max(min(S, p_in[i], (cap[i] - soc[i]) / (stores.charge_efficiency[i] * dt)), 0.0)
+                soc[i] += kw * stores.charge_efficiency[i] * dt
+                S -= kw
+                bat_ch += kw
+            for i in bus:  # then serve what the homes still lack
+                kw = min(D, p_out[i], max(soc[i] - stores.min_kwh[i], 0.0) * stores.discharge_efficiency[i] / dt)
+                soc[i] -= kw * dt / stores.discharge_efficiency[i]
+                D -= kw
+                bat_dis += kw
+        for i in range(stores.n):
+            store_soc[t, i] = soc[i]
         grid = bool(inputs.grid_available[t])
         imp = min(D, inputs.import_limit_kw) if grid else 0.0
         exp = min(S, inputs.export_limit_kw) if (grid and inputs.export_allowed) else 0.0
@@ -74,5 +90,5 @@ def naive_rule(inputs) -> dict[str, np.ndarray]:
         out["curtailed_kw"][t] = (S - exp) / keep if inputs.sharing else S - exp  # curtailed at the homes
         out["battery_charge_kw"][t] = bat_ch
         out["battery_discharge_kw"][t] = bat_dis
-    out["home_soc_kwh"] = home_soc
+    out["store_soc_kwh"] = store_soc
     return out

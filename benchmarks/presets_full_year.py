@@ -25,9 +25,8 @@ KEYS = ("pv_specific_yield_kwh_per_kwp", "self_sufficiency_ratio", "self_consump
 
 def drawdown_kwh(res) -> float:
     inp, d = res.inputs, res.dispatch
-    start = inp.home_batteries.initial_kwh.sum() + inp.community_battery.initial_kwh.sum() + inp.evs.initial_kwh.sum()
-    end = d.home_soc_kwh[-1].sum() + (d.community_soc_kwh[-1] if inp.community_battery.n else 0.0)
-    end += d.ev_soc_kwh[-1].sum() if inp.evs.n else 0.0
+    start = inp.stores.initial_kwh.sum()
+    end = d.store_soc_kwh[-1].sum()
     return float(max(start - end, 0.0))
 
 

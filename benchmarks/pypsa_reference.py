@@ -8,11 +8,12 @@ One bus per home and one community bus; no aggregation. Components:
     losses a Link home → community with efficiency ``1 − loss`` and one community → home);
   - without sharing: its own grid import / export Generators (the district limits, if finite,
     bind the sum of meters through ``extra_functionality``);
-- every battery (home, community, EV): its own bus with a Store (``e_cyclic``, ``e_min_pu``),
-  a charge Link (``p_nom`` = power, efficiency η_c) and a discharge Link
-  (``p_nom`` = power/η_d, efficiency η_d, so the AC output is capped at ``power``); EVs'
-  Links follow availability (discharge only if bidirectional) and a Load on the EV bus
-  takes each trip's energy at departure;
+- every store of ``inputs.stores`` (home battery at its home's bus, community battery or EV
+  at the community bus): its own bus with a Store (``e_cyclic``, ``e_min_pu``, ``e_max_pu``),
+  a charge Link (``p_nom`` = charge power, efficiency η_c) and a discharge Link
+  (``p_nom`` = discharge power/η_d, efficiency η_d, so the AC output is capped at the
+  discharge power); the Links follow availability and a Load on the store's bus takes each
+  trip's energy at departure;
 - the community bus: grid import Generator (marginal cost = import price or emission
   factor), export Generator with negative output (``p_min_pu = −min(limit, PV)/p_nom``,
   marginal cost = export price), mobility Load with its unserved Generator.
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pypsa
 
-from zerodistrict.dispatch.common import DispatchInputs, StorageArrays
+from zerodistrict.dispatch.common import DispatchInputs, Stores
 from zerodistrict.dispatch.optimal import CRITICAL_PENALTY_MULTIPLE, value_of_lost_load
 
 pypsa.options.api.legacy_string_dtype = True
@@ -41,8 +42,7 @@ def _series(n: pypsa.Network, values: np.ndarray, names: list[str]) -> pd.DataFr
 
 def _big_kw(inputs: DispatchInputs) -> float:
     """A finite p_nom standing in for 'unlimited' that no optimal flow can reach [kW]."""
-    powers = (inputs.home_batteries.power_kw.sum() + inputs.community_battery.power_kw.sum()
-              + inputs.evs.power_kw.sum())
+    powers = inputs.stores.charge_power_kw.sum() + inputs.stores.discharge_power_kw.sum()
     peak = (inputs.load_kw.sum(axis=1) + inputs.pv_kw.sum(axis=1) + inputs.mobility_load_kw).max()
     return float(2.0 * (peak + powers) + 1.0)
 
@@ -54,27 +54,28 @@ def _add_bounded_generator(n, names, buses, profile_kw, marginal_cost) -> None:
           p_max_pu=_series(n, profile_kw / p_nom, names))
 
 
-def _add_storage(n, prefix: str, at_bus: list[str], b: StorageArrays, charge_pu=None, discharge_pu=None,
-                 trip_kwh=None, step_hours: float = 1.0) -> list[str]:
-    """Store + charge/discharge Links per unit with capacity > 0; returns the charge Link names."""
+def _add_storage(n, at_bus: list[str], b: Stores, charge_pu: np.ndarray, step_hours: float = 1.0) -> list[str]:
+    """Store + charge/discharge Links per store with capacity > 0; returns the charge Link names of
+    stores that may not charge from the grid."""
     idx = np.flatnonzero(b.capacity_kwh > 0)
     if idx.size == 0:
         return []
-    names = [f"{prefix}{i}" for i in idx]
-    buses = [f"{nm} store" for nm in names]
+    names = [f"store {b.name[i]}" for i in idx]
+    buses = [f"{nm} bus" for nm in names]
     n.add("Bus", buses)
-    n.add("Store", names, bus=buses, e_nom=b.capacity_kwh[idx], e_min_pu=b.min_soc_ratio[idx], e_cyclic=True)
+    n.add("Store", names, bus=buses, e_nom=b.capacity_kwh[idx], e_min_pu=b.min_soc_ratio[idx],
+          e_max_pu=b.max_soc_ratio[idx], e_cyclic=True)
     ch = [f"{nm} charge" for nm in names]
     dis = [f"{nm} discharge" for nm in names]
-    p = b.power_kw[idx]
-    kw = {} if charge_pu is None else {"p_max_pu": _series(n, charge_pu[:, idx], ch)}
-    n.add("Link", ch, bus0=[at_bus[i] for i in idx], bus1=buses, p_nom=p, efficiency=b.charge_efficiency[idx], **kw)
-    kw = {} if discharge_pu is None else {"p_max_pu": _series(n, discharge_pu[:, idx], dis)}
+    avail = b.available[:, idx].astype(float)
+    n.add("Link", ch, bus0=[at_bus[i] for i in idx], bus1=buses, p_nom=b.charge_power_kw[idx],
+          efficiency=b.charge_efficiency[idx], p_max_pu=_series(n, charge_pu[:, idx], ch))
     eta_d = b.discharge_efficiency[idx]
-    n.add("Link", dis, bus0=buses, bus1=[at_bus[i] for i in idx], p_nom=p / eta_d, efficiency=eta_d, **kw)
-    if trip_kwh is not None and trip_kwh[:, idx].any():
+    n.add("Link", dis, bus0=buses, bus1=[at_bus[i] for i in idx], p_nom=b.discharge_power_kw[idx] / eta_d,
+          efficiency=eta_d, p_max_pu=_series(n, avail, dis))
+    if b.trip_kwh[:, idx].any():
         trips = [f"{nm} trip" for nm in names]
-        n.add("Load", trips, bus=buses, p_set=_series(n, trip_kwh[:, idx] / step_hours, trips))
+        n.add("Load", trips, bus=buses, p_set=_series(n, b.trip_kwh[:, idx] / step_hours, trips))
     return [c for c, i in zip(ch, idx) if not b.grid_charging[i]]
 
 
@@ -128,21 +129,17 @@ def build_pypsa_network(inputs: DispatchInputs, objective: str = "cost") -> pyps
         for i, h in enumerate(homes):
             _add_meter(n, f"{h} grid", h, inputs, weights, inputs.pv_kw[:, i], big)
         _add_meter(n, "grid", "community", inputs, weights, np.zeros(inputs.n_steps), big)
-    home_pu = None
-    if not inputs.sharing:  # no grid charging on its own meter: charge ≤ own PV
-        b = inputs.home_batteries
+    b = inputs.stores
+    charge_pu = b.available.astype(float)
+    if not inputs.sharing:  # no grid charging on its own meter: a home store charges ≤ own PV, the bus's not at all
+        home = np.maximum(b.location, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            own = np.where(b.power_kw > 0, np.minimum(1.0, inputs.pv_kw / np.where(b.power_kw > 0, b.power_kw, 1)), 0)
-        home_pu = np.where(b.grid_charging[None, :], 1.0, own)
-    no_grid = _add_storage(n, "home battery ", homes, inputs.home_batteries, charge_pu=home_pu)
-    cb = inputs.community_battery
-    cb_pu = None if inputs.sharing else np.where(cb.grid_charging[None, :], 1.0, 0.0) * np.ones((inputs.n_steps, 1))
-    no_grid += _add_storage(n, "community battery ", ["community"] * cb.n, cb, charge_pu=cb_pu)
-    ev = inputs.evs
-    avail = ev.available.astype(float)
-    ev_ch = avail * (ev.grid_charging[None, :] if not inputs.sharing else 1.0)
-    no_grid += _add_storage(n, "ev ", ["community"] * ev.n, ev, charge_pu=ev_ch,
-                            discharge_pu=avail * ev.bidirectional[None, :], trip_kwh=ev.trip_kwh, step_hours=dt)
+            p = b.charge_power_kw
+            own = np.where(p > 0, np.minimum(1.0, inputs.pv_kw[:, home] / np.where(p > 0, p, 1)), 0)
+        own = np.where(b.at_community[None, :], 0.0, own)
+        charge_pu = charge_pu * np.where(b.grid_charging[None, :], 1.0, own)
+    at_bus = [homes[i] if i >= 0 else "community" for i in b.location]
+    no_grid = _add_storage(n, at_bus, b, charge_pu, step_hours=dt)
     n.meta["zerodistrict"] = {"no_grid_charging_links": no_grid if inputs.sharing else [],
                               "separate_meters": not inputs.sharing}
     return n

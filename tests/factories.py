@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
 
 
 def storage(n: int, capacity_kwh=0.0, power_kw=0.0, eta_c=0.95, eta_d=0.95, min_ratio=0.1, init_ratio=0.5,
-            grid_charging=True) -> StorageArrays:
-    full = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()  # noqa: E731
-    return StorageArrays(full(capacity_kwh), full(power_kw), full(eta_c), full(eta_d), full(min_ratio),
-                         full(init_ratio), np.broadcast_to(np.asarray(grid_charging, dtype=bool), (n,)).copy())
+            grid_charging=True, *, charge_power_kw=None, discharge_power_kw=None, max_ratio=1.0,
+            kind="battery", names=None) -> Stores:
+    """n stores of one kind (no time axis yet: :func:`inputs` places them and makes them always available)."""
+    charge = power_kw if charge_power_kw is None else charge_power_kw
+    discharge = power_kw if discharge_power_kw is None else discharge_power_kw
+    return Stores.create(0, name=names or [f"{kind} {i}" for i in range(n)], kind=kind, capacity_kwh=capacity_kwh,
+                         charge_power_kw=charge, discharge_power_kw=discharge, charge_efficiency=eta_c,
+                         discharge_efficiency=eta_d, min_soc_ratio=min_ratio, max_soc_ratio=max_ratio,
+                         initial_soc_ratio=init_ratio, grid_charging=grid_charging)
 
 
 def evs(n_t: int, n_e: int = 0, battery_kwh=40.0, charger_kw=6.0, bidirectional=True, trip_every=0,
-        trip_kwh=8.0, away_steps=4) -> EVArrays:
-    base = storage(n_e, battery_kwh, charger_kw, 0.92, 0.92, 0.2, 0.8)
+        trip_kwh=8.0, away_steps=4) -> Stores:
+    """n_e shared EVs on the community bus, each leaving every ``trip_every`` steps for ``away_steps``."""
     available = np.ones((n_t, n_e), dtype=bool)
     trips = np.zeros((n_t, n_e))
     if trip_every and n_e:
         for start in range(trip_every, n_t, trip_every):
             trips[start, :] = trip_kwh
             available[start:start + away_steps, :] = False
-    return EVArrays(**vars(base), bidirectional=np.full(n_e, bidirectional), available=available, trip_kwh=trips)
+    return Stores.create(n_t, name=[f"ev {i}" for i in range(n_e)], kind="ev", capacity_kwh=battery_kwh,
+                         charge_power_kw=charger_kw, discharge_power_kw=np.where(bidirectional, charger_kw, 0.0),
+                         charge_efficiency=0.92, discharge_efficiency=0.92, min_soc_ratio=0.2, initial_soc_ratio=0.8,
+                         available=available, trip_kwh=trips)
+
+
+def _placed(s: Stores, n_t: int, location, names: list[str]) -> Stores:
+    """``s`` located at ``location``, named ``names``, with ``n_t`` steps (always available if it had none)."""
+    n = s.n
+    if s.available.shape[0] != n_t:
+        s = replace(s, available=np.ones((n_t, n), dtype=bool), trip_kwh=np.zeros((n_t, n)))
+    return replace(s, location=np.broadcast_to(np.asarray(location, dtype=int), (n,)).copy(),
+                   name=np.array(names, dtype=object))
 
 
 def inputs(load_kw, pv_kw, *, step_hours=1.0, home_battery=None, community_battery=None, ev=None,
+           community_batteries=(), stores=None,
            sharing=True, line_loss_ratio=0.0, grid_available=None, export_allowed=True,
            import_limit_kw=np.inf, export_limit_kw=np.inf, import_price=30.0, export_price=10.0,
            emission=0.5, critical_load_ratio=0.5, outage=None, mobility_load_kw=None) -> DispatchInputs:
@@ -36,6 +56,17 @@ def inputs(load_kw, pv_kw, *, step_hours=1.0, home_battery=None, community_batte
     n_t, n_h = load_kw.shape
     index = pd.date_range("2025-01-01", periods=n_t, freq=f"{int(step_hours * 60)}min", tz="Asia/Tokyo")
     series = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n_t,)).copy()  # noqa: E731
+    if stores is None:
+        # home_battery: one store per home (capacity 0: a store of no size, e.g. one to be sized); then the bus
+        homes = (_placed(home_battery, n_t, np.arange(n_h), [f"home {h}" for h in range(n_h)])
+                 if home_battery is not None else Stores.empty(n_t))
+        bus = [community_battery, *community_batteries] if community_battery is not None else list(community_batteries)
+        bus = Stores.concat(Stores.empty(n_t), *(_placed(b, n_t, COMMUNITY_BUS, list(b.name)) for b in bus))
+        stores = Stores.concat(
+            homes,
+            _placed(bus, n_t, COMMUNITY_BUS, [f"community battery {k}" for k in range(bus.n)]),
+            _placed(ev, n_t, COMMUNITY_BUS, [f"ev {k}" for k in range(ev.n)]) if ev is not None else Stores.empty(n_t),
+        )
     return DispatchInputs(
         index=index,
         step_hours=step_hours,
@@ -44,9 +75,7 @@ def inputs(load_kw, pv_kw, *, step_hours=1.0, home_battery=None, community_batte
         home_group=np.zeros(n_h, dtype=int),
         group_names=["g"],
         critical_load_ratio=np.full(n_h, critical_load_ratio),
-        home_batteries=home_battery if home_battery is not None else storage(n_h),
-        community_battery=community_battery if community_battery is not None else storage(0),
-        evs=ev if ev is not None else evs(n_t, 0),
+        stores=stores,
         mobility_load_kw=series(0.0 if mobility_load_kw is None else mobility_load_kw),
         sharing=sharing,
         line_loss_ratio=line_loss_ratio,

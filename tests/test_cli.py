@@ -87,8 +87,8 @@ def _csv(tmp_path, values, name="load.csv", start="2025-01-01", freq="60min"):
 BAD_EDITS = {
     "unknown field": (lambda d: d["grid"].update(colour="red"), r"grid\.colour: unknown field"),
     "negative size": (lambda d: d["homes"][0]["pv"].update(kwp=-4.4), r"homes\[0\]\.pv\.kwp"),
-    "efficiency above 1": (lambda d: d["community"]["battery"].update(charge_efficiency=1.5),
-                           r"community\.battery\.charge_efficiency"),
+    "efficiency above 1": (lambda d: d["community"]["batteries"][0].update(charge_efficiency=1.5),
+                           r"community\.batteries\[0\]\.charge_efficiency"),
     "latitude out of range": (lambda d: d["site"].update(latitude=135.0), r"site\.latitude"),
     "unknown time zone": (lambda d: d["site"].update(timezone="Asia/Saitama"), r"site\.timezone: unknown time zone"),
     "zero homes": (lambda d: (d.update(homes=[]), d.pop("mobility")), r"homes: at least one home group is needed"),

@@ -38,7 +38,8 @@ def scenarios(draw):
         homes.append(group)
     community = {"sharing": draw(st.booleans()), "line_loss_ratio": draw(st.sampled_from([0.0, 0.03]))}
     if draw(st.booleans()):
-        community["battery"] = {"capacity_kwh": draw(st.floats(1, 150)), "power_kw": draw(st.floats(1, 60))}
+        community["batteries"] = [{"name": f"b{k}", "capacity_kwh": draw(st.floats(1, 150)),
+                                   "power_kw": draw(st.floats(1, 60))} for k in range(draw(st.integers(1, 2)))]
     if draw(st.booleans()):
         community["evs"] = [{"count": draw(st.integers(1, 2)), "battery_kwh": 40, "charger_kw": 6,
                              "bidirectional": draw(st.booleans()),
@@ -69,11 +70,9 @@ def test_random_scenarios_obey_physics(data):
     t = res.dispatch.totals
     assert np.abs(balance_residual_kw(t)).max() <= 1e-6
     assert min(v.min() for k, v in t.items() if k.endswith("_kw")) >= -1e-9
-    hb = res.inputs.home_batteries
-    assert (res.dispatch.home_soc_kwh >= hb.min_kwh - 1e-9).all()
-    assert (res.dispatch.home_soc_kwh <= hb.capacity_kwh + 1e-9).all()
-    if res.inputs.evs.n:
-        assert (res.dispatch.ev_soc_kwh >= res.inputs.evs.min_kwh - 1e-9).all()
+    s = res.inputs.stores
+    assert (res.dispatch.store_soc_kwh >= s.min_kwh - 1e-9).all()
+    assert (res.dispatch.store_soc_kwh <= s.max_kwh + 1e-9).all()
     if res.inputs.outage is not None:
         out = res.inputs.outage
         assert t["grid_import_kw"][out].max() == 0 and t["grid_export_kw"][out].max() == 0
@@ -105,13 +104,15 @@ def test_hourly_and_15_minute_runs_agree():
 def test_ev_schedule_and_outage_mask():
     sc = _misono(60)
     inputs = build_inputs(sc)
-    avail = inputs.evs.available[:, 0]
+    ev = inputs.stores.of_kind("ev")
+    assert list(ev.name) == ["shared-ev 1", "shared-ev 2"] and (ev.location == -1).all()
+    avail = ev.available[:, 0]
     idx = inputs.index
     # away on weekend days 10:00–16:00 only, one trip taking 9 kWh each such day
     away = ~avail
     assert set(idx[away].day_of_week) == {5, 6}
     assert set(idx[away].hour) == set(range(10, 16))
-    assert inputs.evs.trip_kwh[:, 0].sum() == pytest.approx(9.0 * 8)  # 8 weekend days in 28 days of April
+    assert ev.trip_kwh[:, 0].sum() == pytest.approx(9.0 * 8)  # 8 weekend days in 28 days of April
 
 
 def test_time_of_use_prices_wrap_midnight():

@@ -18,7 +18,7 @@ import pandas as pd
 from zerodistrict.analysis import resilience as resilience_mod
 from zerodistrict.analysis.appraisal import _home_kwp, appraise
 from zerodistrict.analysis.kpis import compute_kpis, homes_table
-from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
+from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
 from zerodistrict.dispatch.rule import dispatch_rule
 from zerodistrict.errors import InputError
 from zerodistrict.mobility import simulate_mobility
@@ -48,22 +48,58 @@ def _outage_mask(scenario: Scenario, index: pd.DatetimeIndex) -> np.ndarray:
     return mask
 
 
-def _ev_arrays(scenario: Scenario, index: pd.DatetimeIndex) -> EVArrays:
-    """One column per community vehicle: its battery, and when it is away and what each trip takes."""
-    fleets = [ev for ev in scenario.community.evs for _ in range(ev.count)]
+def _battery_columns(batteries: list, n_t: int, names: list[str], locations) -> Stores:
+    """Stores of kind battery from scenario Battery models, one per item."""
+    return Stores.create(
+        n_t, name=names, kind="battery", location=locations,
+        capacity_kwh=[b.capacity_kwh for b in batteries],
+        charge_power_kw=[b.charge_kw for b in batteries], discharge_power_kw=[b.discharge_kw for b in batteries],
+        charge_efficiency=[b.charge_efficiency for b in batteries],
+        discharge_efficiency=[b.discharge_efficiency for b in batteries],
+        min_soc_ratio=[b.min_soc_ratio for b in batteries], max_soc_ratio=[b.max_soc_ratio for b in batteries],
+        initial_soc_ratio=[b.initial_soc_ratio for b in batteries],
+        grid_charging=[b.grid_charging for b in batteries],
+    )
+
+
+def _ev_stores(scenario: Scenario, index: pd.DatetimeIndex) -> Stores:
+    """One store per community vehicle (at the bus): its battery, and when it is away and what each trip takes."""
+    fleets = [(ev, k) for ev in scenario.community.evs for k in range(ev.count)]
     n_t = len(index)
     available = np.ones((n_t, len(fleets)), dtype=bool)
     trip_kwh = np.zeros((n_t, len(fleets)))
-    for e, ev in enumerate(fleets):
+    for e, (ev, _) in enumerate(fleets):
         for trip in ev.trips:
             away = _clock_mask(index, trip.depart, trip.return_, trip.days)
             available[away, e] = False
             # the trip takes its energy at the first step of each absence
             starts = away & ~np.concatenate([[False], away[:-1]])
             trip_kwh[starts, e] += trip.trip_kwh
-    return EVArrays(**vars(StorageArrays.from_models(fleets)),
-                    bidirectional=np.array([ev.bidirectional for ev in fleets], dtype=bool),
-                    available=available, trip_kwh=trip_kwh)
+    cars = [ev for ev, _ in fleets]
+    return Stores.create(
+        n_t, name=[f"{ev.name} {k + 1}" for ev, k in fleets], kind="ev", location=COMMUNITY_BUS,
+        capacity_kwh=[ev.battery_kwh for ev in cars], charge_power_kw=[ev.charger_kw for ev in cars],
+        discharge_power_kw=[ev.charger_kw if ev.bidirectional else 0.0 for ev in cars],
+        charge_efficiency=[ev.charge_efficiency for ev in cars],
+        discharge_efficiency=[ev.discharge_efficiency for ev in cars],
+        min_soc_ratio=[ev.min_soc_ratio for ev in cars], initial_soc_ratio=[ev.initial_soc_ratio for ev in cars],
+        grid_charging=True, available=available, trip_kwh=trip_kwh,
+    )
+
+
+def _stores(scenario: Scenario, index: pd.DatetimeIndex) -> Stores:
+    """Every store: home batteries at their home (homes without one have none), then the community's
+    batteries and EVs at the bus, in the scenario's order."""
+    n_t = len(index)
+    homes = [(g, k, h) for h, (g, k) in enumerate((g, k) for g in scenario.homes for k in range(g.count))]
+    with_bat = [(g, k, h) for g, k, h in homes if g.battery is not None]
+    comm = scenario.community.batteries
+    return Stores.concat(
+        _battery_columns([g.battery for g, _, _ in with_bat], n_t,
+                         [f"{g.group} {k + 1} battery" for g, k, _ in with_bat], [h for _, _, h in with_bat]),
+        _battery_columns(comm, n_t, [b.name for b in comm], COMMUNITY_BUS),
+        _ev_stores(scenario, index),
+    )
 
 
 def build_inputs(
@@ -110,11 +146,9 @@ def build_inputs(
             pv[:, sl] = (per_kwp * group.pv.kwp)[:, None]
         col += group.count
     home_group = np.repeat(np.arange(len(scenario.homes)), [g.count for g in scenario.homes])
-    batteries = [g.battery for g in scenario.homes for _ in range(g.count)]
     grid = scenario.grid
     outage = _outage_mask(scenario, index) if grid.outages else np.zeros(n_t, dtype=bool)
     grid_available = np.full(n_t, grid.connected) & ~outage
-    comm_bat = scenario.community.battery
     import_price, export_price = grid_prices(scenario, index, load)
     return DispatchInputs(
         index=index,
@@ -124,9 +158,7 @@ def build_inputs(
         home_group=home_group,
         group_names=[g.group for g in scenario.homes],
         critical_load_ratio=np.repeat([g.critical_load_ratio for g in scenario.homes], [g.count for g in scenario.homes]).astype(float),
-        home_batteries=StorageArrays.from_models(batteries),
-        community_battery=StorageArrays.from_models([comm_bat] if comm_bat is not None else []),
-        evs=_ev_arrays(scenario, index),
+        stores=_stores(scenario, index),
         mobility_load_kw=np.zeros(n_t) if mobility_load_kw is None else np.asarray(mobility_load_kw, dtype=float),
         sharing=scenario.community.sharing,
         line_loss_ratio=scenario.community.line_loss_ratio,

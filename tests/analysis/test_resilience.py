@@ -30,9 +30,9 @@ def _reference_steps(net_kw, soc0_kwh, storage, step_hours, max_steps):
     n_t, n = net_kw.shape
     out = np.zeros((n_t, n), dtype=int)
     for h in range(n):
-        has = storage.capacity_kwh[h] > 0 and storage.power_kw[h] > 0
+        has = storage.capacity_kwh[h] > 0 and storage.charge_power_kw[h] > 0
         cap = storage.capacity_kwh[h] if has else 0.0
-        power = storage.power_kw[h] if has else 0.0
+        power = storage.charge_power_kw[h] if has else 0.0
         floor = storage.min_kwh[h] if has else 0.0
         for s in range(n_t):
             energy = min(max(soc0_kwh[s, h], floor), cap) if has else 0.0
@@ -158,7 +158,7 @@ def test_pool_keeps_units_with_energy_and_power_and_weights_efficiency_by_capaci
     homes = F.storage(3, [10.0, 0.0, 30.0], [5.0, 5.0, 0.0], [0.9, 0.5, 0.5], [0.8, 0.5, 0.5], 0.1)
     community = F.storage(1, 30.0, 10.0, 0.98, 0.96, 0.2)
     pooled = pool_storage(homes, community)
-    assert pooled.capacity_kwh[0] == 40.0 and pooled.power_kw[0] == 15.0
+    assert pooled.capacity_kwh[0] == 40.0 and pooled.charge_power_kw[0] == pooled.discharge_power_kw[0] == 15.0
     assert pooled.min_kwh[0] == pytest.approx(1.0 + 6.0)
     assert pooled.charge_efficiency[0] == pytest.approx(0.25 * 0.9 + 0.75 * 0.98)
 
@@ -235,7 +235,7 @@ def _tiny_run(n_t=48):
     result = DispatchResult(
         index=inputs.index, step_hours=1.0, totals={}, home_import_kw=np.zeros((n_t, 1)),
         home_export_kw=np.zeros((n_t, 1)), home_unserved_kw=np.zeros((n_t, 1)), home_totals_kwh={},
-        home_soc_kwh=end_soc, community_soc_kwh=np.zeros(n_t), ev_soc_kwh=np.zeros((n_t, 0)))
+        store_soc_kwh=end_soc)
     return inputs, result
 
 

@@ -27,11 +27,9 @@ from zerodistrict.errors import InputError
 def assert_valid(inp, r):
     """Balance every step, flows ≥ 0, SOC within limits."""
     check_balance(r.totals)
-    b = inp.home_batteries
-    assert np.all(r.home_soc_kwh >= b.min_kwh[None, :] - 1e-9)
-    assert np.all(r.home_soc_kwh <= b.capacity_kwh[None, :] + 1e-9)
-    assert np.all(r.ev_soc_kwh >= inp.evs.min_kwh[None, :] - 1e-9)
-    assert np.all(r.ev_soc_kwh <= inp.evs.capacity_kwh[None, :] + 1e-9)
+    s = inp.stores
+    assert np.all(r.store_soc_kwh >= s.min_kwh[None, :] - 1e-9)
+    assert np.all(r.store_soc_kwh <= s.max_kwh[None, :] + 1e-9)
     for m in (r.home_import_kw, r.home_export_kw, r.home_unserved_kw):
         assert m.min() >= 0.0
     assert r.method == "optimal"
@@ -160,11 +158,11 @@ def test_aggregated_equals_per_home_model(seed):
     b = dispatch_optimal(inp, aggregate=False)
     assert a.objective == pytest.approx(b.objective, rel=1e-7)
     assert_valid(inp, a)
-    np.testing.assert_allclose(a.totals["battery_soc_kwh"], a.home_soc_kwh.sum(axis=1) + a.community_soc_kwh)
+    np.testing.assert_allclose(a.totals["battery_soc_kwh"], a.store_soc_kwh.sum(axis=1))  # no EVs here
     # homes of one battery class share one state of charge ratio
-    b_ = inp.home_batteries
-    same = (b_.capacity_kwh > 0) & np.isclose(b_.power_kw, 0.5 * b_.capacity_kwh)
-    ratio = a.home_soc_kwh[:, same] / b_.capacity_kwh[same]
+    b_ = inp.stores
+    same = ~b_.at_community & (b_.capacity_kwh > 0) & np.isclose(b_.charge_power_kw, 0.5 * b_.capacity_kwh)
+    ratio = a.store_soc_kwh[:, same] / b_.capacity_kwh[same]
     np.testing.assert_allclose(ratio, ratio[:, :1].repeat(ratio.shape[1], axis=1), atol=1e-9)
 
 
@@ -204,7 +202,8 @@ def test_rolling_horizon_costs_at_least_perfect_foresight():
     assert rolling.objective >= pf.objective - 1e-6
     assert len(rolling.index) == 96
     # the period ends with every store at least where it started
-    assert rolling.home_soc_kwh[-1].sum() >= inp.home_batteries.initial_kwh.sum() - 1e-6
+    homes = ~inp.stores.at_community
+    assert rolling.store_soc_kwh[-1, homes].sum() >= inp.stores.initial_kwh[homes].sum() - 1e-6
 
 
 def test_two_hour_and_one_hour_steps_agree():

@@ -122,7 +122,7 @@ def test_line_losses_are_the_lps_own():
 def test_infeasible_trip_names_the_ev_and_keeps_the_status():
     ev = evs(4, 1, trip_every=2, trip_kwh=8.0, away_steps=4)
     ev.available[:] = False
-    with pytest.raises(SolverError, match=r"no feasible operation .*EV 0 needs 8 kWh for its trips over the period "
+    with pytest.raises(SolverError, match=r"no feasible operation .*EV 'ev 0' needs 8 kWh for its trips over the period "
                                           r"but can take in at most 0 kWh while parked \(0 of 4 steps") as info:
         dispatch_optimal(inputs(np.ones((4, 1)), np.zeros((4, 1)), ev=ev))
     err = info.value
@@ -135,13 +135,13 @@ def test_islanded_district_cannot_charge_for_a_trip():
     # parked the whole time, but no grid and no PV: nothing to charge from
     ev = evs(6, 1, trip_every=3, trip_kwh=5.0, away_steps=1)
     inp = inputs(np.ones((6, 1)), np.zeros((6, 1)), ev=ev, grid_available=np.zeros(6, bool))
-    with pytest.raises(SolverError, match=r"EV 0 needs 5 kWh .* at most 0 kWh while parked"):
+    with pytest.raises(SolverError, match=r"EV 'ev 0' needs 5 kWh .* at most 0 kWh while parked"):
         dispatch_optimal(inp)
 
 
 def test_trip_larger_than_the_battery():
     ev = evs(6, 1, battery_kwh=10.0, trip_every=3, trip_kwh=9.0, away_steps=1)  # floor 20 %: 8 kWh usable
-    with pytest.raises(SolverError, match=r"EV 0's trip at step 3 .* needs 9 kWh, more than its usable battery "
+    with pytest.raises(SolverError, match=r"EV 'ev 0': its trip at step 3 .* needs 9 kWh, more than its usable battery "
                                           r"\(8 kWh above its minimum state of charge\)"):
         dispatch_optimal(inputs(np.ones((6, 1)), np.zeros((6, 1)), ev=ev))
 
@@ -202,7 +202,7 @@ def test_sized_battery_by_hand():
     r = om.result()
     assert r.objective == pytest.approx(54.0, rel=1e-9)
     np.testing.assert_allclose(r.totals["grid_import_kw"], [2, 2, 0, 0], atol=1e-9)
-    assert r.home_soc_kwh.max() <= 2.0 + 1e-9
+    assert r.store_soc_kwh.max() <= 2.0 + 1e-9
     check_balance(r.totals, BALANCE_TOL_KW)
 
 
@@ -212,7 +212,7 @@ def test_sized_battery_with_a_floor_and_an_upper_bound():
                                                                        CapacityRange(cost_per_unit=6.0))).solve()
     assert om.capacities()["home_battery"]["energy_kwh"] == pytest.approx([2.5])
     assert om.result().objective == pytest.approx(56.0, rel=1e-9)
-    assert om.result().home_soc_kwh.min() >= 0.5 - 1e-9
+    assert om.result().store_soc_kwh.min() >= 0.5 - 1e-9
     # energy capped at 1.5 kWh (free): S = 1.5, P = 0.75; 10·3.5 + 30·0.5 + 6·0.75 = 54.5
     om = OptimalModel.build(arbitrage(), capacities=sized(CapacityRange(upper=1.5),
                                                           CapacityRange(cost_per_unit=6.0))).solve()
@@ -255,7 +255,7 @@ def test_capacities_fixed_at_the_preset_reproduce_the_fixed_model(case):
     inp = random_district(len(case), n_t=n_t, n_h=n_h, home_battery=home, community_battery=comm, ev=ev,
                           grid_available=grid, mobility_load_kw=0.3, **spec)
     rng = np.random.default_rng(0)
-    comm_kwh, comm_kw = np.r_[comm.capacity_kwh, ev.capacity_kwh], np.r_[comm.power_kw, ev.power_kw]
+    comm_kwh, comm_kw = np.r_[comm.capacity_kwh, ev.capacity_kwh], np.r_[comm.charge_power_kw, ev.charge_power_kw]
     c = {k: rng.uniform(0.5, 5.0, n) for k, n in (("he", n_h), ("hp", n_h), ("ce", 3), ("cp", 3))}
     caps = {
         "home_battery": StoreCapacity(CapacityRange(cap, cap, c["he"]), CapacityRange(cap * 0.5, cap * 0.5, c["hp"])),
@@ -268,7 +268,8 @@ def test_capacities_fixed_at_the_preset_reproduce_the_fixed_model(case):
     r = om.result()
     assert r.objective == pytest.approx(fixed.objective + extra, abs=1e-6, rel=1e-9)
     check_balance(r.totals, BALANCE_TOL_KW)
-    assert np.all(r.home_soc_kwh <= cap + 1e-9) and np.all(r.home_soc_kwh >= 0.1 * cap - 1e-9)
+    home_soc = r.store_soc_kwh[:, :n_h]  # the homes' stores come first in the list
+    assert np.all(home_soc <= cap + 1e-9) and np.all(home_soc >= 0.1 * cap - 1e-9)
 
 
 @pytest.mark.parametrize("caps, message", [

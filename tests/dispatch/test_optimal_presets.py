@@ -28,10 +28,9 @@ def test_optimal_costs_no_more_than_rules(preset):
     # the LP's storage is cyclic (ends where it starts) while the rules may end lower: credit the rules'
     # net storage drawdown at the highest import price so the comparison cannot favour the LP unfairly
     inputs = rule.inputs
-    start = inputs.home_batteries.initial_kwh.sum() + inputs.community_battery.initial_kwh.sum()
-    end = rule.dispatch.home_soc_kwh[-1].sum() + (rule.dispatch.community_soc_kwh[-1] if inputs.community_battery.n else 0)
-    ev_start, ev_end = inputs.evs.initial_kwh.sum(), (rule.dispatch.ev_soc_kwh[-1].sum() if inputs.evs.n else 0.0)
-    drawdown_kwh = max(start - end, 0.0) + max(ev_start - ev_end, 0.0)
+    ev = inputs.stores.kind == "ev"
+    start, end = inputs.stores.initial_kwh, rule.dispatch.store_soc_kwh[-1]
+    drawdown_kwh = max(start[~ev].sum() - end[~ev].sum(), 0.0) + max(start[ev].sum() - end[ev].sum(), 0.0)
     allowance = drawdown_kwh * inputs.import_price.max()
     assert best.kpis.net_energy_cost <= rule.kpis.net_energy_cost + allowance + 1e-6
     assert best.kpis.unserved_kwh <= rule.kpis.unserved_kwh + 1e-6

@@ -49,7 +49,7 @@ def test_battery_round_trip_by_hand():
     # 2 kW surplus for 1 h into an empty 10 kWh battery (η_c = 0.9), then 1 kW of load for 1 h (η_d = 0.9)
     bat = storage(1, capacity_kwh=10, power_kw=5, eta_c=0.9, eta_d=0.9, min_ratio=0.0, init_ratio=0.0)
     r = dispatch_rule(inputs([[0.0], [1.0]], [[2.0], [0.0]], home_battery=bat, export_allowed=False))
-    assert r.home_soc_kwh[:, 0].tolist() == pytest.approx([1.8, 1.8 - 1 / 0.9])
+    assert r.store_soc_kwh[:, 0].tolist() == pytest.approx([1.8, 1.8 - 1 / 0.9])
     assert r.totals["battery_charge_kw"].tolist() == pytest.approx([2.0, 0.0])
     assert r.totals["battery_discharge_kw"].tolist() == pytest.approx([0.0, 1.0])
     assert r.totals["grid_import_kw"].tolist() == pytest.approx([0.0, 0.0])
@@ -68,7 +68,7 @@ def test_community_battery_serves_after_sharing():
     comm = storage(1, capacity_kwh=10, power_kw=10, eta_c=1, eta_d=1, min_ratio=0.0, init_ratio=1.0)
     r = dispatch_rule(inputs([[2.0, 2.0]], [[0.0, 0.0]], community_battery=comm))
     assert r.totals["battery_discharge_kw"][0] == pytest.approx(4.0)
-    assert r.community_soc_kwh[0] == pytest.approx(6.0)
+    assert r.store_soc_kwh[0, 0] == pytest.approx(6.0)
     # without sharing the community battery serves nobody
     r = dispatch_rule(inputs([[2.0, 2.0]], [[0.0, 0.0]], community_battery=comm, sharing=False))
     assert r.totals["grid_import_kw"][0] == pytest.approx(4.0)
@@ -80,8 +80,8 @@ def test_ev_keeps_its_trip_reserve():
     fleet = evs(n_t, 1, battery_kwh=40, charger_kw=50, trip_every=3, trip_kwh=8.0, away_steps=2)
     r = dispatch_rule(inputs(np.full((n_t, 1), 50.0), np.zeros((n_t, 1)), ev=fleet))
     # before departure the EV gives at most 32 - (8 + 8) = 16 kWh of stored energy
-    assert r.ev_soc_kwh[2, 0] == pytest.approx(16.0)
-    assert r.ev_soc_kwh[3, 0] == pytest.approx(8.0)  # trip took its 8 kWh, floor kept
+    assert r.store_soc_kwh[2, 0] == pytest.approx(16.0)
+    assert r.store_soc_kwh[3, 0] == pytest.approx(8.0)  # trip took its 8 kWh, floor kept
     assert r.totals["ev_discharge_kw"][:3].sum() == pytest.approx(16.0 * 0.92)
 
 
@@ -153,15 +153,8 @@ def test_invariants_on_random_districts(inp):
     assert (r.home_import_kw.sum(axis=1) <= t["grid_import_kw"] + 1e-6).all()
     assert np.allclose(r.home_export_kw.sum(axis=1), t["grid_export_kw"], atol=1e-6)
     # states of charge stay within their limits
-    hb = inp.home_batteries
-    assert (r.home_soc_kwh >= hb.min_kwh - 1e-9).all() and (r.home_soc_kwh <= hb.capacity_kwh + 1e-9).all()
-    if inp.community_battery.n:
-        cb = inp.community_battery
-        assert r.community_soc_kwh.min() >= cb.min_kwh[0] - 1e-9
-        assert r.community_soc_kwh.max() <= cb.capacity_kwh[0] + 1e-9
-    if inp.evs.n:
-        assert (r.ev_soc_kwh >= inp.evs.min_kwh - 1e-9).all()
-        assert (r.ev_soc_kwh <= inp.evs.capacity_kwh + 1e-9).all()
+    s = inp.stores
+    assert (r.store_soc_kwh >= s.min_kwh - 1e-9).all() and (r.store_soc_kwh <= s.capacity_kwh + 1e-9).all()
     # nothing flows on a grid that is not there; no export unless allowed; limits hold
     off = ~inp.grid_available
     assert np.all(t["grid_import_kw"][off] == 0) and np.all(t["grid_export_kw"][off] == 0)
@@ -186,7 +179,7 @@ def test_stored_energy_accounts_for_every_kwh():
     r = dispatch_rule(inp)
     ch = r.home_totals_kwh["battery_charge"]
     dis = r.home_totals_kwh["battery_discharge"]
-    delta = r.home_soc_kwh[-1] - bat.initial_kwh
+    delta = r.store_soc_kwh[-1] - bat.initial_kwh
     assert np.allclose(ch * 0.9 - dis / 0.95, delta, atol=1e-9)
 
 
@@ -205,5 +198,5 @@ def test_vectorised_equals_plain_loops(seed, sharing, export_allowed, loss):
     fast = dispatch_rule(inp)
     slow = naive_rule(inp)
     for name, values in slow.items():
-        mine = fast.home_soc_kwh if name == "home_soc_kwh" else fast.totals[name]
+        mine = fast.store_soc_kwh if name == "store_soc_kwh" else fast.totals[name]
         assert np.allclose(mine, values, atol=1e-9), name

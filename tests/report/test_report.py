@@ -211,7 +211,7 @@ def test_sections_present_with_analyses_say_not_analysed_without(misono):
 def test_district_without_battery_and_a_short_period():
     sc = load_scenario("saitama-misono")
     sc = sc.model_copy(update={"period": Period(year=2025, start=dt.date(2025, 4, 1), days=14),
-                               "community": sc.community.model_copy(update={"battery": None})})
+                               "community": sc.community.model_copy(update={"batteries": []})})
     result = run(sc)
     en = get_language("en")
     text = report_html([result], en)

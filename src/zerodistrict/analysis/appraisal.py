@@ -20,8 +20,10 @@ def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult)
     """Bills (design and baseline), capital cost, NPV and payback; None for a country without cost defaults.
 
     Without a tariff, a home's bill is its import at the marginal import
-    price minus its export at the export price. Shared assets (line,
-    community battery, EV chargers) are split equally among the homes.
+    price minus its export at the export price. Stores cost by kind
+    (:data:`~zerodistrict.analysis.economics.KIND_COSTS`); a home's own stores are
+    its own, and shared assets (line, the community bus's batteries and EV
+    chargers) are split equally among the homes.
     """
     if scenario.economics is None and scenario.site.country not in ECONOMICS_DEFAULTS:
         return None
@@ -42,21 +44,27 @@ def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult)
         bill_h = (result.home_import_kw.T @ inputs.import_price - result.home_export_kw.T @ inputs.export_price) * dt * per_year
         base_h = baseline_import.T @ inputs.import_price * dt * per_year
     energy_h = inputs.load_kw.sum(axis=0) * dt * per_year
-    home_bat_kwh = inputs.home_batteries.capacity_kwh
-    comm_kwh = float(inputs.community_battery.capacity_kwh.sum())
-    shared = econ_mod.Assets(
-        battery_kwh=comm_kwh,
-        line_homes=inputs.n_homes if inputs.sharing else 0,
-        ev_chargers=inputs.evs.n,
-    )
-    shared_items = econ_mod.capex_items(econ, shared)
-    own_items = econ_mod.capex_items(econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario), battery_kwh=home_bat_kwh))
-    items = {k: float(np.sum(own_items[k]) + np.sum(shared_items[k])) for k in own_items}
+    # stores cost by kind (economics.KIND_COSTS); home stores are their home's, the bus's are shared
+    store_cost = econ_mod.store_capex(econ, inputs.stores)
+    at_home = ~inputs.stores.at_community
+    homes = inputs.stores.location[at_home]
+    own_stores = {k: np.bincount(homes, weights=v[at_home], minlength=inputs.n_homes) for k, v in store_cost.items()}
+    shared_stores = {k: float(v[~at_home].sum()) for k, v in store_cost.items()}
+    line = econ_mod.capex_items(econ, econ_mod.Assets(line_homes=inputs.n_homes if inputs.sharing else 0))["line"]
+    store_items = {k: float(np.sum(own_stores[k]) + shared_stores[k]) for k in store_cost}
+    items = {
+        "pv": float(np.sum(econ_mod.capex_items(econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario)))["pv"])),
+        "battery": store_items.pop("battery"),
+        "line": float(line),
+        **store_items,
+    }
     summary = econ_mod.evaluate(econ, items, float(bill_h.sum()), float(base_h.sum()), float(energy_h.sum()),
                                 scenario.grid.currency)
     per_home = econ_mod.evaluate_homes(
-        econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario), battery_kwh=home_bat_kwh), bill_h, base_h, energy_h,
-        shared_capex=float(sum(np.sum(v) for v in shared_items.values())),
-        shared_battery_capex=float(np.sum(shared_items["battery"])),
+        econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario)), bill_h, base_h, energy_h,
+        shared_capex=0.0 + shared_stores["battery"] + float(line)
+        + sum(v for k, v in shared_stores.items() if k != "battery"),
+        shared_battery_capex=shared_stores["battery"],
+        own_store_capex=own_stores,
     )
     return summary, per_home, bills

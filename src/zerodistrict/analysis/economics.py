@@ -43,10 +43,12 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from zerodistrict.dispatch.common import Stores
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.economics import Economics
 
@@ -69,6 +71,34 @@ def capex_items(economics: Economics, assets: Assets) -> dict[str, float | np.nd
         "line": np.asarray(assets.line_homes, dtype=float) * economics.line_per_home,
         "ev_chargers": np.asarray(assets.ev_chargers, dtype=float) * economics.ev_charger_per_unit,
     }
+
+
+#: capital cost of a store by its kind: (capex item, Economics unit-cost field, quantity of each store).
+#: Batteries cost per kWh installed; an EV costs its charger (the vehicle itself is a mobility asset).
+#: A kind without an entry (hydrogen, until economics has its costs) cannot be appraised.
+KIND_COSTS: dict[str, tuple[str, str, Callable[[Stores], np.ndarray]]] = {
+    "battery": ("battery", "battery_per_kwh", lambda s: s.capacity_kwh),
+    "ev": ("ev_chargers", "ev_charger_per_unit", lambda s: np.ones(s.n)),
+}
+
+
+def store_capex(economics: Economics, stores: Stores) -> dict[str, np.ndarray]:
+    """Capital cost of each store [currency], (n,) per capex item (``battery``, ``ev_chargers``).
+
+    Raises
+    ------
+    InputError
+        A store of a kind with no cost in :data:`KIND_COSTS`.
+    """
+    out = {item: np.zeros(stores.n) for item, _, _ in KIND_COSTS.values()}
+    for kind in dict.fromkeys(stores.kind):
+        if kind not in KIND_COSTS:
+            raise InputError(f"stores: no capital cost for stores of kind {kind!r}; "
+                             f"economics prices {', '.join(KIND_COSTS)}")
+        item, unit_cost, quantity = KIND_COSTS[kind]
+        mask = stores.kind == kind
+        out[item][mask] = quantity(stores.select(mask)) * getattr(economics, unit_cost)
+    return out
 
 
 # --------------------------------------------------------------------------- discounting
@@ -231,6 +261,7 @@ def evaluate_homes(
     annual_energy_kwh: np.ndarray,
     shared_capex: float = 0.0,
     shared_battery_capex: float = 0.0,
+    own_store_capex: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Appraisal of every home, vectorised: one row per home.
 
@@ -246,6 +277,9 @@ def evaluate_homes(
         split equally among the homes. [currency]
     shared_battery_capex : float
         The part of ``shared_capex`` that is batteries (replaced). [currency]
+    own_store_capex : dict, optional
+        (h,) capital cost of each home's own stores per capex item (:func:`store_capex` summed per
+        home); when given it replaces the cost of ``assets.battery_kwh``. [currency]
 
     Returns
     -------
@@ -257,9 +291,10 @@ def evaluate_homes(
     bill = np.asarray(annual_bill, dtype=float)
     n = bill.shape[0]
     own = capex_items(economics, Assets(pv_kwp=assets.pv_kwp, battery_kwh=assets.battery_kwh))
+    stores = own_store_capex if own_store_capex is not None else {"battery": own["battery"]}
     share = 1.0 / n if n else 0.0
-    capex = np.broadcast_to(own["pv"] + own["battery"], (n,)) + shared_capex * share
-    battery = np.broadcast_to(own["battery"], (n,)) + shared_battery_capex * share
+    capex = np.broadcast_to(own["pv"] + sum(stores.values()), (n,)) + shared_capex * share
+    battery = np.broadcast_to(stores["battery"], (n,)) + shared_battery_capex * share
     out = _appraise(
         economics,
         capex,

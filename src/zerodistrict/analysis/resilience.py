@@ -17,15 +17,16 @@ one typical, repeating year).
 Two configurations are compared:
 
 ``alone``
-    Each home is an island with its own PV and its own battery only (no
-    line, no community battery, no EVs). Each home's island is a single
-    battery and its survival is *exact* for the model above. The district
+    Each home is an island with its own PV and its own store only (no
+    line, no community stores). Each home's island is a single
+    store and its survival is *exact* for the model above. The district
     "alone" survives until the first home fails; the mean home's survival is
     reported too.
 ``shared``
     The homes pool PV over the private line (``line_loss_ratio`` of what one
-    home sends to another is lost) and every home battery, the community
-    battery and the parked bidirectional EVs serve any home.
+    home sends to another is lost) and every store — home stores, the
+    community bus's batteries (any number) and its parked bidirectional EVs
+    (stores of kind ``ev``) — serves any home.
 
 Loads: the *critical* load of a home is ``critical_load_ratio`` times its load
 (non-critical load is shed for the whole outage); *full* load is the whole
@@ -33,8 +34,9 @@ home load. Mobility stations and EV charging are not served in an outage.
 
 Simplifications (all of them in ``shared``):
 
-* The stationary batteries (homes' and community) act as **one pooled store**
-  with the summed energy, floor and power, and capacity-weighted efficiencies.
+* The stationary stores (homes' and the community bus's stores other than
+  EVs) act as **one pooled store** with the summed energy, floor, ceiling and
+  charge and discharge power, and capacity-weighted efficiencies.
   This is exact when the units have equal efficiencies and the controller can
   route power so that no single unit's power cap binds before the pooled one;
   otherwise it is optimistic (a unit that is empty still counts with its
@@ -79,12 +81,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zerodistrict.dispatch.common import (
-    DispatchInputs,
-    DispatchResult,
-    EVArrays,
-    StorageArrays,
-)
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, Stores
 from zerodistrict.errors import InputError
 
 #: default maximum outage duration [h]: 7 days, the maximum asked for in issue 4
@@ -104,20 +101,25 @@ REPORTED_DURATIONS_H = (24, 72)
 # --------------------------------------------------------------------------- core: one battery per column
 
 
-def step_energy_kwh(net_kw: np.ndarray, storage: StorageArrays, step_hours: float) -> np.ndarray:
+def _usable(storage: Stores) -> np.ndarray:
+    """(n,) True for stores with energy and power (the others never move energy)."""
+    return (storage.capacity_kwh > 0) & ((storage.charge_power_kw > 0) | (storage.discharge_power_kw > 0))
+
+
+def step_energy_kwh(net_kw: np.ndarray, storage: Stores, step_hours: float) -> np.ndarray:
     """Change of each battery's stored energy in each islanded step, if the island gets through it.
 
-    Surplus charges ``min(net, power) * charge_efficiency * step`` (the capacity
-    cap is applied later, it depends on the state); a deficit draws
-    ``-net * step / discharge_efficiency``; a deficit above the power cap can
-    never be served and is marked ``-1e30``.
+    Surplus charges ``min(net, charge power) * charge_efficiency * step`` (the
+    ceiling is applied later, it depends on the state); a deficit draws
+    ``-net * step / discharge_efficiency``; a deficit above the discharge power
+    cap can never be served and is marked ``-1e30``.
 
     Parameters
     ----------
     net_kw : np.ndarray
         (t, n) PV minus load of each island. [kW]
-    storage : StorageArrays
-        n batteries, one per island (capacity 0 where none).
+    storage : Stores
+        n stores, one per island (capacity 0 where none).
     step_hours : float
         Step length. [h]
 
@@ -128,12 +130,13 @@ def step_energy_kwh(net_kw: np.ndarray, storage: StorageArrays, step_hours: floa
     """
     net_kw = np.asarray(net_kw)
     dtype = net_kw.dtype if net_kw.dtype.kind == "f" else np.dtype(float)
-    has = (storage.capacity_kwh > 0) & (storage.power_kw > 0)
-    power_kw = np.where(has, storage.power_kw, 0.0).astype(dtype)
+    has = _usable(storage)
+    charge_kw = np.where(has, storage.charge_power_kw, 0.0).astype(dtype)
+    discharge_kw = np.where(has, storage.discharge_power_kw, 0.0).astype(dtype)
     charge_per_kw = (storage.charge_efficiency * step_hours).astype(dtype)
     draw_per_kw = (step_hours / np.where(has, storage.discharge_efficiency, 1.0)).astype(dtype)
-    out = np.where(net_kw >= 0.0, np.minimum(net_kw, power_kw) * charge_per_kw, net_kw * draw_per_kw)
-    np.copyto(out, dtype.type(-_BIG_KWH), where=net_kw < -(power_kw + dtype.type(TOL_KW)))
+    out = np.where(net_kw >= 0.0, np.minimum(net_kw, charge_kw) * charge_per_kw, net_kw * draw_per_kw)
+    np.copyto(out, dtype.type(-_BIG_KWH), where=net_kw < -(discharge_kw + dtype.type(TOL_KW)))
     return out
 
 
@@ -206,7 +209,7 @@ def _lift(tables: np.ndarray, start_kwh: np.ndarray, n_levels: int) -> np.ndarra
     return flat.astype(np.int32)
 
 
-def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: StorageArrays,
+def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: Stores,
                             step_hours: float, max_steps: int, dtype=np.float32) -> np.ndarray:
     """Steps each island serves its load, for an outage starting at every step (one battery per island).
 
@@ -222,8 +225,8 @@ def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: S
         (t, n) PV minus load of each island. [kW]
     soc0_kwh : np.ndarray
         (t, n) stored energy at the start of each start step. [kWh]
-    storage : StorageArrays
-        n batteries, one per island (capacity 0 where an island has none).
+    storage : Stores
+        n stores, one per island (capacity 0 where an island has none).
     step_hours : float
         Step length. [h]
     max_steps : int
@@ -249,16 +252,16 @@ def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: S
     n_levels = max_steps.bit_length()
     n_rows = n_t + (1 << n_levels) - 1
     wrap_rows = np.arange(n_t, n_rows) % n_t
-    has = (storage.capacity_kwh > 0) & (storage.power_kw > 0)
+    has = _usable(storage)
     floor_kwh = np.where(has, storage.min_kwh, 0.0)
-    usable_all = np.where(has, storage.capacity_kwh - floor_kwh, 0.0)
+    usable_all = np.where(has, storage.max_kwh - floor_kwh, 0.0)
     soc0_kwh = np.asarray(soc0_kwh)
     def solve_block(c0: int) -> None:
         cols = slice(c0, min(c0 + _HOMES_PER_BLOCK, n))
         tables = np.empty((n_levels, 3, n_rows, cols.stop - cols.start), dtype=dtype)
         step = tables[0, 0]
-        step[:n_t] = step_energy_kwh(np.ascontiguousarray(net_kw[:, cols], dtype=dtype), _select(storage, cols),
-                                     step_hours)
+        step[:n_t] = step_energy_kwh(np.ascontiguousarray(net_kw[:, cols], dtype=dtype),
+                                     storage.select(np.arange(cols.start, cols.stop)), step_hours)
         step[n_t:] = step[wrap_rows]
         np.negative(step, out=tables[0, 1])
         np.maximum(tables[0, 1], 0.0, out=tables[0, 1])
@@ -281,47 +284,40 @@ def islanded_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, storage: S
     return out
 
 
-def _select(storage: StorageArrays, cols: slice) -> StorageArrays:
-    """The batteries of columns ``cols``."""
-    return StorageArrays(storage.capacity_kwh[cols], storage.power_kw[cols], storage.charge_efficiency[cols],
-                         storage.discharge_efficiency[cols], storage.min_soc_ratio[cols],
-                         storage.initial_soc_ratio[cols], storage.grid_charging[cols])
-
-
 # --------------------------------------------------------------------------- shared: pooled store + EVs
 
 
-def _in_pool(storage: StorageArrays) -> np.ndarray:
+def _in_pool(storage: Stores) -> np.ndarray:
     """(n,) 1.0 for units that have both energy and power (the ones :func:`pool_storage` keeps), else 0.0."""
-    return ((storage.capacity_kwh > 0) & (storage.power_kw > 0)).astype(float)
+    return _usable(storage).astype(float)
 
 
-def pool_storage(*stores: StorageArrays) -> StorageArrays:
+def pool_storage(*stores: Stores) -> Stores:
     """One store holding every unit of ``stores`` that has energy and power (see module simplifications).
 
-    Capacity, floor and power are summed; efficiencies are capacity-weighted means.
+    Capacity, floor, ceiling and charge and discharge power are summed; efficiencies are
+    capacity-weighted means.
 
     Returns
     -------
-    StorageArrays
-        n = 1 (capacity 0 when no unit qualifies).
+    Stores
+        n = 1 (capacity 0 when no unit qualifies), no time axis.
     """
-    cap = np.concatenate([s.capacity_kwh for s in stores]) if stores else np.zeros(0)
-    power = np.concatenate([s.power_kw for s in stores]) if stores else np.zeros(0)
-    has = (cap > 0) & (power > 0)
-    pooled = StorageArrays.empty(1)
-    total = float(cap[has].sum())
+    pooled = Stores.create(0, name=["pooled"], charge_efficiency=1.0, discharge_efficiency=1.0)
+    parts = [s.select(_usable(s)) for s in stores]
+    cap = np.concatenate([s.capacity_kwh for s in parts]) if parts else np.zeros(0)
+    total = float(cap.sum())
     if total <= 0.0:
         return pooled
-    weights = cap[has] / total
-    eta_c = np.concatenate([s.charge_efficiency for s in stores])[has]
-    eta_d = np.concatenate([s.discharge_efficiency for s in stores])[has]
-    floor = np.concatenate([s.min_kwh for s in stores])[has]
+    weights = cap / total
+    cat = lambda name: np.concatenate([getattr(s, name) for s in parts])  # noqa: E731
     pooled.capacity_kwh[0] = total
-    pooled.power_kw[0] = float(power[has].sum())
-    pooled.charge_efficiency[0] = float(weights @ eta_c)
-    pooled.discharge_efficiency[0] = float(weights @ eta_d)
-    pooled.min_soc_ratio[0] = float(floor.sum()) / total
+    pooled.charge_power_kw[0] = float(cat("charge_power_kw").sum())
+    pooled.discharge_power_kw[0] = float(cat("discharge_power_kw").sum())
+    pooled.charge_efficiency[0] = float(weights @ cat("charge_efficiency"))
+    pooled.discharge_efficiency[0] = float(weights @ cat("discharge_efficiency"))
+    pooled.min_soc_ratio[0] = float(cat("min_kwh").sum()) / total
+    pooled.max_soc_ratio[0] = float(cat("max_kwh").sum()) / total
     return pooled
 
 
@@ -345,7 +341,7 @@ def _line_net_kw(home_net_kw: np.ndarray, line_loss_ratio: float) -> np.ndarray:
     return (surplus - sent) - (deficit - delivered)
 
 
-def _ev_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: StorageArrays, evs: EVArrays,
+def _ev_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: Stores, evs: Stores,
                        ev_soc0_kwh: np.ndarray, starts: np.ndarray, step_hours: float, max_steps: int) -> np.ndarray:
     """Steps served by the pooled store plus EVs, simulated step by step for the starts ``starts``.
 
@@ -355,14 +351,16 @@ def _ev_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: StorageA
     """
     n_t = net_kw.shape[0]
     dt = float(step_hours)
-    has = bool(store.capacity_kwh[0] > 0 and store.power_kw[0] > 0)
-    cap = float(store.capacity_kwh[0]) if has else 0.0
-    power = float(store.power_kw[0]) if has else 0.0
+    has = bool(_usable(store)[0])
+    cap = float(store.max_kwh[0]) if has else 0.0
+    power_in = float(store.charge_power_kw[0]) if has else 0.0
+    power_out = float(store.discharge_power_kw[0]) if has else 0.0
     floor = float(store.min_kwh[0]) if has else 0.0
     eta_c, eta_d = float(store.charge_efficiency[0]), float(store.discharge_efficiency[0])
-    ev_floor, ev_cap, ev_power = evs.min_kwh, evs.capacity_kwh, evs.power_kw
+    ev_floor, ev_cap = evs.min_kwh, evs.max_kwh
+    ev_power_in, ev_power_out = evs.charge_power_kw, evs.discharge_power_kw
     ev_in, ev_out = evs.charge_efficiency * dt, dt / evs.discharge_efficiency
-    ev_bidir = evs.bidirectional.astype(bool)
+    ev_bidir = evs.discharge_power_kw > 0
     first = np.asarray(starts)
     row = np.arange(first.size)  # position of each live start in the output
     energy = np.clip(soc0_kwh[first], floor, cap)
@@ -375,16 +373,16 @@ def _ev_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: StorageA
         parked = evs.available[tau] & ev_bidir
         # surplus: pooled store first, then parked bidirectional EVs pro rata to their room
         surplus = np.maximum(net, 0.0)
-        charge = np.minimum(surplus, np.minimum(power, (cap - energy) / (eta_c * dt)))
+        charge = np.minimum(surplus, np.minimum(power_in, (cap - energy) / (eta_c * dt)))
         energy = np.minimum(energy + charge * eta_c * dt, cap)
-        room = np.where(parked, np.minimum(ev_power, np.maximum(ev_cap - ev, 0.0) / ev_in), 0.0)
+        room = np.where(parked, np.minimum(ev_power_in, np.maximum(ev_cap - ev, 0.0) / ev_in), 0.0)
         ev = np.minimum(ev + room * _share(surplus - charge, room)[:, None] * ev_in, ev_cap)
         # deficit: pooled store first (down to TOL_KWH below its floor, as in the lifting), then EVs pro rata
         need = np.maximum(-net, 0.0)
-        give = np.minimum(need, np.minimum(power + TOL_KW, np.maximum(energy - floor + TOL_KWH, 0.0) * eta_d / dt))
+        give = np.minimum(need, np.minimum(power_out + TOL_KW, np.maximum(energy - floor + TOL_KWH, 0.0) * eta_d / dt))
         energy = energy - give * dt / eta_d
         need -= give
-        can = np.where(parked, np.minimum(ev_power, np.maximum(ev - ev_floor, 0.0) / ev_out), 0.0)
+        can = np.where(parked, np.minimum(ev_power_out, np.maximum(ev - ev_floor, 0.0) / ev_out), 0.0)
         frac = _share(need, can)
         ev -= can * frac[:, None] * ev_out
         failed = (need - can.sum(axis=1) * frac) * dt > 1e-9
@@ -403,8 +401,8 @@ def _share(amount: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, np.divide(amount, total, out=np.zeros_like(amount), where=total > 0))
 
 
-def shared_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: StorageArrays, step_hours: float,
-                          max_steps: int, evs: EVArrays | None = None,
+def shared_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: Stores, step_hours: float,
+                          max_steps: int, evs: Stores | None = None,
                           ev_soc0_kwh: np.ndarray | None = None) -> np.ndarray:
     """Steps the sharing district serves its load from every start: pooled store, then parked EVs.
 
@@ -414,14 +412,14 @@ def shared_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: Stora
         (t,) district PV minus load after line sharing (:func:`shared_net_kw`). [kW]
     soc0_kwh : np.ndarray
         (t,) pooled stored energy at the start of each start step. [kWh]
-    store : StorageArrays
+    store : Stores
         The pooled store, n = 1 (:func:`pool_storage`).
     step_hours : float
         Step length. [h]
     max_steps : int
         Longest outage simulated. [steps]
-    evs : EVArrays, optional
-        Community EVs (availability, trips, bidirectional flag).
+    evs : Stores, optional
+        Community EVs (availability, trips; bidirectional = discharge power above 0).
     ev_soc0_kwh : np.ndarray, optional
         (t, e) each EV's energy at the start of each start step. [kWh]
 
@@ -434,7 +432,7 @@ def shared_survival_steps(net_kw: np.ndarray, soc0_kwh: np.ndarray, store: Stora
     soc0_kwh = np.asarray(soc0_kwh, dtype=float)
     steps = islanded_survival_steps(net_kw[:, None], soc0_kwh[:, None], store, step_hours, max_steps,
                                     dtype=np.float64)[:, 0]
-    if evs is None or evs.n == 0 or not evs.bidirectional.any():
+    if evs is None or evs.n == 0 or not (evs.discharge_power_kw > 0).any():
         return steps
     # EVs only add energy after the store, so starts that already reach the maximum are done
     todo = np.flatnonzero(steps < max_steps)
@@ -453,10 +451,10 @@ def start_soc_kwh(end_soc_kwh: np.ndarray, initial_kwh: np.ndarray) -> np.ndarra
     return np.concatenate([np.asarray(initial_kwh, dtype=float)[None, :], end_soc_kwh[:-1]], axis=0)
 
 
-def survival_hours(load_kw: np.ndarray, pv_kw: np.ndarray, soc0_kwh: np.ndarray, home_batteries: StorageArrays,
+def survival_hours(load_kw: np.ndarray, pv_kw: np.ndarray, soc0_kwh: np.ndarray, home_batteries: Stores,
                    step_hours: float, max_hours: float = DEFAULT_MAX_HOURS, *, shared: bool,
-                   line_loss_ratio: float = 0.0, community: StorageArrays | None = None,
-                   community_soc0_kwh: np.ndarray | None = None, evs: EVArrays | None = None,
+                   line_loss_ratio: float = 0.0, community: Stores | None = None,
+                   community_soc0_kwh: np.ndarray | None = None, evs: Stores | None = None,
                    ev_soc0_kwh: np.ndarray | None = None) -> np.ndarray:
     """Hours the homes serve ``load_kw`` islanded, for an outage starting at every step.
 
@@ -466,8 +464,8 @@ def survival_hours(load_kw: np.ndarray, pv_kw: np.ndarray, soc0_kwh: np.ndarray,
         (t, h) load to serve (critical or full) and PV of each home. [kW]
     soc0_kwh : np.ndarray
         (t, h) each home battery's energy at the start of each start step. [kWh]
-    home_batteries : StorageArrays
-        One battery per home (capacity 0 where none).
+    home_batteries : Stores
+        One store per home (capacity 0 where none; :meth:`Stores.per_home`).
     step_hours : float
         Step length. [h]
     max_hours : float, optional
@@ -478,7 +476,8 @@ def survival_hours(load_kw: np.ndarray, pv_kw: np.ndarray, soc0_kwh: np.ndarray,
     line_loss_ratio : float, optional
         Share of the power sent between homes that the line loses. [0–1]
     community, community_soc0_kwh : optional
-        Community battery (n = 0 or 1) and its energy at each start step (t,). [kWh]
+        Stationary stores on the community bus (any number) and their energy at each start step,
+        (t, c) or (t,) for one. [kWh]
     evs, ev_soc0_kwh : optional
         Community EVs and their energy at each start step (t, e). [kWh]
 
@@ -503,7 +502,8 @@ def _survival_steps(home_net_kw, soc0_kwh, home_batteries, step_hours, max_steps
     soc0_total = np.asarray(soc0_kwh, dtype=float) @ _in_pool(home_batteries)
     if community is not None and community.n:
         stores.append(community)
-        soc0_total = soc0_total + np.asarray(community_soc0_kwh, dtype=float).reshape(-1) * _in_pool(community)[0]
+        comm_soc0 = np.asarray(community_soc0_kwh, dtype=float).reshape(soc0_total.shape[0], community.n)
+        soc0_total = soc0_total + comm_soc0 @ _in_pool(community)
     return shared_survival_steps(_line_net_kw(home_net_kw, line_loss_ratio), soc0_total, pool_storage(*stores),
                                  step_hours, max_steps, evs, ev_soc0_kwh)
 
@@ -658,17 +658,27 @@ def analyse(inputs: DispatchInputs, result: DispatchResult, max_hours: float = D
     load = np.asarray(inputs.load_kw, dtype=float)
     pv = np.asarray(inputs.pv_kw, dtype=float)
     ratio = np.asarray(inputs.critical_load_ratio, dtype=float)
-    hb = inputs.home_batteries
-    soc0 = start_soc_kwh(result.home_soc_kwh, hb.initial_kwh)
-    comm = inputs.community_battery
-    comm_soc0 = start_soc_kwh(np.asarray(result.community_soc_kwh, dtype=float).reshape(-1, 1),
-                              comm.initial_kwh[:1])[:, 0] if comm.n else None
-    ev_soc0 = start_soc_kwh(result.ev_soc_kwh, inputs.evs.initial_kwh) if inputs.evs.n else None
+    # home stores: one island each; the bus's EVs step by step; its other stores pool with the homes'
+    stores = inputs.stores
+    n_h = inputs.n_homes
+    slots = stores.home_slots(n_h)
+    hb = stores.per_home(n_h)
+    soc = np.asarray(result.store_soc_kwh, dtype=float)
+    home_end = np.zeros((soc.shape[0], n_h))
+    home_end[:, slots >= 0] = soc[:, slots[slots >= 0]]
+    soc0 = start_soc_kwh(home_end, hb.initial_kwh)
+    del home_end
+    bus_ev = stores.at_community & (stores.kind == "ev")
+    bus_other = stores.at_community & ~bus_ev
+    comm = stores.select(bus_other)
+    comm_soc0 = start_soc_kwh(soc[:, bus_other], comm.initial_kwh) if comm.n else None
+    evs = stores.select(bus_ev)
+    ev_soc0 = start_soc_kwh(soc[:, bus_ev], evs.initial_kwh) if evs.n else None
     hours = {}
     for kind in ("critical", "full"):
         home_net = pv - load * ratio[None, :] if kind == "critical" else pv - load
         hours[f"shared_{kind}"] = dt * _survival_steps(
-            home_net, soc0, hb, dt, max_steps, True, inputs.line_loss_ratio, comm, comm_soc0, inputs.evs, ev_soc0)
+            home_net, soc0, hb, dt, max_steps, True, inputs.line_loss_ratio, comm, comm_soc0, evs, ev_soc0)
         per_home = _survival_steps(home_net, soc0, hb, dt, max_steps, False)
         hours[f"alone_{kind}"] = dt * per_home.min(axis=1)
         hours[f"alone_mean_home_{kind}"] = dt * per_home.mean(axis=1)

@@ -3,147 +3,145 @@
 Vectorised over homes with numpy, sequential over time (only the states of
 charge carry from one step to the next). Each step follows a fixed order.
 
+Stores (``inputs.stores``) are of two places: a store located at a home (at
+most one per home) serves that home; stores on the community bus serve the
+line. At the bus, stores are taken by kind in the order of
+:data:`KIND_PRIORITY` (batteries, then hydrogen, then EVs), and within a kind
+in their list order; "in order" below means this order.
+
 Surplus of a home (its PV above its own load):
 
 1. serves its own load (netting, done for the whole year at once);
 2. with ``sharing``, flows over the private line to the other homes' deficits
-   that remain after their own batteries (pro rata to each home's surplus and
+   that remain after their own stores (pro rata to each home's surplus and
    deficit; ``line_loss_ratio`` of what is sent is lost on the line);
-3. charges the home's own battery;
-4. with ``sharing``, the remainder reaches the community bus, where it first
-   charges EVs that are below their trip reserve, then the community battery,
-   then the other parked EVs (vehicles in order); what a home sends into the
-   line reaches the bus less ``line_loss_ratio`` (power from the bus to a home
-   arrives whole);
+3. charges the home's own store;
+4. with ``sharing``, the remainder reaches the community bus (less
+   ``line_loss_ratio``; power from the bus to a home arrives whole), where it
+   serves district-powered mobility stations, then charges the bus stores
+   that are below their trip reserve (EVs about to leave), then charges every
+   available bus store in order up to its ceiling;
 5. is exported if the grid is available and ``export_allowed`` (up to the
    export limit), else curtailed.
 
 Deficit of a home (its load above its own PV):
 
-1. is met from the home's own battery;
+1. is met from the home's own store;
 2. then, with ``sharing``, from other homes' surplus (step 2 above);
-3. then, with ``sharing``, from the community battery;
-4. then from bidirectional EVs that are parked, keeping the energy their next
-   trip needs (their trip reserve);
-5. then from grid import (if the grid is available, up to the import limit);
-6. whatever is left is unserved.
+3. then, with ``sharing``, from the available bus stores in order, each down
+   to its trip reserve (its floor plus the energy its next trip needs; a
+   one-way EV has no discharge power);
+4. then from grid import (if the grid is available, up to the import limit);
+5. whatever is left is unserved.
 
-EVs below their trip reserve while parked also charge from the grid (the CEMS
-makes sure a shared car can leave), after homes' imports within the import
-limit. With ``sharing: false`` each home trades only with its own battery
-and the grid; community assets then serve nothing but the EVs' own trips.
+Bus stores below their trip reserve while available also charge from the
+grid (the CEMS makes sure a shared car can leave), after homes' imports and
+mobility stations within the import limit, unless their ``grid_charging`` is
+off. With ``sharing: false`` each home trades only with its own store and the
+grid; bus stores then serve nothing but their own trips.
 
-During a grid outage (``inputs.outage``) the district is islanded: batteries
-and EVs serve only the critical part of each home's deficit
-(``critical_load_ratio`` of its load, served first by its own PV); the
-non-critical rest is met only by PV and shared surplus, and is shed first.
+A store's charge and discharge power share its converter within a step: power
+used one way reduces what is left the other way in proportion to the two caps.
 
-Simplifications: no grid charging of stationary batteries (a rule controller
-without price foresight); power at the community bus is allocated to homes
-pro rata to their remaining deficits; a trip's energy leaves the EV battery at
-departure; a trip that finds too little energy uses what is there down to the
-floor (the shortfall is reported in ``notes``).
+During a grid outage (``inputs.outage``) the district is islanded: stores
+serve only the critical part of each home's deficit (``critical_load_ratio``
+of its load, served first by its own PV); the non-critical rest is met only
+by PV and shared surplus, and is shed first.
+
+Simplifications: no grid charging of stores beyond trip reserves (a rule
+controller without price foresight); power at the community bus is allocated
+to homes pro rata to their remaining deficits; a trip's energy leaves the
+store at departure; a trip that finds too little energy uses what is there
+down to the floor (the shortfall is reported in ``notes``); home stores are
+always available and take no trips (the rule CEMS raises InputError otherwise).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, StorageArrays
+from zerodistrict.dispatch.common import KINDS, DispatchInputs, DispatchResult, Stores
+from zerodistrict.errors import InputError
+
+#: order of use of the community bus's stores by kind (lower first), both to charge and to discharge.
+#: Our assumption: batteries cycle cheaply and efficiently; hydrogen's round trip loses more; EVs last,
+#: so that shared cars are not worn by the district (their trip reserves are charged before anything).
+KIND_PRIORITY = {"battery": 0, "hydrogen": 1, "ev": 2}
+assert set(KIND_PRIORITY) == set(KINDS)
 
 
-def _pro_rata(values: np.ndarray, total: float, amount: float) -> tuple[np.ndarray, float]:
-    """Scale ``values`` (summing to ``total``) by the share ``amount/total`` (clipped to 1)."""
-    if total <= 0.0 or amount <= 0.0:
-        return np.zeros_like(values), 0.0
-    frac = min(amount / total, 1.0)
-    return values * frac, frac
+class _Group:
+    """Bus stores of one kind as plain floats (they are few; per-store numpy calls would cost more)."""
 
-
-class _Scalar:
-    """One stationary battery as plain floats (the community battery): cheaper than 1-element arrays."""
-
-    def __init__(self, s: StorageArrays, dt: float):
-        has = s.n > 0 and s.capacity_kwh[0] > 0 and s.power_kw[0] > 0
-        self.cap = float(s.capacity_kwh[0]) if has else 0.0
-        self.p = float(s.power_kw[0]) if has else 0.0
-        self.ec = float(s.charge_efficiency[0]) if has else 1.0
-        self.ed = float(s.discharge_efficiency[0]) if has else 1.0
-        self.emin = float(s.min_kwh[0]) if has else 0.0
-        self.soc = float(s.initial_kwh[0]) if has else 0.0
+    def __init__(self, s: Stores, dt: float):
+        self.n = s.n
         self.dt = dt
-
-    def charge(self, avail_kw: float) -> float:
-        if self.p <= 0.0 or avail_kw <= 0.0:
-            return 0.0
-        kw = min(avail_kw, self.p, max(self.cap - self.soc, 0.0) / (self.ec * self.dt))
-        self.soc = min(self.soc + kw * self.ec * self.dt, self.cap)
-        return kw
-
-    def discharge(self, need_kw: float) -> float:
-        if self.p <= 0.0 or need_kw <= 0.0:
-            return 0.0
-        kw = min(need_kw, self.p, max(self.soc - self.emin, 0.0) * self.ed / self.dt)
-        self.soc = max(self.soc - kw * self.dt / self.ed, self.emin)
-        return kw
-
-
-class _Fleet:
-    """Community EVs as plain floats (fleets are small; per-vehicle numpy calls would cost more)."""
-
-    def __init__(self, ev, dt: float):
-        self.n = ev.n
-        self.dt = dt
-        self.cap = ev.capacity_kwh.tolist()
-        self.p = ev.power_kw.tolist()
-        self.ec = ev.charge_efficiency.tolist()
-        self.ed = ev.discharge_efficiency.tolist()
-        self.emin = ev.min_kwh.tolist()
-        self.bidir = ev.bidirectional.astype(bool).tolist()
-        self.soc = ev.initial_kwh.astype(float).tolist()
+        has = s.capacity_kwh > 0
+        self.cap = s.max_kwh.tolist()  # ceiling [kWh]
+        self.pc = np.where(has, s.charge_power_kw, 0.0).tolist()
+        self.pd = np.where(has, s.discharge_power_kw, 0.0).tolist()
+        # converter shared by both directions: kW of one way used per kW of the other
+        self.d_per_c = [d / c if c > 0 else 0.0 for c, d in zip(self.pc, self.pd)]
+        self.c_per_d = [c / d if d > 0 else 0.0 for c, d in zip(self.pc, self.pd)]
+        self.ec = s.charge_efficiency.tolist()
+        self.ed = s.discharge_efficiency.tolist()
+        self.emin = s.min_kwh.tolist()
+        self.grid_ok = s.grid_charging.astype(bool).tolist()
+        self.soc = s.initial_kwh.astype(float).tolist()
         # per-step rows as Python lists once, so that a step reads them without numpy calls
-        self.avail = ev.available.tolist()
-        self.trip = ev.trip_kwh
-        self.trip_steps = ev.trip_kwh.any(axis=1).tolist() if self.n else []
-        self.reserve = ev.reserve_kwh().tolist()
+        self.always = bool(s.available.all())
+        self.avail = None if self.always else s.available.tolist()
+        self.trip = s.trip_kwh
+        self.trip_steps = s.trip_kwh.any(axis=1).tolist() if self.n and s.trip_kwh.any() else None
+        self.reserve = s.reserve_kwh().tolist() if self.trip_steps is not None else None
         self.shortfall_kwh = 0.0
         self.short = False
+        self.ch = [0.0] * self.n
+        self.dis = [0.0] * self.n
 
     def start(self, t: int) -> None:
-        """Departures take their trip energy; note who is parked and how much each must keep."""
-        if self.trip_steps[t]:
+        """Departures take their trip energy; note who is available and how much each must keep."""
+        if self.trip_steps is not None and self.trip_steps[t]:
             for e, kwh in enumerate(self.trip[t].tolist()):
                 if kwh > 0.0:
                     used = min(kwh, max(self.soc[e] - self.emin[e], 0.0))
                     self.shortfall_kwh += kwh - used
                     self.soc[e] -= used
-        self.parked = self.avail[t]
-        self.keep = self.reserve[t]
-        self.headroom = [p if ok else 0.0 for p, ok in zip(self.p, self.parked)]  # kW left this step
-        self.short = any(ok and soc < keep for ok, soc, keep in zip(self.parked, self.soc, self.keep))
+        self.parked = [True] * self.n if self.always else self.avail[t]
+        self.keep = self.emin if self.reserve is None else self.reserve[t]
+        self.hc = [p if ok else 0.0 for p, ok in zip(self.pc, self.parked)]  # charge kW left this step
+        self.hd = [p if ok else 0.0 for p, ok in zip(self.pd, self.parked)]  # discharge kW left this step
+        self.ch = [0.0] * self.n
+        self.dis = [0.0] * self.n
+        self.short = self.reserve is not None and any(
+            ok and soc < keep for ok, soc, keep in zip(self.parked, self.soc, self.keep))
 
     def _charge(self, e: int, kw: float) -> None:
         self.soc[e] = min(self.soc[e] + kw * self.ec[e] * self.dt, self.cap[e])
-        self.headroom[e] -= kw
+        self.hc[e] -= kw
+        self.hd[e] -= kw * self.d_per_c[e]
+        self.ch[e] += kw
 
     def need_kw(self, e: int) -> float:
-        """Charging power that brings vehicle e towards its trip reserve this step."""
+        """Charging power that brings store e towards its trip reserve this step."""
         if not self.parked[e] or self.soc[e] >= self.keep[e]:
             return 0.0
-        return min(self.headroom[e], (self.keep[e] - self.soc[e]) / (self.ec[e] * self.dt))
+        return min(self.hc[e], (self.keep[e] - self.soc[e]) / (self.ec[e] * self.dt))
 
-    def charge(self, avail_kw: float, to_reserve: bool) -> float:
-        """Charge parked vehicles in order from ``avail_kw``; up to the reserve or up to full."""
+    def charge(self, avail_kw: float, to_reserve: bool, from_grid: bool = False) -> float:
+        """Charge available stores in order from ``avail_kw``; up to the reserve or up to the ceiling."""
         used = 0.0
         if to_reserve and not self.short:
             return used
         for e in range(self.n):
             if avail_kw - used <= 0.0:
                 break
+            if from_grid and not self.grid_ok[e]:
+                continue
             if to_reserve:
                 want = self.need_kw(e)
             else:
-                want = min(self.headroom[e], max(self.cap[e] - self.soc[e], 0.0) / (self.ec[e] * self.dt)) if self.parked[e] else 0.0
+                want = min(self.hc[e], max(self.cap[e] - self.soc[e], 0.0) / (self.ec[e] * self.dt)) if self.parked[e] else 0.0
             kw = min(want, avail_kw - used)
             if kw > 0.0:
                 self._charge(e, kw)
@@ -153,19 +151,86 @@ class _Fleet:
         return used
 
     def discharge(self, need_kw: float) -> float:
-        """Bidirectional parked vehicles feed the bus, keeping their trip reserve."""
+        """Available stores with discharge power feed the bus in order, keeping their trip reserve."""
         given = 0.0
         for e in range(self.n):
             if need_kw - given <= 0.0:
                 break
-            if not (self.parked[e] and self.bidir[e]) or self.headroom[e] <= 0.0:
+            if not self.parked[e] or self.hd[e] <= 0.0:
                 continue
-            kw = min(need_kw - given, self.headroom[e], max(self.soc[e] - self.keep[e], 0.0) * self.ed[e] / self.dt)
+            kw = min(need_kw - given, self.hd[e], max(self.soc[e] - self.keep[e], 0.0) * self.ed[e] / self.dt)
             if kw > 0.0:
                 self.soc[e] = max(self.soc[e] - kw * self.dt / self.ed[e], self.emin[e])
-                self.headroom[e] -= kw
+                self.hd[e] -= kw
+                self.hc[e] -= kw * self.c_per_d[e]
+                self.dis[e] += kw
                 given += kw
         return given
+
+
+class _Bus:
+    """The community bus's stores: one :class:`_Group` per kind, in :data:`KIND_PRIORITY` order."""
+
+    def __init__(self, stores: Stores, dt: float):
+        cols = np.flatnonzero(stores.at_community)
+        kinds = sorted(set(stores.kind[cols]), key=KIND_PRIORITY.__getitem__)
+        self.cols = [cols[stores.kind[cols] == k] for k in kinds]  # positions in inputs.stores
+        self.is_ev = [k == "ev" for k in kinds]
+        self.groups = [_Group(stores.select(c), dt) for c in self.cols]
+        self.n = len(cols)
+
+    def start(self, t: int) -> None:
+        for g in self.groups:
+            g.start(t)
+
+    def charge(self, avail_kw: float, to_reserve: bool, from_grid: bool = False) -> float:
+        used = 0.0
+        for g in self.groups:
+            if avail_kw <= 0.0:
+                break
+            kw = g.charge(avail_kw, to_reserve, from_grid)
+            avail_kw -= kw
+            used += kw
+        return used
+
+    def discharge(self, need_kw: float) -> float:
+        given = 0.0
+        for g in self.groups:
+            if need_kw <= 0.0:
+                break
+            kw = g.discharge(need_kw)
+            need_kw -= kw
+            given += kw
+        return given
+
+    def flows(self) -> tuple[float, float, float, float]:
+        """This step's charge and discharge [kW] of the bus's batteries (kinds other than EV) and EVs."""
+        b_ch = b_dis = e_ch = e_dis = 0.0
+        for g, ev in zip(self.groups, self.is_ev):
+            if ev:
+                e_ch += sum(g.ch)
+                e_dis += sum(g.dis)
+            else:
+                b_ch += sum(g.ch)
+                b_dis += sum(g.dis)
+        return b_ch, b_dis, e_ch, e_dis
+
+    @property
+    def shortfall_kwh(self) -> float:
+        return sum(g.shortfall_kwh for g in self.groups)
+
+
+def _home_arrays(inputs: DispatchInputs) -> tuple[Stores, np.ndarray]:
+    """One column per home (zero-capacity where none) and each home's position in ``inputs.stores`` (-1: none)."""
+    stores = inputs.stores
+    slots = stores.home_slots(inputs.n_homes)
+    moving = ~stores.available.all(axis=0) | stores.trip_kwh.any(axis=0) | (stores.kind == "ev")
+    bad = np.flatnonzero(moving & ~stores.at_community)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"stores[{i}] ({stores.name[i]}) at home {stores.location[i]}: the rule CEMS models "
+                         "home stores as batteries, always available without trips; put EVs on the community bus")
+    return stores.per_home(inputs.n_homes, steps=False), slots
 
 
 def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
@@ -193,11 +258,13 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     # in an outage, batteries serve only the critical deficit (critical load first served by own PV)
     crit_ratio = np.asarray(inputs.critical_load_ratio, dtype=float)
 
-    hb = inputs.home_batteries
-    has_bat = (hb.capacity_kwh > 0) & (hb.power_kw > 0)
-    p_h = np.where(has_bat, hb.power_kw, 0.0)
+    hb, slots = _home_arrays(inputs)
+    has_cap = hb.capacity_kwh > 0
+    has_bat = has_cap & ((hb.charge_power_kw > 0) | (hb.discharge_power_kw > 0))
+    p_ch_h = np.where(has_cap, hb.charge_power_kw, 0.0)
+    p_dis_h = np.where(has_cap, hb.discharge_power_kw, 0.0)
     emin_h = hb.min_kwh.astype(float)
-    room_h = hb.capacity_kwh - emin_h  # usable energy [kWh]
+    room_h = hb.max_kwh - emin_h  # usable energy [kWh]
     dis_gain = hb.discharge_efficiency / dt  # kW out per kWh above floor
     dis_cost = dt / hb.discharge_efficiency  # kWh drawn per kW out
     ch_gain = hb.charge_efficiency * dt  # kWh stored per kW in
@@ -205,9 +272,8 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     # state: energy above each home's floor [kWh]
     e = hb.initial_kwh - emin_h
     any_home_bat = bool(has_bat.any())
-    comm = _Scalar(inputs.community_battery, dt)
-    fleet = _Fleet(inputs.evs, dt)
-    n_e = fleet.n
+    bus = _Bus(inputs.stores, dt)
+    n_b = bus.n
     mobility = (np.zeros(n_t) if inputs.mobility_load_kw is None
                 else np.asarray(inputs.mobility_load_kw, dtype=float))
 
@@ -218,7 +284,20 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
 
     # per-home energy above the floor at the end of each step; per-step shares turn totals into per-home flows
     # surplus and deficit rows are updated in place to what is left after each stage (no extra (t, h) arrays)
-    home_soc = np.empty((n_t, n_h)) if any_home_bat else None
+    # each store's columns, in the order of inputs.stores; home stores written in place when they are one
+    # block of columns in home order (as the pipeline builds them), else copied at the end
+    n_s = inputs.stores.n
+    store_soc, store_ch, store_dis = np.zeros((n_t, n_s)), np.zeros((n_t, n_s)), np.zeros((n_t, n_s))
+    homes = np.flatnonzero(slots >= 0)
+    first = int(slots[0]) if n_h else 0
+    in_place = homes.size == n_h > 0 and bool((slots == np.arange(first, first + n_h)).all())
+    if in_place:
+        block = slice(first, first + n_h)
+        home_soc, home_ch, home_dis = store_soc[:, block], store_ch[:, block], store_dis[:, block]
+    else:
+        home_soc = np.empty((n_t, n_h)) if any_home_bat else None
+        home_ch = np.zeros((n_t, n_h)) if any_home_bat else None
+        home_dis = np.zeros((n_t, n_h)) if any_home_bat else None
     acc_ch, acc_dis, acc_in, acc_out = (np.zeros(n_h) for _ in range(4))
     f_in = np.zeros(n_t)  # share of each home's deficit (after its battery) met by sharing
     f_out = np.zeros(n_t)  # share of each home's surplus sent over the line
@@ -230,8 +309,9 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             "grid_export_kw", "curtailed_kw", "unserved_kw", "ev_charge_kw", "ev_discharge_kw", "ev_soc_kwh",
             "line_loss_kw", "critical_unserved_kw")
     out = {c: np.zeros(n_t) for c in cols}
-    community_soc = np.zeros(n_t)
-    ev_soc_hist = np.zeros((n_t, n_e))
+    bus_soc = [np.zeros((n_t, g.n)) for g in bus.groups]
+    bus_ch = [np.zeros((n_t, g.n)) for g in bus.groups]
+    bus_dis = [np.zeros((n_t, g.n)) for g in bus.groups]
     surplus_total = surplus.sum(axis=1)
     deficit_total = deficit.sum(axis=1)
     crit_def = None
@@ -242,14 +322,14 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         if in_outage:
             # critical deficit: critical load not covered by own PV (PV serves the critical part first)
             crit_def = np.minimum(np.maximum(crit_ratio * load[t] - pv[t], 0.0), deficit[t])
-        if n_e:
-            fleet.start(t)
+        if n_b:
+            bus.start(t)
         S = float(surplus_total[t])
         D = float(deficit_total[t])
         # --- 1. own battery serves own deficit
         bat_dis_h = 0.0
         if any_home_bat and D > 0.0:
-            dis = np.minimum(crit_def if in_outage else deficit[t], p_h)
+            dis = np.minimum(crit_def if in_outage else deficit[t], p_dis_h, out=home_dis[t])
             np.minimum(dis, e * dis_gain, out=dis)
             e -= dis * dis_cost
             np.maximum(e, 0.0, out=e)
@@ -281,7 +361,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         bat_ch_h = 0.0
         if any_home_bat and S1 > 0.0:
             room = (room_h - e) * ch_room
-            ch = np.minimum(surplus[t], p_h)
+            ch = np.minimum(surplus[t], p_ch_h, out=home_ch[t])
             np.minimum(ch, room, out=ch)
             e += ch * ch_gain
             np.minimum(e, room_h, out=e)
@@ -303,33 +383,31 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         mob_in = min(mob_need, bus_surplus)
         bus_surplus -= mob_in
         mob_need -= mob_in
-        ev_in = fleet.charge(bus_surplus, to_reserve=True) if n_e else 0.0
-        bus_surplus -= ev_in
-        c_ch = comm.charge(bus_surplus) if sharing else 0.0
-        bus_surplus -= c_ch
-        if n_e and bus_surplus > 0.0:
-            take = fleet.charge(bus_surplus, to_reserve=False)
-            ev_in += take
-            bus_surplus -= take
-        # deficits at the bus: community battery, then bidirectional EVs above their reserve
+        if n_b and bus_surplus > 0.0:
+            bus_surplus -= bus.charge(bus_surplus, to_reserve=True)
+            if bus_surplus > 0.0:
+                bus_surplus -= bus.charge(bus_surplus, to_reserve=False)
+        # deficits at the bus: bus stores in order, each above its trip reserve
         servable_bus = min(bus_deficit, crit_bus) if in_outage else bus_deficit
-        c_dis = comm.discharge(servable_bus) if sharing else 0.0
-        servable_bus -= c_dis
-        ev_dis = fleet.discharge(servable_bus) if (n_e and servable_bus > 0.0) else 0.0
-        bus_deficit = max(bus_deficit - c_dis - ev_dis, 0.0)
+        given = bus.discharge(servable_bus) if (n_b and servable_bus > 0.0) else 0.0
+        bus_deficit = max(bus_deficit - given, 0.0)
         # --- 5. the grid: homes first, then the bus's own loads, within the import limit
         home_need = bus_deficit if sharing else D2
         home_spill = max(bus_surplus, 0.0) if sharing else S2
-        imp_homes = imp_mob = imp_ev = exp = 0.0
+        imp_homes = imp_mob = imp_bus = exp = 0.0
         if grid_ok:
             imp_homes = min(home_need, imp_lim)
             imp_mob = min(mob_need, imp_lim - imp_homes)
-            if n_e:
-                imp_ev = fleet.charge(imp_lim - imp_homes - imp_mob, to_reserve=True)
+            if n_b:
+                imp_bus = bus.charge(imp_lim - imp_homes - imp_mob, to_reserve=True, from_grid=True)
             exp = min(home_spill, exp_lim)
-        ev_ch = ev_in + imp_ev
-        if n_e:
-            ev_soc_hist[t] = fleet.soc
+        c_ch = c_dis = ev_ch = ev_dis = 0.0
+        if n_b:
+            c_ch, c_dis, ev_ch, ev_dis = bus.flows()
+            for k, g in enumerate(bus.groups):
+                bus_soc[k][t] = g.soc
+                bus_ch[k][t] = g.ch
+                bus_dis[k][t] = g.dis
         unserved = home_need - imp_homes
         curtail = home_spill - exp
         if sharing and curtail > 0.0 and keep < 1.0:
@@ -348,22 +426,27 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         out["battery_discharge_kw"][t] = bat_dis_h + c_dis + ev_dis
         out["ev_discharge_kw"][t] = ev_dis
         out["ev_charge_kw"][t] = ev_ch + float(mobility[t])
-        out["grid_import_kw"][t] = imp_homes + imp_mob + imp_ev
+        out["grid_import_kw"][t] = imp_homes + imp_mob + imp_bus
         out["grid_export_kw"][t] = exp
         out["curtailed_kw"][t] = curtail
         out["unserved_kw"][t] = unserved + (mob_need - imp_mob)
-        community_soc[t] = comm.soc
 
     # per-home flows from per-step shares of what was left at the bus (surplus/deficit now hold those rests)
     if any_home_bat:
         home_soc += emin_h
+    elif in_place:
+        home_soc[:] = hb.initial_kwh
     else:
         home_soc = np.broadcast_to(hb.initial_kwh.astype(float), (n_t, n_h)).copy()
     rem_def = deficit
     rem_sur = np.maximum(surplus, 0.0, out=surplus)
+    community_soc = np.zeros(n_t)
+    for k, ev in enumerate(bus.is_ev):
+        if ev:
+            out["ev_soc_kwh"] = bus_soc[k].sum(axis=1)
+        else:
+            community_soc += bus_soc[k].sum(axis=1)
     out["battery_soc_kwh"] = home_soc.sum(axis=1) + community_soc
-    if n_e:
-        out["ev_soc_kwh"] = ev_soc_hist.sum(axis=1)
     out["load_kw"] = load.sum(axis=1) + out["line_loss_kw"]
     out["pv_kw"] = pv.sum(axis=1)
     # per-home unserved, import, export: in place where possible (fresh arrays of zeros cost nothing until written)
@@ -376,8 +459,15 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     home_import = np.multiply(rem_def, f_import[:, None], out=rem_def)
     home_export = np.multiply(rem_sur, f_export[:, None], out=rem_sur) if f_export.any() else np.zeros(rem_sur.shape)
     notes = []
-    if fleet.shortfall_kwh > 1e-9:
-        notes.append(f"EV trips lacked {fleet.shortfall_kwh:.1f} kWh of charge over the period")
+    if bus.shortfall_kwh > 1e-9:
+        notes.append(f"EV trips lacked {bus.shortfall_kwh:.1f} kWh of charge over the period")
+    if not in_place and homes.size:
+        store_soc[:, slots[homes]] = home_soc[:, homes]
+        if any_home_bat:
+            store_ch[:, slots[homes]] = home_ch[:, homes]
+            store_dis[:, slots[homes]] = home_dis[:, homes]
+    for cols, soc_k, ch_k, dis_k in zip(bus.cols, bus_soc, bus_ch, bus_dis):
+        store_soc[:, cols], store_ch[:, cols], store_dis[:, cols] = soc_k, ch_k, dis_k
     return DispatchResult(
         index=inputs.index,
         step_hours=dt,
@@ -392,9 +482,9 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             "battery_discharge": acc_dis * dt,
             "curtailed": curtailed_h,
         },
-        home_soc_kwh=home_soc,
-        community_soc_kwh=community_soc,
-        ev_soc_kwh=ev_soc_hist,
+        store_soc_kwh=store_soc,
         method="rule",
         notes=notes,
+        store_charge_kw=store_ch,
+        store_discharge_kw=store_dis,
     )

@@ -153,8 +153,9 @@ def soc_day_hour_ratio(timeseries: pd.DataFrame, capacity_kwh: float) -> pd.Data
 
 
 def stationary_capacity_kwh(result) -> float:
-    """Total capacity of the homes' and community batteries of a run [kWh]."""
-    return float(result.inputs.home_batteries.capacity_kwh.sum() + result.inputs.community_battery.capacity_kwh.sum())
+    """Total capacity of the stores counted in ``battery_soc_kwh`` (every kind but EVs) of a run [kWh]."""
+    stores = result.inputs.stores
+    return float(stores.capacity_kwh[stores.kind != "ev"].sum())
 
 
 def survival_curves(resilience) -> pd.DataFrame:

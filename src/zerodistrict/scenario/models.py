@@ -180,21 +180,47 @@ PV = Annotated[
 class Battery(Model):
     capacity_kwh: float = Field(ge=0, description="[kWh] usable nameplate energy")
     power_kw: float = Field(ge=0, description="[kW] caps both AC charging input and AC discharging output")
+    charge_power_kw: float | None = Field(default=None, ge=0, description="[kW] AC charging input cap; default power_kw")
+    discharge_power_kw: float | None = Field(
+        default=None, ge=0, description="[kW] AC discharging output cap; default power_kw")
     charge_efficiency: float = Field(
         default=0.95, gt=0, le=1, description="AC→stored; 0.95 (≈0.9 round trip) is our assumption for Li-ion"
     )
     discharge_efficiency: float = Field(default=0.95, gt=0, le=1, description="stored→AC; assumption as above")
     min_soc_ratio: float = Field(default=0.1, ge=0, lt=1, description="reserve floor; 0.1 is our assumption")
+    max_soc_ratio: float = Field(default=1.0, gt=0, le=1, description="ceiling; default 1 (the full capacity)")
     initial_soc_ratio: float = Field(default=0.5, ge=0, le=1)
     grid_charging: bool = Field(default=True, description="optimal dispatch may charge it from the grid")
 
+    @property
+    def charge_kw(self) -> float:
+        """[kW] AC charging cap (``charge_power_kw``, else ``power_kw``)."""
+        return self.power_kw if self.charge_power_kw is None else self.charge_power_kw
+
+    @property
+    def discharge_kw(self) -> float:
+        """[kW] AC discharging cap (``discharge_power_kw``, else ``power_kw``)."""
+        return self.power_kw if self.discharge_power_kw is None else self.discharge_power_kw
+
     @model_validator(mode="after")
     def _initial_above_floor(self) -> "Battery":
+        if self.max_soc_ratio <= self.min_soc_ratio:
+            raise ValueError(f"max_soc_ratio {self.max_soc_ratio} must be above min_soc_ratio {self.min_soc_ratio}")
         if self.initial_soc_ratio < self.min_soc_ratio:
             raise ValueError(
                 f"initial_soc_ratio {self.initial_soc_ratio} is below min_soc_ratio {self.min_soc_ratio}"
             )
+        if self.initial_soc_ratio > self.max_soc_ratio:
+            raise ValueError(
+                f"initial_soc_ratio {self.initial_soc_ratio} is above max_soc_ratio {self.max_soc_ratio}"
+            )
         return self
+
+
+class CommunityBattery(Battery):
+    """A stationary battery on the community bus; ``name`` tells it apart from the others."""
+
+    name: str = Field(min_length=1, description="unique among community.batteries and community.evs")
 
 
 class WaterHeater(Model):
@@ -248,15 +274,6 @@ class EV(Model):
     initial_soc_ratio: float = Field(default=0.8, ge=0, le=1)
     trips: list[EVTrip] = Field(default_factory=list)
 
-    # the storage view of a vehicle (so that StorageArrays.from_models reads EVs like batteries)
-    @property
-    def capacity_kwh(self) -> float:
-        return self.battery_kwh
-
-    @property
-    def power_kw(self) -> float:
-        return self.charger_kw
-
     @model_validator(mode="after")
     def _trips_fit(self) -> "EV":
         if self.initial_soc_ratio < self.min_soc_ratio:
@@ -271,8 +288,26 @@ class EV(Model):
 class Community(Model):
     sharing: bool = Field(default=True, description="homes share power over the private line")
     line_loss_ratio: float = Field(default=0.0, ge=0, lt=1, description="share of shared power lost on the line")
-    battery: Battery | None = None
+    batteries: list[CommunityBattery] = Field(
+        default_factory=list, description="stationary batteries on the community bus, any number")
     evs: list[EV] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _battery_renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "battery" in data:
+            raise ValueError("'battery' is now a list: write 'batteries: [{name: central, capacity_kwh: ..., ...}]'")
+        return data
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Community":
+        seen: set[str] = set()
+        for name in [b.name for b in self.batteries] + [ev.name for ev in self.evs]:
+            if name in seen:
+                raise ValueError(f"the name {name!r} is used by two community batteries or EV fleets; "
+                                 "give each its own name")
+            seen.add(name)
+        return self
 
 
 # --------------------------------------------------------------------------- grid

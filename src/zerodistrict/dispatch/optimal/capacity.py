@@ -26,14 +26,14 @@ zero-capacity battery may be sized up, an absent one cannot).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import linopy
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from zerodistrict.dispatch.common import DispatchInputs, StorageArrays
+from zerodistrict.dispatch.common import DispatchInputs
 from zerodistrict.dispatch.optimal.problem import _Problem, _Stores
 from zerodistrict.errors import InputError
 
@@ -76,14 +76,17 @@ class _Sizing:
 
 
 def unit_inputs(inputs: DispatchInputs) -> DispatchInputs:
-    """The inputs with every storage unit's capacity 1 kWh and power 1 kW (same per-kWh parameters)."""
-    changes = {}
-    for f in fields(inputs):
-        value = getattr(inputs, f.name)
-        if isinstance(value, StorageArrays):
-            ones = np.ones(value.n)
-            changes[f.name] = replace(value, capacity_kwh=ones, power_kw=ones.copy())
-    return replace(inputs, **changes)
+    """The inputs with every store's capacity 1 kWh and charge power 1 kW (same per-kWh parameters).
+
+    The discharge power keeps its ratio to the charge power (0 for a one-way EV), so the unit
+    problem's caps give the shapes ``a_s(t)`` and ``a_s(t)·b_s`` of :class:`_Sizing`; a store of
+    no size yet (charge power 0) may discharge as much as it charges (``b_s = 1``).
+    """
+    s = inputs.stores
+    ones = np.ones(s.n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(s.charge_power_kw > 0, s.discharge_power_kw / s.charge_power_kw, 1.0)
+    return replace(inputs, stores=replace(s, capacity_kwh=ones, charge_power_kw=ones.copy(), discharge_power_kw=ratio))
 
 
 def _range(r: CapacityRange, n: int, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -116,21 +116,29 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     sent = (1.0 - loss) * line_out.sum(axis=1)
     drawn = line_in.sum(axis=1)
     shared = np.minimum(sent, drawn)
-    n_cb = inputs.community_battery.n
-    ev = slice(n_cb, None)
+    stores = inputs.stores
+    ev = stores.community().kind == "ev"  # community group: kinds other than EV count as batteries
+    bat = ~ev
+    home_ev = stores.per_home(n_h).kind == "ev"
+    if home_ev.any():  # home-located EVs count as EVs in the totals too
+        ev_h = lambda x: x[:, home_ev].sum(axis=1)  # noqa: E731
+        h_ch, h_soc = (x[:, ~home_ev] for x in (ch_h, soc_h))
+    else:
+        ev_h = lambda x: 0.0  # noqa: E731
+        h_ch, h_soc = ch_h, soc_h
     totals = {
         "load_kw": load.sum(axis=1) + lost,
-        "ev_charge_kw": cs_ch[:, ev].sum(axis=1) + inputs.mobility_load_kw,
+        "ev_charge_kw": cs_ch[:, ev].sum(axis=1) + ev_h(ch_h) + inputs.mobility_load_kw,
         "pv_kw": pv.sum(axis=1),
-        "battery_charge_kw": ch_h.sum(axis=1) + cs_ch[:, :n_cb].sum(axis=1),
+        "battery_charge_kw": h_ch.sum(axis=1) + cs_ch[:, bat].sum(axis=1),
         "battery_discharge_kw": dis_h.sum(axis=1) + cs_dis.sum(axis=1),
-        "battery_soc_kwh": soc_h.sum(axis=1) + cs_soc[:, :n_cb].sum(axis=1),
+        "battery_soc_kwh": h_soc.sum(axis=1) + cs_soc[:, bat].sum(axis=1),
         "shared_kw": shared,
         "grid_import_kw": imp + h_imp.sum(axis=1) * (p.mode == "meters"),
         "grid_export_kw": exp + h_exp.sum(axis=1) * (p.mode == "meters"),
         "unserved_kw": shed_h.sum(axis=1) + shed_mob,
-        "ev_discharge_kw": cs_dis[:, ev].sum(axis=1),
-        "ev_soc_kwh": cs_soc[:, ev].sum(axis=1),
+        "ev_discharge_kw": cs_dis[:, ev].sum(axis=1) + ev_h(dis_h),
+        "ev_soc_kwh": cs_soc[:, ev].sum(axis=1) + ev_h(soc_h),
         "line_loss_kw": lost,
         "critical_unserved_kw": shed_c_h.sum(axis=1),
     }
@@ -149,12 +157,21 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
             "battery_charge": ch_h.sum(axis=0) * dt,
             "battery_discharge": dis_h.sum(axis=0) * dt,
         },
-        home_soc_kwh=soc_h,
-        community_soc_kwh=cs_soc[:, :n_cb].sum(axis=1),
-        ev_soc_kwh=cs_soc[:, ev],
+        store_soc_kwh=_per_store(stores, soc_h, cs_soc),
         method="optimal",
         objective=float(m.objective.value),
+        store_charge_kw=_per_store(stores, ch_h, cs_ch),
+        store_discharge_kw=_per_store(stores, dis_h, cs_dis),
     )
+
+
+def _per_store(stores, per_home: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """(t, n) columns in the order of ``stores`` from per-home (t, h) and community-group (t, c) arrays."""
+    out = np.zeros((per_home.shape[0], stores.n))
+    at_home = ~stores.at_community
+    out[:, at_home] = per_home[:, stores.location[at_home]]
+    out[:, stores.at_community] = community
+    return out
 
 
 def _expand_netted(p: _Problem, inputs: DispatchInputs, hb_ch, hb_dis, hb_soc, curt, shed, shed_c, line_in, line_out):
@@ -180,7 +197,7 @@ def _expand_netted(p: _Problem, inputs: DispatchInputs, hb_ch, hb_dis, hb_soc, c
     shed_nc = _split(shed[:, k + 1], deficit - crit_def)
     shed_cn = np.minimum(_split(shed_c[:, k + 1], crit_def), crit_def)
     shed_n = np.minimum(shed_nc + shed_cn, deficit)
-    idle_soc = np.broadcast_to(inputs.home_batteries.initial_kwh[netted], zero.shape)  # no power: stays put
+    idle_soc = np.broadcast_to(inputs.stores.per_home(n_h).initial_kwh[netted], zero.shape)  # no power: stays put
     return (full(hb_ch[:, :k], zero), full(hb_dis[:, :k], zero), full(hb_soc[:, :k], idle_soc),
             full(curt[:, :k], curt_n), full(shed[:, :k] + shed_c[:, :k], shed_n), full(shed_c[:, :k], shed_cn),
             full(line_in[:, :k], deficit - shed_n), full(line_out[:, :k], surplus - curt_n))

@@ -12,10 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from zerodistrict.dispatch.common import DispatchInputs, EVArrays, StorageArrays
-
-Objective = Literal["cost", "co2"]
-
+from zerodistrict.dispatch.common import DispatchInputs, Stores
 
 Objective = Literal["cost", "co2"]
 
@@ -37,9 +34,12 @@ NOISE_KW = 1e-9
 
 @dataclass
 class _Stores:
-    """Storage units of one model group, arrays (n,) and (t, n); energies [kWh], powers [kW]."""
+    """Storage units of one model group, arrays (n,) and (t, n); energies [kWh], powers [kW].
 
-    capacity_kwh: np.ndarray
+    Built from the list of stores whatever their kind (:func:`_stores`).
+    """
+
+    capacity_kwh: np.ndarray  # SOC ceiling: capacity × max_soc_ratio
     charge_kw: np.ndarray  # (t, n) charge cap per step
     discharge_kw: np.ndarray  # (t, n) discharge cap per step
     eta_c: np.ndarray
@@ -101,17 +101,23 @@ def value_of_lost_load(inputs: DispatchInputs, objective: Objective = "cost") ->
     return VOLL_PRICE_MULTIPLE * (ref if ref > 0 else 1.0)
 
 
-def _battery_classes(b: StorageArrays) -> tuple[np.ndarray, np.ndarray]:
-    """Class of each home battery with the same per-kWh parameters (-1: no battery) and its capacity share."""
+def _battery_classes(b: Stores) -> tuple[np.ndarray, np.ndarray]:
+    """Class of each home store with the same per-kWh parameters (-1: no store) and its capacity share.
+
+    ``b`` has one column per home (:meth:`Stores.per_home`). A store that is not always available or
+    takes trips gets a class of its own.
+    """
     has = b.capacity_kwh > 0
     cls = np.full(b.n, -1)
     share = np.zeros(b.n)
     if not has.any():
         return cls, share
     cap = np.where(has, b.capacity_kwh, 1.0)
+    own = ~b.available.all(axis=0) | b.trip_kwh.any(axis=0)
     key = np.column_stack([
-        b.power_kw / cap, b.charge_efficiency, b.discharge_efficiency, b.min_soc_ratio,
-        b.initial_soc_ratio, b.grid_charging.astype(float),
+        b.charge_power_kw / cap, b.charge_efficiency, b.discharge_efficiency, b.min_soc_ratio,
+        b.initial_soc_ratio, b.grid_charging.astype(float), b.discharge_power_kw / cap, b.max_soc_ratio,
+        np.where(own, np.arange(b.n) + 1.0, 0.0),
     ]).round(12)
     _, inv = np.unique(key[has], axis=0, return_inverse=True)
     cls[has] = inv.ravel()
@@ -120,21 +126,19 @@ def _battery_classes(b: StorageArrays) -> tuple[np.ndarray, np.ndarray]:
     return cls, share
 
 
-def _stores(b: StorageArrays, n_t: int, available: np.ndarray | None = None,
-            discharge_ok: np.ndarray | None = None, trip_kwh: np.ndarray | None = None) -> _Stores:
-    """Model storage from the contract's arrays (zero-capacity units keep all bounds at zero)."""
-    avail = np.ones((n_t, b.n)) if available is None else available.astype(float)
-    dis_ok = np.ones(b.n) if discharge_ok is None else discharge_ok.astype(float)
+def _stores(b: Stores) -> _Stores:
+    """Model storage from the list's arrays (zero-capacity units keep all bounds at zero)."""
+    avail = b.available.astype(float)
     return _Stores(
-        capacity_kwh=b.capacity_kwh.astype(float),
-        charge_kw=avail * b.power_kw[None, :],
-        discharge_kw=avail * (b.power_kw * dis_ok)[None, :],
+        capacity_kwh=b.max_kwh.astype(float),
+        charge_kw=avail * b.charge_power_kw[None, :],
+        discharge_kw=avail * b.discharge_power_kw[None, :],
         eta_c=b.charge_efficiency.astype(float),
         eta_d=b.discharge_efficiency.astype(float),
         min_kwh=b.min_kwh.astype(float),
         initial_kwh=b.initial_kwh.astype(float),
         grid_charging=b.grid_charging.astype(bool),
-        trip_kwh=np.zeros((n_t, b.n)) if trip_kwh is None else trip_kwh.astype(float),
+        trip_kwh=b.trip_kwh.astype(float),
     )
 
 
@@ -170,18 +174,13 @@ def _concat_stores(a: _Stores, b: _Stores) -> _Stores:
                    cat(a.grid_charging, b.grid_charging), cat(a.trip_kwh, b.trip_kwh), term)
 
 
-def _community_stores(inputs: DispatchInputs) -> _Stores:
-    """Community battery (if any) followed by the EVs, in that order."""
-    n_t = inputs.n_steps
-    ev: EVArrays = inputs.evs
-    bat = _stores(inputs.community_battery, n_t)
-    cars = _stores(ev, n_t, available=ev.available, discharge_ok=ev.bidirectional, trip_kwh=ev.trip_kwh)
-    return _concat_stores(bat, cars)
-
-
 def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll: float | None = None,
-             cyclic: bool = True, terminal: dict[str, np.ndarray] | None = None) -> _Problem:
-    """The LP's arrays from the contract's; ``terminal`` maps ``home``/``community`` to SOC floors (h,)/(c,)."""
+             cyclic: bool = True, terminal_kwh: np.ndarray | None = None) -> _Problem:
+    """The LP's arrays from the contract's; ``terminal_kwh`` (n,): SOC floors of ``inputs.stores`` at the end.
+
+    Stores located at homes form the per-home group (one column per home, at most one store each);
+    stores on the community bus form the community group, in their list order, whatever their kind.
+    """
     n_t = inputs.n_steps
     dt = float(inputs.step_hours)
     loss = float(inputs.line_loss_ratio)
@@ -190,11 +189,13 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
     pv = inputs.pv_kw.astype(float)
     load = inputs.load_kw.astype(float)
     critical = load * inputs.critical_load_ratio[None, :]
-    home = _stores(inputs.home_batteries, n_t)
-    community = _community_stores(inputs)
-    if terminal is not None:
-        home.terminal_kwh = terminal["home"]
-        community.terminal_kwh = terminal["community"]
+    per_home = inputs.stores.per_home(inputs.n_homes)
+    home = _stores(per_home)
+    community = _stores(inputs.stores.community())
+    if terminal_kwh is not None:
+        slots = inputs.stores.home_slots(inputs.n_homes)
+        home.terminal_kwh = np.where(slots >= 0, np.asarray(terminal_kwh)[np.maximum(slots, 0)], 0.0)
+        community.terminal_kwh = np.asarray(terminal_kwh)[inputs.stores.at_community]
     cls = np.arange(inputs.n_homes)
     share = np.ones(inputs.n_homes)
     district_pv = pv.sum(axis=1)
@@ -203,11 +204,11 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
     home_export_ub = np.where(export_on[:, None], np.minimum(inputs.export_limit_kw, pv), 0.0)
     netted = None
     if mode == "merged":
-        cls, share = _battery_classes(inputs.home_batteries)
+        cls, share = _battery_classes(per_home)
         home = _aggregate_stores(home, cls)
         load, pv, critical = (x.sum(axis=1, keepdims=True) for x in (load, pv, critical))
     elif mode == "line" and aggregate:
-        netted = _storage_less(inputs.home_batteries)
+        netted = _storage_less(per_home)
         if netted.sum() >= 2:
             load, pv, critical, home = _net_storage_less_homes(load, pv, critical, home, netted)
         else:
@@ -228,9 +229,9 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
     )
 
 
-def _storage_less(b: StorageArrays) -> np.ndarray:
-    """(h,) True for homes with no usable battery."""
-    return ~((b.capacity_kwh > 0) & (b.power_kw > 0))
+def _storage_less(b: Stores) -> np.ndarray:
+    """(h,) True for homes with no usable store (``b``: one column per home)."""
+    return ~((b.capacity_kwh > 0) & ((b.charge_power_kw > 0) | (b.discharge_power_kw > 0)))
 
 
 def _netted_parts(load: np.ndarray, pv: np.ndarray, critical: np.ndarray) -> tuple[np.ndarray, ...]:

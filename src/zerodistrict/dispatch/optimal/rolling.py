@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from zerodistrict.analysis.emissions import co2_kg
-from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, StorageArrays
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.dispatch.optimal.model import OptimalModel, _build
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
@@ -20,23 +20,19 @@ from zerodistrict.errors import InputError, SolverError
 
 
 
-def _window(inputs: DispatchInputs, start: int, stop: int, soc: dict[str, np.ndarray]) -> DispatchInputs:
-    """Steps ``start:stop`` of ``inputs``, storage starting from the energies in ``soc`` [kWh]."""
+def _window(inputs: DispatchInputs, start: int, stop: int, soc_kwh: np.ndarray) -> DispatchInputs:
+    """Steps ``start:stop`` of ``inputs``, each store starting from its energy in ``soc_kwh`` (n,) [kWh]."""
     sl = slice(start, stop)
-
-    def ratio(b: StorageArrays, kwh: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(b.capacity_kwh > 0, kwh / np.where(b.capacity_kwh > 0, b.capacity_kwh, 1.0), 0.0)
-
-    ev = inputs.evs
+    stores = inputs.stores
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(stores.capacity_kwh > 0,
+                         soc_kwh / np.where(stores.capacity_kwh > 0, stores.capacity_kwh, 1.0), 0.0)
+    # home stores: rounded so that stores of one battery class stay in one class
+    ratio = np.where(stores.at_community, ratio, ratio.round(12))
     return replace(
         inputs,
         index=inputs.index[sl], load_kw=inputs.load_kw[sl], pv_kw=inputs.pv_kw[sl],
-        home_batteries=replace(inputs.home_batteries,
-                               initial_soc_ratio=ratio(inputs.home_batteries, soc["home"]).round(12)),
-        community_battery=replace(inputs.community_battery,
-                                  initial_soc_ratio=ratio(inputs.community_battery, soc["battery"])),
-        evs=replace(ev, initial_soc_ratio=ratio(ev, soc["ev"]), available=ev.available[sl], trip_kwh=ev.trip_kwh[sl]),
+        stores=replace(stores.window(start, stop), initial_soc_ratio=ratio),
         mobility_load_kw=inputs.mobility_load_kw[sl], grid_available=inputs.grid_available[sl],
         import_price=inputs.import_price[sl], export_price=inputs.export_price[sl],
         emission_factor_kg_per_kwh=inputs.emission_factor_kg_per_kwh[sl],
@@ -55,12 +51,12 @@ def _concat(parts: list[DispatchResult], inputs: DispatchInputs, objective: floa
         home_export_kw=cat([r.home_export_kw for r in parts]),
         home_unserved_kw=cat([r.home_unserved_kw for r in parts]),
         home_totals_kwh={k: sum(r.home_totals_kwh[k] for r in parts) for k in first.home_totals_kwh},
-        home_soc_kwh=cat([r.home_soc_kwh for r in parts]),
-        community_soc_kwh=cat([r.community_soc_kwh for r in parts]),
-        ev_soc_kwh=cat([r.ev_soc_kwh for r in parts]),
+        store_soc_kwh=cat([r.store_soc_kwh for r in parts]),
         method="optimal",
         objective=objective,
         notes=[n for r in parts for n in r.notes],
+        store_charge_kw=cat([r.store_charge_kw for r in parts]),
+        store_discharge_kw=cat([r.store_discharge_kw for r in parts]),
     )
 
 
@@ -96,19 +92,16 @@ def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
     n_keep = _steps(ROLLING_KEEP_HOURS, dt, "the kept part of a window")
     n_win = _steps(horizon_hours, dt, "horizon_hours")
     voll = value_of_lost_load(inputs, objective)
-    n_cb = inputs.community_battery.n
-    initial = {"home": inputs.home_batteries.initial_kwh, "battery": inputs.community_battery.initial_kwh,
-               "ev": inputs.evs.initial_kwh}
-    soc = dict(initial)
+    initial = inputs.stores.initial_kwh
+    soc = initial
     parts = []
     start = 0
     while start < inputs.n_steps:
         stop = min(start + n_win, inputs.n_steps)
         last = stop == inputs.n_steps
-        floor = initial if last else {k: np.minimum(initial[k], soc[k]) for k in initial}
+        floor = initial if last else np.minimum(initial, soc)
         window = _window(inputs, start, stop, soc)
-        terminal = {"home": floor["home"], "community": np.concatenate([floor["battery"], floor["ev"]])}
-        p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal=terminal)
+        p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal_kwh=floor)
         om = OptimalModel(window, p, _build(p))
         try:
             om.solve(solver_options)
@@ -118,8 +111,7 @@ def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
         keep = stop - start if last else n_keep
         part = om._result(keep=keep)
         parts.append(part)
-        soc = {"home": part.home_soc_kwh[-1], "battery": part.community_soc_kwh[-1:] if n_cb else np.zeros(0),
-               "ev": part.ev_soc_kwh[-1]}
+        soc = part.store_soc_kwh[-1]
         start += keep
     result = _concat(parts, inputs, 0.0)
     result.objective = objective_value(inputs, result, objective, voll)

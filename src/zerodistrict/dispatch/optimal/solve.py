@@ -65,26 +65,26 @@ def infeasibility_hint(inputs: DispatchInputs) -> str | None:
     its trips use, ``Σ_t trip_e(t) ≤ η_c·Δt·Σ_t a_e(t)·min(P_e, PV(t) + imp_max(t))``, where
     ``imp_max`` is the import limit while the grid is available (0 in an outage or islanded).
     """
-    ev = inputs.evs
+    ev = inputs.stores.of_kind("ev")
     if ev.n == 0:
         return None
-    usable = ev.capacity_kwh - ev.min_kwh
+    usable = ev.max_kwh - ev.min_kwh
     too_big = ev.trip_kwh > usable[None, :] + 1e-9
     if too_big.any():
         t, e = (int(i[0]) for i in np.nonzero(too_big))
-        return (f"EV {e}'s trip at step {t} ({inputs.index[t]}) needs {ev.trip_kwh[t, e]:.3g} kWh, more than "
+        return (f"EV {ev.name[e]!r}: its trip at step {t} ({inputs.index[t]}) needs {ev.trip_kwh[t, e]:.3g} kWh, more than "
                 f"its usable battery ({usable[e]:.3g} kWh above its minimum state of charge)")
     supply_kw = inputs.pv_kw.sum(axis=1) + np.where(inputs.grid_available, inputs.import_limit_kw, 0.0)
-    intake_kw = ev.available * np.minimum(ev.power_kw[None, :], supply_kw[:, None])
+    intake_kw = ev.available * np.minimum(ev.charge_power_kw[None, :], supply_kw[:, None])
     can_kwh = ev.charge_efficiency * inputs.step_hours * intake_kw.sum(axis=0)
     needs_kwh = ev.trip_kwh.sum(axis=0)
     short = np.flatnonzero(needs_kwh > can_kwh + 1e-9)
     if short.size == 0:
         return None
     e = int(short[0])
-    return (f"EV {e} needs {needs_kwh[e]:.3g} kWh for its trips over the period but can take in at most "
+    return (f"EV {ev.name[e]!r} needs {needs_kwh[e]:.3g} kWh for its trips over the period but can take in at most "
             f"{can_kwh[e]:.3g} kWh while parked ({int(ev.available[:, e].sum())} of {inputs.n_steps} steps, "
-            f"{ev.power_kw[e]:.3g} kW charger, from PV and the grid when it is available)")
+            f"{ev.charge_power_kw[e]:.3g} kW charger, from PV and the grid when it is available)")
 
 
 @contextlib.contextmanager
