@@ -8,14 +8,19 @@ A :class:`Tariff` is a scenario sub-model (``grid.tariff``) made of
   ``whole`` (every kWh of the month at the price of the tier its total falls
   in);
 * **surcharges** per kWh (renewable levy, capacity, network, fuel adjustment),
-  each optionally waived in months of low consumption;
+  each optionally waived in months of low consumption, and optionally at a
+  rate that depends on the billed month (``by_month``: Japan's 再エネ賦課金
+  changes every May);
 * **fixed charges** per month (basic charge, retail charge), each optionally
   waived in months of low consumption;
 * **rebates** per kWh whose rate depends on the month's consumption band
   (TNB's energy-efficiency incentive);
 * an **export scheme**: none, a fixed price per kWh (Japanese FIT and post-FIT
   buyback) or net metering whose monthly credit offsets only the energy charge
-  and is forfeited at month end (Malaysia's Solar ATAP).
+  and is forfeited at month end (Malaysia's Solar ATAP). A scheme may change
+  with the year of operation (a FIT's phases, ATAP's 10 years of credit); the
+  simulated period is billed as year 1 and :func:`tariff_in_year` gives the
+  tariff of a later year (the appraisal bills each phase once).
 
 Bills are computed after dispatch, per home and per calendar month of the
 site's local time (:func:`bill_homes`). The LP and the rule-based dispatch
@@ -41,6 +46,9 @@ Simplifications
   floored at zero). A fixed-price export credit is paid out separately in
   reality (Japan's FIT); here it is subtracted, so ``bill`` is the household's
   net cash flow for electricity and may be negative.
+* A rate of a billed month (``by_month``) applies to the calendar month of
+  use with that label; in Japan a month's bill covers use since the previous
+  meter reading, so a new rate really starts about half a month earlier.
 * Not modelled: consumption tax / sales and service tax on top of the charges,
   TEPCO's half basic charge in a month without use, fuel-cost adjustments that
   change month by month (a constant per-kWh value stands in), public holidays
@@ -57,16 +65,19 @@ keys in docs/sources.md, given in brackets after each.
 .. [2] Basic charge ¥311.75 per 10 A of contract current (30 A: ¥935.25),
    TEPCO-equivalent basic charges listed by toell.co.jp (tariff of 1 May 2024)
    [S6].
-.. [3] 再エネ賦課金 (renewable energy surcharge) FY2025: ¥3.98/kWh (METI;
+.. [3] 再エネ賦課金 (renewable energy surcharge) by fiscal year, billed May to
+   April: ¥3.45 FY2022, ¥1.40 FY2023, ¥3.49 FY2024, ¥3.98/kWh FY2025 (METI;
    docs/sources.md [S7]).
 .. [4] Japan FIT for residential PV < 10 kW: ¥16/kWh FY2023–24, ¥15/kWh
-   April–September 2025; after the 10-year FIT period TEPCO buys at ≈¥8.5/kWh
-   (docs/sources.md [S9]).
+   April–September 2025, each for 10 years; certified from October 2025 ¥24/kWh
+   in years 1–4 and ¥8.3/kWh in years 5–10 (docs/sources.md [S13]); after the
+   10-year FIT period TEPCO buys at ¥8.5/kWh (docs/sources.md [S9]).
 .. [5] Suruhanjaya Tenaga / TNB domestic tariff from 1 July 2025 (RP4):
    energy 27.03 sen/kWh up to 1,500 kWh a month, 37.03 sen above; capacity
    4.55 sen/kWh; network 12.85 sen/kWh; retail RM10 a month waived at
    ≤ 600 kWh; automatic fuel adjustment ±3 sen/kWh; ToU peak weekdays
-   14:00–22:00 28.52 sen, off-peak 24.43 sen (≤ 1,500 kWh). docs/sources.md [K2];
+   14:00–22:00 28.52 sen, off-peak 24.43 sen (≤ 1,500 kWh); 38.52 / 34.43 sen
+   above 1,500 kWh. docs/sources.md [K2], [K9];
    paultan.org/2025/06/21/tnb-new-electricity-tariff-calculation-from-july-2025.
 .. [6] TNB energy-efficiency incentive (Insentif Cekap Tenaga), sen/kWh by
    monthly consumption band, 25.00 (≤200 kWh) down to 0.50 (901–1,000 kWh),
@@ -74,8 +85,9 @@ keys in docs/sources.md, given in brackets after each.
    secondary source; paultan.org (2025) confirms the 25 sen maximum and the
    1,000 kWh limit [K5].
 .. [7] Solar ATAP (Malaysia, from 2026): domestic exports offset only the
-   energy charge, unused credit forfeited monthly; caps 5 kW single-phase,
-   15 kW three-phase (docs/sources.md [K3]).
+   energy charge, unused credit forfeited monthly, for 10 years from the
+   commencement date; caps 5 kW single-phase, 15 kW three-phase
+   (docs/sources.md [K3]).
 """
 
 from __future__ import annotations
