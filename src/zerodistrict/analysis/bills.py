@@ -99,7 +99,13 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict.scenario.base import WEEKDAYS, clock_hours
-from zerodistrict.scenario.tariff import EnergyCharge, PerKwhCharge, Tariff, scheme_in_year, tariff_currency
+from zerodistrict.scenario.tariff import (
+    EnergyCharge,
+    PerKwhCharge,
+    Tariff,
+    scheme_in_year,
+    tariff_currency,
+)
 
 BILL_COLUMNS = (
     "home",

@@ -30,8 +30,10 @@ appraisal bills the same energy flows once per phase of the scheme
 (:func:`zerodistrict.scenario.tariff.scheme_phases`) and its cash flows use
 each year's bill B_y: npv = −capex − PV(battery replacements) + Σ_y (1+r)^-y
 (baseline − B_y − O&M); paybacks and the LCOE likewise
-(:func:`payback_by_year`, ``_appraise_by_year``). With one bill for every
-year these are the closed forms above.
+(:func:`payback_by_year`, ``_appraise_by_year``; a payback beyond the
+lifetime assumes the last year's saving goes on). With one bill for every
+year these are the closed forms above. ``annual_bill_total`` and
+``annual_saving`` are then year 1's, and ``annual_bill_by_year`` lists B_y.
 
 Simplifications
 ---------------
