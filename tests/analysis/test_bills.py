@@ -20,7 +20,7 @@ from zerodistrict.analysis.bills import (
     period_of_step,
 )
 from zerodistrict.scenario.base import Model
-from zerodistrict.scenario.tariff import EXPORT_SCHEMES, TARIFFS, Tariff, tariff_currency
+from zerodistrict.scenario.tariff import EXPORT_SCHEMES, TARIFFS, Tariff, scheme_in_year, scheme_phases, tariff_currency
 
 DT = 0.25  # 15-minute steps
 
@@ -61,8 +61,8 @@ def one_bill(tariff: Tariff, index, import_kw, export_kw=None, step_hours=DT) ->
     ],
 )
 def test_tepco_month_of_known_consumption(kwh, expected_yen):
-    idx = month_index("2025-01-01")
-    bills = one_bill(TARIFFS["tepco-juryo-dento-b-2023"], idx, spread(idx, {"2025-01": kwh}))
+    idx = month_index("2025-06-01")  # a month of the FY2025 surcharge (¥3.98 from May 2025 bills)
+    bills = one_bill(TARIFFS["tepco-juryo-dento-b-2023"], idx, spread(idx, {"2025-06": kwh}))
     assert len(bills) == 1
     row = bills.iloc[0]
     assert row["import_kwh"] == pytest.approx(kwh, rel=1e-12)
@@ -232,7 +232,7 @@ def test_hourly_and_quarter_hourly_steps_bill_the_same():
 
 
 def test_marginal_prices_tier_of_estimate():
-    idx = month_index("2025-01-01")
+    idx = month_index("2025-06-01")  # FY2025 surcharge month
     imp, exp = marginal_prices(TARIFFS["tepco-juryo-dento-b-2023"], idx, 400.0)
     assert np.allclose(imp, 40.69 + 3.98) and np.all(exp == 0.0)
     imp0, _ = marginal_prices(TARIFFS["tepco-juryo-dento-b-2023"], idx, None)
@@ -355,7 +355,138 @@ def test_bills_are_not_negative_unless_exports_are_paid_out(name, scheme, seed, 
     parts = monthly_bills(tariff, IDX2, _profile(seed, scale), _profile(seed + 7, 3 * scale), 1.0)
     if tariff.export.scheme == "fixed":
         assert np.all(parts["bill"] + parts["export_credit"] >= 0.0)
-        np.testing.assert_allclose(parts["export_credit"], parts["export_kwh"] * tariff.export.price_per_kwh)
+        # a simulated year is year 1 of operation: the price of year 1's phase
+        np.testing.assert_allclose(parts["export_credit"], parts["export_kwh"] * scheme_in_year(tariff.export, 1).price_per_kwh)
     else:
         assert np.all(parts["bill"] >= 0.0)
         assert np.all(parts["export_credit"] <= parts["energy_charge"] + 1e-12)
+
+
+# --------------------------------------------------------------------------- rates by billed month (再エネ賦課金)
+
+
+TEPCO = "tepco-juryo-dento-b-2023"
+
+
+@pytest.mark.parametrize(
+    "month, surcharge_yen",
+    [
+        ("2025-04", 300 * 3.49),  # FY2024 rate, billed until April 2025
+        ("2025-05", 300 * 3.98),  # FY2025 rate from May 2025
+        ("2024-04", 300 * 1.40),  # FY2023 rate, May 2023 – April 2024
+        ("2024-05", 300 * 3.49),
+        ("2023-04", 300 * 3.45),  # FY2022
+    ],
+)
+def test_renewable_surcharge_of_the_billed_month(month, surcharge_yen):
+    idx = month_index(f"{month}-01")
+    row = one_bill(TARIFFS[TEPCO], idx, spread(idx, {month: 300.0})).iloc[0]
+    assert row["surcharges"] == pytest.approx(surcharge_yen, rel=1e-12)
+    # 120×30.00 + 180×36.60 + basic 935.25 + the month's surcharge
+    assert row["bill"] == pytest.approx(3600.0 + 6588.0 + 935.25 + surcharge_yen, rel=1e-12)
+
+
+def test_april_and_may_2025_in_one_run_bill_at_their_own_rates():
+    idx = month_index("2025-04-01", months=2)
+    bills = one_bill(TARIFFS[TEPCO], idx, spread(idx, {"2025-04": 300.0, "2025-05": 300.0})).set_index("month")
+    assert bills.loc["2025-04", "bill"] == pytest.approx(12170.25, rel=1e-12)  # 3600 + 6588 + 935.25 + 1047
+    assert bills.loc["2025-05", "bill"] == pytest.approx(12317.25, rel=1e-12)  # 3600 + 6588 + 935.25 + 1194
+
+
+def test_months_outside_every_dated_rate_pay_the_undated_one():
+    idx = month_index("2026-05-01")  # after FY2025: the catalog lets the FY2025 rate stand in
+    row = one_bill(TARIFFS[TEPCO], idx, spread(idx, {"2026-05": 100.0})).iloc[0]
+    assert row["surcharges"] == pytest.approx(398.0)
+    custom = Tariff.model_validate({
+        "currency": "JPY",
+        "energy": {"prices_per_kwh": [10.0]},
+        "surcharges": [{"name": "levy", "price_per_kwh": 2.0,
+                        "by_month": [{"first_month": "2025-03", "last_month": "2025-03", "price_per_kwh": 5.0}]}],
+    })
+    idx = month_index("2025-02-01", months=3)
+    bills = one_bill(custom, idx, spread(idx, {"2025-02": 10.0, "2025-03": 10.0, "2025-04": 10.0}))
+    assert list(bills["surcharges"]) == pytest.approx([20.0, 50.0, 20.0])
+
+
+def test_marginal_import_price_follows_the_month_of_the_step():
+    idx = month_index("2025-04-01", months=2)
+    imp, _ = marginal_prices(TARIFFS[TEPCO], idx, None)
+    april = np.asarray(idx.month) == 4
+    assert np.allclose(imp[april], 30.00 + 3.49) and np.allclose(imp[~april], 30.00 + 3.98)
+
+
+@pytest.mark.parametrize(
+    "by_month, message",
+    [
+        ([{"first_month": "2025-05", "last_month": "2025-04", "price_per_kwh": 1.0}], "last_month 2025-04 is before"),
+        ([{"first_month": "2025-13", "price_per_kwh": 1.0}], "first_month"),
+        ([{"first_month": "2025-01", "last_month": "2025-06", "price_per_kwh": 1.0},
+          {"first_month": "2025-06", "price_per_kwh": 2.0}], "by_month ranges overlap"),
+        ([{"first_month": "2025-01", "price_per_kwh": 1.0},
+          {"first_month": "2026-01", "price_per_kwh": 2.0}], "by_month ranges overlap"),
+    ],
+)
+def test_bad_dated_rates_are_rejected(by_month, message):
+    with pytest.raises(ValidationError, match=message):
+        Tariff.model_validate({"energy": {"prices_per_kwh": [1.0]},
+                               "surcharges": [{"name": "x", "price_per_kwh": 1.0, "by_month": by_month}]})
+
+
+# --------------------------------------------------------------------------- export prices by year of operation
+
+
+def test_fit_from_october_2025_by_year_of_operation():
+    fit = EXPORT_SCHEMES["jp-fit-2025h2"]
+    prices = {year: scheme_in_year(fit, year).price_per_kwh for year in (1, 4, 5, 10, 11, 25)}
+    assert prices == {1: 24.0, 4: 24.0, 5: 8.3, 10: 8.3, 11: 8.5, 25: 8.5}
+    assert [(a, b, s.price_per_kwh) for a, b, s in scheme_phases(fit, 20)] == [(1, 4, 24.0), (5, 10, 8.3), (11, 20, 8.5)]
+    assert [(a, b) for a, b, _ in scheme_phases(fit, 3)] == [(1, 3)]
+    # the older FITs pay their price for 10 years, then the buyback
+    assert [(a, b, s.price_per_kwh) for a, b, s in scheme_phases(EXPORT_SCHEMES["jp-fit-2024"], 15)] == [
+        (1, 10, 16.0), (11, 15, 8.5)]
+
+
+def test_a_simulated_year_is_billed_as_year_one_and_later_years_with_tariff_in_year():
+    from zerodistrict.analysis.bills import tariff_in_year
+
+    tariff = Tariff.model_validate({"preset": TEPCO, "export": "jp-fit-2025h2"})
+    idx = month_index("2025-06-01")
+    imp, exp = spread(idx, {"2025-06": 100.0}), spread(idx, {"2025-06": 300.0})
+    charges = 100 * 30.00 + 935.25 + 100 * 3.98
+    assert one_bill(tariff, idx, imp, exp).iloc[0]["bill"] == pytest.approx(charges - 300 * 24.0)
+    assert one_bill(tariff_in_year(tariff, 5), idx, imp, exp).iloc[0]["bill"] == pytest.approx(charges - 300 * 8.3)
+    assert one_bill(tariff_in_year(tariff, 11), idx, imp, exp).iloc[0]["bill"] == pytest.approx(charges - 300 * 8.5)
+    assert marginal_prices(tariff, idx)[1] == pytest.approx(np.full(len(idx), 24.0))
+
+
+def test_solar_atap_credits_exports_for_ten_years_only():
+    from zerodistrict.analysis.bills import tariff_in_year
+
+    tariff = Tariff.model_validate({"preset": "tnb-domestic-2025", "rebates": [], "export": "my-solar-atap-2026"})
+    idx = month_index("2025-07-01", tz="Asia/Kuala_Lumpur")
+    imp, exp = spread(idx, {"2025-07": 500.0}), spread(idx, {"2025-07": 200.0})
+    other = 500 * (0.0455 + 0.1285)  # capacity + network; retail waived at ≤ 600 kWh
+    for year in (1, 10):
+        row = one_bill(tariff_in_year(tariff, year), idx, imp, exp).iloc[0]
+        assert row["bill"] == pytest.approx((500 - 200) * 0.2703 + other, abs=1e-9)
+    for year in (11, 25):
+        row = one_bill(tariff_in_year(tariff, year), idx, imp, exp).iloc[0]
+        assert row["export_credit"] == 0.0
+        assert row["bill"] == pytest.approx(500 * 0.2703 + other, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "scheme, message",
+    [
+        ({"scheme": "net_metering", "by_year": [{"first_year": 1, "price_per_kwh": 1.0}]}, "by_year applies to scheme 'fixed'"),
+        ({"scheme": "fixed", "price_per_kwh": 1.0, "by_year": [{"first_year": 1, "last_year": 5, "price_per_kwh": 2.0},
+                                                              {"first_year": 5, "price_per_kwh": 3.0}]}, "by_year phases overlap"),
+        ({"scheme": "fixed", "price_per_kwh": 1.0, "by_year": [{"first_year": 4, "last_year": 2, "price_per_kwh": 2.0}]},
+         "last_year 2 is before first_year 4"),
+        ({"scheme": "fixed", "price_per_kwh": 1.0, "by_year": [{"first_year": 0, "price_per_kwh": 2.0}]}, "greater than or equal to 1"),
+        ({"scheme": "net_metering", "credit_years": 0}, "greater than or equal to 1"),
+    ],
+)
+def test_bad_export_phases_are_rejected(scheme, message):
+    with pytest.raises(ValidationError, match=message):
+        Tariff.model_validate({"energy": {"prices_per_kwh": [1.0]}, "export": scheme})

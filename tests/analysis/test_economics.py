@@ -193,3 +193,133 @@ def test_npv_is_non_negative_exactly_when_discounted_payback_is_within_the_lifet
     # a larger saving never lowers the NPV
     better = evaluate(e, {"pv": capex}, annual_bill=1e5 - saving - 1.0, annual_bill_baseline=1e5, annual_energy_kwh=1e4)
     assert better.npv > res.npv
+
+
+# --------------------------------------------------------------------------- cash flows that change by year
+
+
+THREE_PHASES = [700.0] * 4 + [900.0] * 6 + [950.0] * 2  # design bill of years 1–4, 5–10, 11–12; baseline 1,000
+
+
+def test_three_phase_appraisal_against_a_direct_sum():
+    e = econ(lifetime_years=12)
+    res = evaluate(e, {"pv": 1000.0}, annual_bill=THREE_PHASES, annual_bill_baseline=1000.0, annual_energy_kwh=1000.0)
+    # NPV: −1000 + Σ_y 1.05^-y (1000 − B_y), written out
+    npv = -1000.0
+    for y, bill in enumerate(THREE_PHASES, start=1):
+        npv += (1000.0 - bill) / 1.05**y
+    assert res.npv == pytest.approx(npv, rel=1e-12)
+    # the same with the annuity factors A(5 %, 4 / 10 / 12) = 3.545951 / 7.721735 / 8.863252
+    assert npv == pytest.approx(-1000 + 300 * 3.545951 + 100 * (7.721735 - 3.545951) + 50 * (8.863252 - 7.721735), rel=1e-6)
+    # simple payback: 300 a year → 900 after 3 years, the last 100 a third into year 4
+    assert res.payback_years == pytest.approx(3 + 100 / 300, rel=1e-12)
+    # discounted: 816.97 after 3 years; year 4's 300 accrues evenly, worth 300·1.05^-3·(1 − 1.05^-t)/0.05
+    left = 1000.0 - 300 * (1 / 1.05 + 1 / 1.05**2 + 1 / 1.05**3)
+    t = -math.log(1 - left * 1.05**3 / 300 * 0.05) / math.log(1.05)
+    assert res.discounted_payback_years == pytest.approx(3 + t, rel=1e-12)
+    assert 3.7 < res.discounted_payback_years < 3.8
+    # LCOE: (capex + Σ_y 1.05^-y B_y) / (A × energy)
+    a = (1 - 1.05**-12) / 0.05
+    cost = 1000.0 + sum(b / 1.05**y for y, b in enumerate(THREE_PHASES, start=1))
+    assert res.lcoe_per_kwh == pytest.approx(cost / (a * 1000.0), rel=1e-12)
+    assert res.annual_bill_total == 700.0 and res.annual_saving == 300.0
+    assert res.annual_bill_by_year == THREE_PHASES
+
+
+def test_payback_in_a_later_phase_and_after_the_lifetime():
+    e = econ(lifetime_years=12, discount_rate=0.0)
+    # 4 × 300 = 1,200, then 100 a year: 1,500 is reached at the end of year 7
+    res = evaluate(e, {"pv": 1500.0}, THREE_PHASES, 1000.0, 1000.0)
+    assert res.payback_years == pytest.approx(7.0, rel=1e-12)
+    assert res.npv == pytest.approx(1200 + 600 + 100 - 1500.0)
+    # 2,000: 1,900 after the 12 years, then year 12's 50 a year goes on: 2 more years
+    res = evaluate(e, {"pv": 2000.0}, THREE_PHASES, 1000.0, 1000.0)
+    assert res.payback_years == pytest.approx(14.0, rel=1e-12)
+    assert res.npv < 0
+    # a last year that saves nothing never pays back
+    res = evaluate(e, {"pv": 2000.0}, THREE_PHASES[:-1] + [1000.0], 1000.0, 1000.0)
+    assert res.payback_years is None and res.notes
+
+
+def test_bills_by_year_need_one_bill_per_year():
+    with pytest.raises(ValueError, match="one bill per year of the lifetime \\(10\\), got 3"):
+        evaluate(econ(), {"pv": 1.0}, [1.0, 2.0, 3.0], 5.0, 10.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    capex=st.floats(0.0, 1e5),
+    saving=st.floats(-1e3, 1e4),
+    rate=st.sampled_from([0.0, 1e-12, 0.03, 0.08]),
+    years=st.integers(1, 40),
+    om=st.sampled_from([0.0, 0.01]),
+)
+def test_the_same_bill_every_year_gives_the_closed_forms(capex, saving, rate, years, om):
+    e = econ(discount_rate=rate, lifetime_years=years, om_ratio_per_year=om)
+    flat = evaluate(e, {"pv": capex}, 1e4 - saving, 1e4, 1e3)
+    by_year = evaluate(e, {"pv": capex}, [1e4 - saving] * years, 1e4, 1e3)
+    assert by_year.npv == pytest.approx(flat.npv, rel=1e-9, abs=1e-6)
+    assert by_year.lcoe_per_kwh == pytest.approx(flat.lcoe_per_kwh, rel=1e-9)
+    for field in ("payback_years", "discounted_payback_years"):
+        a, b = getattr(flat, field), getattr(by_year, field)
+        assert (a is None) == (b is None), field
+        if a is not None:
+            assert b == pytest.approx(a, rel=1e-7, abs=1e-9), field
+
+
+def test_per_home_bills_by_year_equal_the_district_one_home_at_a_time():
+    e = econ(lifetime_years=12)
+    bills = np.stack([np.asarray(THREE_PHASES), np.asarray(THREE_PHASES) * 0.5, np.full(12, 990.0)], axis=1)  # (N, h)
+    base = np.array([1000.0, 800.0, 1000.0])
+    df = evaluate_homes(e, Assets(pv_kwp=np.array([10.0, 5.0, 0.0])), bills, base, np.full(3, 1000.0))
+    assert list(df["annual_bill"]) == list(bills[0])
+    for h in range(3):
+        one = evaluate(e, {"pv": [1000.0, 500.0, 0.0][h]}, list(bills[:, h]), base[h], 1000.0)
+        assert df["npv"][h] == pytest.approx(one.npv, rel=1e-12)
+        for field in ("payback_years", "discounted_payback_years"):
+            expected = getattr(one, field)
+            assert (np.isnan(df[field][h]) if expected is None else df[field][h] == pytest.approx(expected)), field
+
+
+# --------------------------------------------------------------------------- the appraisal bills each phase
+
+
+def _one_month(tariff_spec: dict, currency: str, tz: str, month: str, imp_kwh: float, exp_kwh: float):
+    from types import SimpleNamespace
+
+    from zerodistrict.scenario.tariff import Tariff
+
+    index = pd.date_range(f"{month}-01", periods=24 * pd.Period(month).days_in_month, freq="1h", tz=tz)
+    n = len(index)
+    scenario = SimpleNamespace(grid=SimpleNamespace(tariff=Tariff.model_validate(tariff_spec), currency=currency))
+    inputs = SimpleNamespace(index=index, step_hours=1.0, n_homes=1)
+    result = SimpleNamespace(home_import_kw=np.full((n, 1), imp_kwh / n), home_export_kw=np.full((n, 1), exp_kwh / n))
+    return scenario, inputs, result
+
+
+def test_appraisal_stops_crediting_solar_atap_exports_after_year_ten():
+    from zerodistrict.analysis.appraisal import _bills_by_year
+
+    scenario, inputs, result = _one_month({"preset": "tnb-domestic-2025", "rebates": [], "export": "my-solar-atap-2026"},
+                                          "MYR", "Asia/Kuala_Lumpur", "2025-07", 500.0, 200.0)
+    other = 500 * (0.0455 + 0.1285)  # capacity + network; retail waived at ≤ 600 kWh
+    year1 = (500 - 200) * 0.2703 + other
+    out = _bills_by_year(scenario, inputs, result, 15, np.array([year1]), 1.0)
+    assert out.shape == (15, 1)
+    np.testing.assert_allclose(out[:10, 0], year1)
+    np.testing.assert_allclose(out[10:, 0], 500 * 0.2703 + other, rtol=1e-12)  # no export credit from year 11
+    # within the 10 years nothing changes: the simulated year's bills are used as they are
+    same = np.array([year1])
+    assert _bills_by_year(scenario, inputs, result, 10, same, 1.0) is same
+
+
+def test_appraisal_bills_the_fit_of_each_phase():
+    from zerodistrict.analysis.appraisal import _bills_by_year
+
+    scenario, inputs, result = _one_month({"preset": "tepco-juryo-dento-b-2023", "export": "jp-fit-2025h2"},
+                                          "JPY", "Asia/Tokyo", "2025-06", 100.0, 300.0)
+    charges = 100 * 30.00 + 935.25 + 100 * 3.98
+    out = _bills_by_year(scenario, inputs, result, 12, np.array([charges - 300 * 24.0]), 1.0)[:, 0]
+    np.testing.assert_allclose(out[:4], charges - 300 * 24.0)
+    np.testing.assert_allclose(out[4:10], charges - 300 * 8.3, rtol=1e-12)
+    np.testing.assert_allclose(out[10:], charges - 300 * 8.5, rtol=1e-12)

@@ -355,3 +355,42 @@ def test_tnb_eei_stays_importable():
     assert tariff.TNB_EEI == TARIFFS["tnb-domestic-2025"].rebates[0]
     with pytest.raises(AttributeError, match="NO_SUCH_THING"):
         tariff.NO_SUCH_THING  # noqa: B018
+
+
+# --------------------------------------------------------------------------- dated tariff facts (issue 11)
+
+
+def _sourced(node: dict, *keys: str) -> None:
+    """The sourced value has a source citing every key and a year, and is not an assumption."""
+    assert catalog.is_sourced(node) and node.get("year"), node
+    for key in keys:
+        assert f"[{key}]" in node["source"], (key, node)
+
+
+def test_new_tariff_facts_have_sources_and_years():
+    jp, my = raw(DATA / "tariffs_jp.yaml"), raw(DATA / "tariffs_my.yaml")
+    levy = jp["_tepco"]["surcharges"][0]
+    rates = {r["first_month"]: r["price_per_kwh"] for r in levy["by_month"]}
+    assert {m: r["value"] for m, r in rates.items()} == {"2022-05": 3.45, "2023-05": 1.40, "2024-05": 3.49, "2025-05": 3.98}
+    for node in rates.values():
+        _sourced(node, "S7")
+    # months no dated rate covers pay the FY2025 rate: said to be an assumption
+    assert levy["price_per_kwh"]["value"] == 3.98 and levy["price_per_kwh"]["assumption"]
+    fit = jp["export_schemes"]["jp-fit-2025h2"]
+    _sourced(fit["by_year"], "S13")
+    assert fit["by_year"]["value"] == [{"first_year": 1, "last_year": 4, "price_per_kwh": 24.0},
+                                       {"first_year": 5, "last_year": 10, "price_per_kwh": 8.3}]
+    _sourced(fit["price_per_kwh"], "S9")
+    assert fit["price_per_kwh"]["value"] == 8.5
+    atap = my["export_schemes"]["my-solar-atap-2026"]
+    _sourced(atap["credit_years"], "K3")
+    assert atap["credit_years"]["value"] == 10
+    tou = my["tariffs"]["tnb-tou-2025"]["energy"]
+    for node in (tou["prices_per_kwh"], tou["time_of_use"][0]["prices_per_kwh"]):
+        _sourced(node, "K2", "K9")
+        assert "assumption" not in node
+    assert tou["prices_per_kwh"]["value"] == [0.2443, 0.3443]
+    assert tou["time_of_use"][0]["prices_per_kwh"]["value"] == [0.2852, 0.3852]
+    # the loaded models carry them
+    assert EXPORT_SCHEMES["my-solar-atap-2026"].credit_years == 10
+    assert TARIFFS["tepco-juryo-dento-b-2023"].surcharges[0].by_month[2].price_per_kwh == 3.49

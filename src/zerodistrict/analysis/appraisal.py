@@ -9,6 +9,7 @@ from zerodistrict.analysis import economics as econ_mod
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.scenario.economics import ECONOMICS_DEFAULTS, default_economics
 from zerodistrict.scenario.models import Scenario
+from zerodistrict.scenario.tariff import scheme_phases
 
 
 def _home_kwp(scenario: Scenario) -> np.ndarray:
@@ -39,6 +40,7 @@ def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult)
                                      scenario.grid.currency)
         bill_h = tariff_mod.bill_per_home(bills, inputs.n_homes) * per_year
         base_h = tariff_mod.bill_per_home(base, inputs.n_homes) * per_year
+        bill_h = _bills_by_year(scenario, inputs, result, econ.lifetime_years, bill_h, per_year)
     else:
         bills = None
         bill_h = (result.home_import_kw.T @ inputs.import_price - result.home_export_kw.T @ inputs.export_price) * dt * per_year
@@ -58,7 +60,8 @@ def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult)
         "line": float(line),
         **store_items,
     }
-    summary = econ_mod.evaluate(econ, items, float(bill_h.sum()), float(base_h.sum()), float(energy_h.sum()),
+    district_bill = bill_h.sum(axis=-1) if bill_h.ndim == 2 else float(bill_h.sum())
+    summary = econ_mod.evaluate(econ, items, district_bill, float(base_h.sum()), float(energy_h.sum()),
                                 scenario.grid.currency)
     per_home = econ_mod.evaluate_homes(
         econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario)), bill_h, base_h, energy_h,
@@ -68,3 +71,27 @@ def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult)
         own_store_capex=own_stores,
     )
     return summary, per_home, bills
+
+
+def _bills_by_year(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult, years: int,
+                   bill_h: np.ndarray, per_year: float) -> np.ndarray:
+    """(h,) the simulated year's bills when every year of the lifetime bills alike, else (years, h).
+
+    An export scheme that changes with the year of operation (a FIT's phases,
+    Solar ATAP's 10 years) is billed once per phase: the same energy flows
+    under the scheme of that phase (``bill_h`` is year 1's, already billed).
+    """
+    tariff = scenario.grid.tariff
+    phases = scheme_phases(tariff.export, years)
+    if len(phases) == 1:
+        return bill_h
+    out = np.empty((years, bill_h.shape[0]))
+    for first, last, _ in phases:
+        if first == 1:
+            year_bill = bill_h
+        else:
+            bills = tariff_mod.bill_homes(tariff_mod.tariff_in_year(tariff, first), inputs.index, result.home_import_kw,
+                                          result.home_export_kw, inputs.step_hours, scenario.grid.currency)
+            year_bill = tariff_mod.bill_per_home(bills, inputs.n_homes) * per_year
+        out[first - 1:last] = year_bill
+    return out

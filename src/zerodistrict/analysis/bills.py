@@ -8,14 +8,19 @@ A :class:`Tariff` is a scenario sub-model (``grid.tariff``) made of
   ``whole`` (every kWh of the month at the price of the tier its total falls
   in);
 * **surcharges** per kWh (renewable levy, capacity, network, fuel adjustment),
-  each optionally waived in months of low consumption;
+  each optionally waived in months of low consumption, and optionally at a
+  rate that depends on the billed month (``by_month``: Japan's 再エネ賦課金
+  changes every May);
 * **fixed charges** per month (basic charge, retail charge), each optionally
   waived in months of low consumption;
 * **rebates** per kWh whose rate depends on the month's consumption band
   (TNB's energy-efficiency incentive);
 * an **export scheme**: none, a fixed price per kWh (Japanese FIT and post-FIT
   buyback) or net metering whose monthly credit offsets only the energy charge
-  and is forfeited at month end (Malaysia's Solar ATAP).
+  and is forfeited at month end (Malaysia's Solar ATAP). A scheme may change
+  with the year of operation (a FIT's phases, ATAP's 10 years of credit); the
+  simulated period is billed as year 1 and :func:`tariff_in_year` gives the
+  tariff of a later year (the appraisal bills each phase once).
 
 Bills are computed after dispatch, per home and per calendar month of the
 site's local time (:func:`bill_homes`). The LP and the rule-based dispatch
@@ -41,6 +46,9 @@ Simplifications
   floored at zero). A fixed-price export credit is paid out separately in
   reality (Japan's FIT); here it is subtracted, so ``bill`` is the household's
   net cash flow for electricity and may be negative.
+* A rate of a billed month (``by_month``) applies to the calendar month of
+  use with that label; in Japan a month's bill covers use since the previous
+  meter reading, so a new rate really starts about half a month earlier.
 * Not modelled: consumption tax / sales and service tax on top of the charges,
   TEPCO's half basic charge in a month without use, fuel-cost adjustments that
   change month by month (a constant per-kWh value stands in), public holidays
@@ -57,16 +65,19 @@ keys in docs/sources.md, given in brackets after each.
 .. [2] Basic charge ¥311.75 per 10 A of contract current (30 A: ¥935.25),
    TEPCO-equivalent basic charges listed by toell.co.jp (tariff of 1 May 2024)
    [S6].
-.. [3] 再エネ賦課金 (renewable energy surcharge) FY2025: ¥3.98/kWh (METI;
+.. [3] 再エネ賦課金 (renewable energy surcharge) by fiscal year, billed May to
+   April: ¥3.45 FY2022, ¥1.40 FY2023, ¥3.49 FY2024, ¥3.98/kWh FY2025 (METI;
    docs/sources.md [S7]).
 .. [4] Japan FIT for residential PV < 10 kW: ¥16/kWh FY2023–24, ¥15/kWh
-   April–September 2025; after the 10-year FIT period TEPCO buys at ≈¥8.5/kWh
-   (docs/sources.md [S9]).
+   April–September 2025, each for 10 years; certified from October 2025 ¥24/kWh
+   in years 1–4 and ¥8.3/kWh in years 5–10 (docs/sources.md [S13]); after the
+   10-year FIT period TEPCO buys at ¥8.5/kWh (docs/sources.md [S9]).
 .. [5] Suruhanjaya Tenaga / TNB domestic tariff from 1 July 2025 (RP4):
    energy 27.03 sen/kWh up to 1,500 kWh a month, 37.03 sen above; capacity
    4.55 sen/kWh; network 12.85 sen/kWh; retail RM10 a month waived at
    ≤ 600 kWh; automatic fuel adjustment ±3 sen/kWh; ToU peak weekdays
-   14:00–22:00 28.52 sen, off-peak 24.43 sen (≤ 1,500 kWh). docs/sources.md [K2];
+   14:00–22:00 28.52 sen, off-peak 24.43 sen (≤ 1,500 kWh); 38.52 / 34.43 sen
+   above 1,500 kWh. docs/sources.md [K2], [K9];
    paultan.org/2025/06/21/tnb-new-electricity-tariff-calculation-from-july-2025.
 .. [6] TNB energy-efficiency incentive (Insentif Cekap Tenaga), sen/kWh by
    monthly consumption band, 25.00 (≤200 kWh) down to 0.50 (901–1,000 kWh),
@@ -74,19 +85,27 @@ keys in docs/sources.md, given in brackets after each.
    secondary source; paultan.org (2025) confirms the 25 sen maximum and the
    1,000 kWh limit [K5].
 .. [7] Solar ATAP (Malaysia, from 2026): domestic exports offset only the
-   energy charge, unused credit forfeited monthly; caps 5 kW single-phase,
-   15 kW three-phase (docs/sources.md [K3]).
+   energy charge, unused credit forfeited monthly, for 10 years from the
+   commencement date; caps 5 kW single-phase, 15 kW three-phase
+   (docs/sources.md [K3]).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from zerodistrict.scenario.base import WEEKDAYS, clock_hours
-from zerodistrict.scenario.tariff import EnergyCharge, Tariff, tariff_currency
+from zerodistrict.scenario.tariff import (
+    EnergyCharge,
+    PerKwhCharge,
+    Tariff,
+    scheme_in_year,
+    tariff_currency,
+)
 
 BILL_COLUMNS = (
     "home",
@@ -191,13 +210,39 @@ def energy_charge(energy: EnergyCharge, period_kwh: np.ndarray) -> np.ndarray:
     return np.einsum("p...,j...,pj->...", share, tier_kwh, prices)
 
 
-def surcharges(tariff: Tariff, monthly_kwh: np.ndarray) -> np.ndarray:
-    """Per-kWh surcharges of months [currency], each waived where the month's import is at most its limit."""
+def surcharge_rates(charge: PerKwhCharge, months: Sequence[str] | None, n: int = 1) -> np.ndarray:
+    """(months,) rate of a per-kWh charge in each billed month ``YYYY-MM`` [currency/kWh].
+
+    A month inside one of ``charge.by_month``'s ranges pays that range's
+    rate, any other month (and every month when ``months`` is None, ``n``
+    of them) ``charge.price_per_kwh``.
+    """
+    if months is None:
+        return np.full(n, charge.price_per_kwh)
+    labels = np.asarray(months, dtype=str)
+    out = np.full(labels.shape, charge.price_per_kwh, dtype=float)
+    for rate in charge.by_month:  # YYYY-MM labels order as strings
+        inside = labels >= rate.first_month
+        if rate.last_month is not None:
+            inside &= labels <= rate.last_month
+        out[inside] = rate.price_per_kwh
+    return out
+
+
+def surcharges(tariff: Tariff, monthly_kwh: np.ndarray, months: Sequence[str] | None = None) -> np.ndarray:
+    """Per-kWh surcharges of months [currency], each waived where the month's import is at most its limit.
+
+    ``monthly_kwh`` is (months, ...); ``months`` their labels ``YYYY-MM``
+    pick each month's rate of a dated charge (:func:`surcharge_rates`);
+    None: every month at the undated ``price_per_kwh``.
+    """
     q = np.asarray(monthly_kwh, dtype=float)
     out = np.zeros_like(q)
+    n = q.shape[0] if q.ndim else 1
     for charge in tariff.surcharges:
         applies = _band_kwh(q) > charge.waived_up_to_kwh if charge.waived_up_to_kwh is not None else np.ones_like(q, dtype=bool)
-        out = out + np.where(applies, q * charge.price_per_kwh, 0.0)
+        rate = surcharge_rates(charge, months, n).reshape((-1,) + (1,) * max(q.ndim - 1, 0)) if q.ndim else charge.price_per_kwh
+        out = out + np.where(applies, q * rate, 0.0)
     return out
 
 
@@ -228,8 +273,10 @@ def export_credit(tariff: Tariff, import_kwh: np.ndarray, export_kwh: np.ndarray
     None: 0. Fixed price: export × price. Net metering: export × credit rate,
     at most the month's energy charge (the rest is forfeited); the credit rate
     defaults to the month's average energy-charge rate (energy charge / import).
+    The scheme is that of year 1 of operation (:func:`tariff_in_year` bills a
+    later year).
     """
-    scheme = tariff.export
+    scheme = scheme_in_year(tariff.export, 1)
     export_kwh = np.asarray(export_kwh, dtype=float)
     if scheme.scheme == "fixed":
         return export_kwh * scheme.price_per_kwh
@@ -280,12 +327,12 @@ def monthly_bills(
     q = period_kwh.sum(axis=0)
     x = np.add.reduceat(exp * step_hours, starts, axis=0)
     energy = energy_charge(tariff.energy, period_kwh)
-    sur = surcharges(tariff, q)
+    sur = surcharges(tariff, q, labels)
     fixed = fixed_charges(tariff, q)
     charges = energy + sur + fixed
     rebate = np.minimum(q * rebate_rate(tariff, q), charges)
     credit = export_credit(tariff, q, x, energy)
-    if tariff.export.scheme == "fixed":
+    if scheme_in_year(tariff.export, 1).scheme == "fixed":
         bill = charges - rebate - credit
     else:
         bill = np.maximum(charges - rebate - credit, 0.0)
@@ -350,6 +397,16 @@ def bill_homes(
     return pd.DataFrame(data, columns=list(BILL_COLUMNS))
 
 
+def tariff_in_year(tariff: Tariff, year: int) -> Tariff:
+    """The tariff with its export scheme as it stands in ``year`` of operation (1 = first; flat, no phases).
+
+    Bills of a simulated year are those of year 1; billing the same energy
+    flows with ``tariff_in_year(tariff, y)`` gives year y's bills (a FIT's later
+    phase, no export credit after Solar ATAP's 10 years).
+    """
+    return tariff.model_copy(update={"export": scheme_in_year(tariff.export, year)})
+
+
 def bill_per_home(bills: pd.DataFrame, n_homes: int | None = None) -> np.ndarray:
     """(h,) sum of ``bill`` over the months of each home [currency]."""
     n = int(bills["home"].max()) + 1 if n_homes is None else n_homes
@@ -398,14 +455,10 @@ def marginal_prices(
         q = np.asarray([float(monthly_kwh_estimate)])
         tier = int(tier_of(tariff.energy, q)[0])
     energy_price = prices[period, tier]
-    extra = sum(
-        c.price_per_kwh
-        for c in tariff.surcharges
-        if q is None or c.waived_up_to_kwh is None or q[0] > c.waived_up_to_kwh
-    )
+    extra = _surcharge_per_step(tariff, index, q)
     rebate = 0.0 if q is None else float(rebate_rate(tariff, q)[0])
     import_price = energy_price + extra - rebate
-    scheme = tariff.export
+    scheme = scheme_in_year(tariff.export, 1)
     if scheme.scheme == "fixed":
         export_price = np.full(len(index), scheme.price_per_kwh)
     elif scheme.scheme == "net_metering":
@@ -413,3 +466,13 @@ def marginal_prices(
     else:
         export_price = np.zeros(len(index))
     return import_price.astype(float), export_price.astype(float)
+
+
+def _surcharge_per_step(tariff: Tariff, index: pd.DatetimeIndex, q: np.ndarray | None) -> np.ndarray | float:
+    """Sum of the per-kWh surcharges at each step [currency/kWh], at the rate of the step's month."""
+    applying = [c for c in tariff.surcharges if q is None or c.waived_up_to_kwh is None or q[0] > c.waived_up_to_kwh]
+    if not any(c.by_month for c in applying):
+        return sum(c.price_per_kwh for c in applying)
+    starts, labels = _month_starts(index)
+    lengths = np.diff(np.r_[starts, len(index)])
+    return sum(np.repeat(surcharge_rates(c, labels), lengths) for c in applying)

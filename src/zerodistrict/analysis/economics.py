@@ -20,6 +20,21 @@ Definitions (r discount rate, N lifetime in years, A = Σ_{y=1..N} (1+r)^-y)
   replacements) + A × (O&M + annual bill)) / (A × annual energy). The
   baseline's is its annual bill / annual energy, so the two compare directly.
 
+Export prices by year of operation
+----------------------------------
+A feed-in tariff is a price by year of operation (Japan's FIT from October
+2025: ¥24/kWh in years 1–4, ¥8.3 in years 5–10, then the retailer's
+buyback), and Solar ATAP credits exports for 10 years only. The simulated
+year is billed as year 1; when the scheme changes over the lifetime the
+appraisal bills the same energy flows once per phase of the scheme
+(:func:`zerodistrict.scenario.tariff.scheme_phases`) and its cash flows use
+each year's bill B_y: npv = −capex − PV(battery replacements) + Σ_y (1+r)^-y
+(baseline − B_y − O&M); paybacks and the LCOE likewise
+(:func:`payback_by_year`, ``_appraise_by_year``; a payback beyond the
+lifetime assumes the last year's saving goes on). With one bill for every
+year these are the closed forms above. ``annual_bill_total`` and
+``annual_saving`` are then year 1's, and ``annual_bill_by_year`` lists B_y.
+
 Simplifications
 ---------------
 * Real terms: constant prices and tariffs over the lifetime (no escalation,
@@ -140,6 +155,54 @@ def discounted_payback_years(capex: np.ndarray, net_saving: np.ndarray, discount
     return np.where(capex <= 0, np.where(s >= 0, 0.0, np.nan), out)
 
 
+def discount_factors(discount_rate: float, years: int) -> np.ndarray:
+    """(N,) (1+r)^-y for the years y = 1 … N of the appraisal."""
+    return (1.0 + discount_rate) ** -np.arange(1, years + 1, dtype=float)
+
+
+def payback_by_year(capex: np.ndarray, net_saving_by_year: np.ndarray, discount_rate: float) -> np.ndarray:
+    """Payback [yr] of cash flows that change from year to year; NaN if never.
+
+    Parameters
+    ----------
+    capex : np.ndarray
+        (...) capital at year 0. [currency]
+    net_saving_by_year : np.ndarray
+        (N, ...) net saving of each year 1 … N; the last year's goes on after N. [currency/yr]
+    discount_rate : float
+        r; 0 gives the simple payback.
+
+    Notes
+    -----
+    A year's saving s_k accrues evenly over the year, as in
+    :func:`discounted_payback_years`: the part of year k up to t ∈ [0, 1] is
+    worth s_k (1+r)^-(k-1) A(r, t) with A(r, t) = (1 − (1+r)^-t) / r (t with
+    r = 0). Payback is the first k − 1 + t at which the value of the savings
+    reaches capex. With the same saving every year it equals the closed forms
+    capex / s and −ln(1 − capex·r/s) / ln(1+r).
+    """
+    r = 0.0 if discount_rate < 1e-9 else float(discount_rate)
+    capex = np.asarray(capex, dtype=float)
+    net = np.asarray(net_saving_by_year, dtype=float)
+    n_years = net.shape[0]
+    remaining = capex.copy()
+    out = np.full(np.broadcast_shapes(capex.shape, net.shape[1:]), np.nan)
+    found = np.zeros(out.shape, dtype=bool)
+    for k in range(n_years + 1):  # k = n_years: the last year's saving for ever after
+        s = net[min(k, n_years - 1)]
+        v = (1.0 + r) ** -k
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = remaining / (s * v)  # A(r, t) the year must reach
+            ok = (s > 0) & (x * r < 1)
+            t = x if r == 0 else -np.log1p(-np.where(ok, x * r, 0.0)) / np.log1p(r)
+        hit = ~found & ok & ((t <= 1.0) | (k == n_years))
+        out = np.where(hit, k + t, out)
+        found |= hit
+        remaining = remaining - s * (1.0 + r) ** -(k + 1)
+    first = net[0]
+    return np.where(capex <= 0, np.where(first >= 0, 0.0, np.nan), out)
+
+
 # --------------------------------------------------------------------------- appraisal
 
 
@@ -160,6 +223,9 @@ class EconomicsResult:
     lcoe_per_kwh: float | None  # [currency/kWh]; None when the homes use no energy
     lcoe_baseline_per_kwh: float | None  # [currency/kWh]
     notes: list[str] = field(default_factory=list)
+    #: the design's bill in each year 1 … N of the appraisal when it changes from year to year
+    #: (an export price by year of operation); empty when every year bills as the simulated one
+    annual_bill_by_year: list[float] = field(default_factory=list)
 
 
 def _appraise(
@@ -169,12 +235,19 @@ def _appraise(
     annual_bill: np.ndarray,
     annual_bill_baseline: np.ndarray,
     annual_energy_kwh: np.ndarray,
+    bill_by_year: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """The appraisal formulas of the module docstring, broadcast over arrays."""
+    """The appraisal formulas of the module docstring, broadcast over arrays.
+
+    ``bill_by_year`` (N, ...) replaces the constant ``annual_bill`` in the
+    cash flows of years 1 … N (:func:`_appraise_by_year`).
+    """
     r, n = economics.discount_rate, economics.lifetime_years
     a = annuity_factor(r, n)
     repl = battery_capex * replacement_factor(r, n, economics.battery_lifetime_years)
     om = capex * economics.om_ratio_per_year
+    if bill_by_year is not None:
+        return _appraise_by_year(economics, capex, repl, om, bill_by_year, annual_bill_baseline, annual_energy_kwh)
     saving = annual_bill_baseline - annual_bill
     with np.errstate(divide="ignore", invalid="ignore"):
         lcoe = np.where(annual_energy_kwh > 0, (capex + repl + a * (om + annual_bill)) / (a * annual_energy_kwh), np.nan)
@@ -186,6 +259,45 @@ def _appraise(
         "npv": -capex - repl + a * (saving - om),
         "payback_years": simple_payback_years(capex, saving - om),
         "discounted_payback_years": discounted_payback_years(capex, saving - om, r),
+        "lcoe_per_kwh": lcoe,
+        "lcoe_baseline_per_kwh": lcoe_base,
+    }
+
+
+def _appraise_by_year(
+    economics: Economics,
+    capex: np.ndarray,
+    repl: np.ndarray,
+    om: np.ndarray,
+    bill_by_year: np.ndarray,
+    annual_bill_baseline: np.ndarray,
+    annual_energy_kwh: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The appraisal with the design's bill B_y of each year y = 1 … N (baseline bill B0 constant).
+
+    npv = −capex − PV(replacements) + Σ_y (1+r)^-y (B0 − B_y − O&M);
+    paybacks from the year-by-year net savings (:func:`payback_by_year`);
+    LCOE = (capex + PV(replacements) + Σ_y (1+r)^-y (O&M + B_y)) / (A × energy).
+    ``annual_saving`` is year 1's.
+    """
+    r, n = economics.discount_rate, economics.lifetime_years
+    bills = np.asarray(bill_by_year, dtype=float)
+    if bills.shape[0] != n:
+        raise ValueError(f"bill_by_year needs one bill per year of the lifetime ({n}), got {bills.shape[0]}")
+    d = discount_factors(r, n).reshape((-1,) + (1,) * (bills.ndim - 1))
+    a = annuity_factor(r, n)
+    net = annual_bill_baseline - bills - om  # (N, ...)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = capex + repl + a * om + (d * bills).sum(axis=0)
+        lcoe = np.where(annual_energy_kwh > 0, cost / (a * annual_energy_kwh), np.nan)
+        lcoe_base = np.where(annual_energy_kwh > 0, annual_bill_baseline / annual_energy_kwh, np.nan)
+    return {
+        "capex": capex,
+        "annual_om": om,
+        "annual_saving": annual_bill_baseline - bills[0],
+        "npv": -capex - repl + (d * net).sum(axis=0),
+        "payback_years": payback_by_year(capex, net, 0.0),
+        "discounted_payback_years": payback_by_year(capex, net, r),
         "lcoe_per_kwh": lcoe,
         "lcoe_baseline_per_kwh": lcoe_base,
     }
@@ -213,6 +325,9 @@ def evaluate(
         the ``battery`` entry is replaced at the battery lifetime.
     annual_bill, annual_bill_baseline : float
         Sum of the homes' bills over a year, design and baseline. [currency/yr]
+        ``annual_bill`` may be a sequence of the bills of years 1 … N of the
+        lifetime (an export price by year of operation); the cash flows then
+        use each year's, and ``annual_bill_total`` is year 1's.
     annual_energy_kwh : float
         Energy the homes use in a year (load served). [kWh/yr]
     currency : str, optional
@@ -225,22 +340,27 @@ def evaluate(
     cur = _check_currency(economics, currency)
     breakdown = {k: float(np.sum(v)) for k, v in capex_by_item.items()}
     capex = sum(breakdown.values())
+    by_year = np.asarray(annual_bill, dtype=float) if np.ndim(annual_bill) == 1 else None
+    year1 = float(by_year[0]) if by_year is not None else float(annual_bill)
     out = _appraise(
         economics,
         np.asarray(capex),
         np.asarray(breakdown.get("battery", 0.0)),
-        np.asarray(float(annual_bill)),
+        np.asarray(year1),
         np.asarray(float(annual_bill_baseline)),
         np.asarray(float(annual_energy_kwh)),
+        bill_by_year=by_year,
     )
     notes = []
     if not np.isfinite(out["payback_years"]):
-        notes.append("the design never pays back: its annual saving does not exceed its O&M")
+        notes.append("the design never pays back: its annual saving does not exceed its O&M"
+                     if by_year is None else "the design never pays back: its savings do not repay its capital")
     return EconomicsResult(
         currency=cur,
         capex=float(capex),
         capex_breakdown=breakdown,
-        annual_bill_total=float(annual_bill),
+        annual_bill_by_year=[] if by_year is None else [float(b) for b in by_year],
+        annual_bill_total=year1,
         annual_bill_total_baseline=float(annual_bill_baseline),
         annual_saving=float(out["annual_saving"]),
         annual_om=float(out["annual_om"]),
@@ -271,7 +391,9 @@ def evaluate_homes(
     assets : Assets
         (h,) each home's own PV [kWp] and battery [kWh] (other fields ignored).
     annual_bill, annual_bill_baseline, annual_energy_kwh : np.ndarray
-        (h,) per home. [currency/yr], [kWh/yr]
+        (h,) per home. [currency/yr], [kWh/yr] ``annual_bill`` may be (N, h),
+        each home's bill in years 1 … N of the lifetime; the ``annual_bill``
+        column is then year 1's.
     shared_capex : float
         Capital cost of shared assets (line, community battery, chargers),
         split equally among the homes. [currency]
@@ -288,7 +410,8 @@ def evaluate_homes(
         ``npv``, ``payback_years`` (NaN = never), ``discounted_payback_years``,
         ``lcoe_per_kwh``. [currency], [yr], [currency/kWh]
     """
-    bill = np.asarray(annual_bill, dtype=float)
+    by_year = np.asarray(annual_bill, dtype=float)
+    bill = by_year[0] if by_year.ndim == 2 else by_year
     n = bill.shape[0]
     own = capex_items(economics, Assets(pv_kwp=assets.pv_kwp, battery_kwh=assets.battery_kwh))
     stores = own_store_capex if own_store_capex is not None else {"battery": own["battery"]}
@@ -302,6 +425,7 @@ def evaluate_homes(
         bill,
         np.asarray(annual_bill_baseline, dtype=float),
         np.asarray(annual_energy_kwh, dtype=float),
+        bill_by_year=by_year if by_year.ndim == 2 else None,
     )
     return pd.DataFrame(
         {

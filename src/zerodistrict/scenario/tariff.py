@@ -76,12 +76,44 @@ class EnergyCharge(Model):
         return len(self.prices_per_kwh)
 
 
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class MonthlyRate(Model):
+    """A per-kWh rate that applies in the calendar months ``first_month`` … ``last_month`` (``YYYY-MM``, inclusive)."""
+
+    first_month: str = Field(pattern=_MONTH, description="YYYY-MM, first month it applies in")
+    last_month: str | None = Field(default=None, pattern=_MONTH, description="YYYY-MM, last month; None: open-ended")
+    price_per_kwh: float = Field(description="[currency/kWh]")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MonthlyRate":
+        if self.last_month is not None and self.last_month < self.first_month:
+            raise ValueError(f"last_month {self.last_month} is before first_month {self.first_month}")
+        return self
+
+
 class PerKwhCharge(Model):
-    """A charge on every imported kWh of a month, waived in months of at most ``waived_up_to_kwh``."""
+    """A charge on every imported kWh of a month, waived in months of at most ``waived_up_to_kwh``.
+
+    With ``by_month`` the rate depends on the month billed (a levy revised
+    every year, e.g. Japan's 再エネ賦課金 from each May): a month inside one
+    of the ranges pays that range's rate, any other month ``price_per_kwh``.
+    """
 
     name: str
-    price_per_kwh: float = Field(description="[currency/kWh]; negative for a discount")
+    price_per_kwh: float = Field(description="[currency/kWh]; negative for a discount; months outside by_month")
     waived_up_to_kwh: float | None = Field(default=None, ge=0, description="[kWh/month]")
+    by_month: list[MonthlyRate] = Field(default_factory=list, description="rates of dated month ranges, not overlapping")
+
+    @field_validator("by_month")
+    @classmethod
+    def _no_overlap(cls, value: list[MonthlyRate]) -> list[MonthlyRate]:
+        spans = sorted(value, key=lambda r: r.first_month)
+        for a, b in zip(spans, spans[1:]):
+            if a.last_month is None or a.last_month >= b.first_month:
+                raise ValueError(f"by_month ranges overlap: {a.first_month}…{a.last_month or ''} and {b.first_month}…")
+        return value
 
 
 class FixedCharge(Model):
@@ -119,16 +151,38 @@ class ConsumptionRebate(Model):
         return self
 
 
+class ExportPhase(Model):
+    """The export price in years ``first_year`` … ``last_year`` of operation (1 = the first year, inclusive)."""
+
+    first_year: int = Field(ge=1, description="first year of operation it applies in")
+    last_year: int | None = Field(default=None, ge=1, description="last year of operation; None: open-ended")
+    price_per_kwh: float = Field(ge=0, description="[currency/kWh]")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ExportPhase":
+        if self.last_year is not None and self.last_year < self.first_year:
+            raise ValueError(f"last_year {self.last_year} is before first_year {self.first_year}")
+        return self
+
+
 class ExportScheme(Model):
     """What exported kWh earn.
 
     * ``none``: nothing.
     * ``fixed``: every exported kWh earns ``price_per_kwh`` (feed-in tariff,
-      buyback), paid whatever the month's imports.
+      buyback), paid whatever the month's imports. With ``by_year`` the price
+      depends on the year of operation of the installation (Japan's FIT from
+      October 2025: ¥24 in years 1–4, ¥8.3 in years 5–10); a year no phase
+      covers earns ``price_per_kwh`` (the buyback after the FIT).
     * ``net_metering``: exports earn a monthly credit that offsets only the
       energy charge; what is left is forfeited at month end. A kWh is
       credited at ``credit_per_kwh``, or with None at the month's average
       energy-charge rate (a 1:1 kWh offset, Solar ATAP for domestic users).
+
+    ``credit_years`` limits the years of operation in which exports earn
+    anything (Solar ATAP: 10); later years bill as with no export scheme.
+    A simulated year is billed as year 1 of operation; the appraisal bills
+    each year of its lifetime under that year's scheme (:func:`scheme_in_year`).
 
     A scenario may give the name of one of :data:`EXPORT_SCHEMES` instead.
     """
@@ -137,6 +191,12 @@ class ExportScheme(Model):
     price_per_kwh: float | None = Field(default=None, ge=0, description="[currency/kWh] fixed scheme only")
     credit_per_kwh: float | None = Field(
         default=None, ge=0, description="[currency/kWh] net metering only; None: 1:1 kWh offset"
+    )
+    by_year: list[ExportPhase] = Field(
+        default_factory=list, description="fixed scheme only: prices by year of operation, not overlapping"
+    )
+    credit_years: int | None = Field(
+        default=None, ge=1, description="exports earn nothing after this year of operation; None: every year"
     )
     description: str = ""
 
@@ -157,7 +217,44 @@ class ExportScheme(Model):
             raise ValueError(f"price_per_kwh applies to scheme 'fixed' only, not {self.scheme!r}")
         if self.scheme != "net_metering" and self.credit_per_kwh is not None:
             raise ValueError(f"credit_per_kwh applies to scheme 'net_metering' only, not {self.scheme!r}")
+        if self.scheme != "fixed" and self.by_year:
+            raise ValueError(f"by_year applies to scheme 'fixed' only, not {self.scheme!r}")
+        spans = sorted(self.by_year, key=lambda p: p.first_year)
+        for a, b in zip(spans, spans[1:]):
+            if a.last_year is None or a.last_year >= b.first_year:
+                raise ValueError(f"by_year phases overlap: years {a.first_year}–{a.last_year or ''} and {b.first_year}–")
         return self
+
+
+def scheme_in_year(scheme: ExportScheme, year: int) -> ExportScheme:
+    """The scheme as it stands in ``year`` of operation (1 = first): one flat price, no phases.
+
+    After ``credit_years`` the scheme is ``none``; a fixed scheme takes the
+    price of the phase covering the year, or ``price_per_kwh`` if none does.
+    """
+    if year < 1:
+        raise ValueError(f"year of operation must be ≥ 1, got {year}")
+    if scheme.credit_years is not None and year > scheme.credit_years:
+        return ExportScheme(scheme="none", description=f"{scheme.description} (after year {scheme.credit_years})".strip())
+    if scheme.scheme != "fixed" or not scheme.by_year:
+        return scheme.model_copy(update={"by_year": [], "credit_years": None})
+    price = next(
+        (p.price_per_kwh for p in scheme.by_year if p.first_year <= year and (p.last_year is None or year <= p.last_year)),
+        scheme.price_per_kwh,
+    )
+    return scheme.model_copy(update={"price_per_kwh": price, "by_year": [], "credit_years": None})
+
+
+def scheme_phases(scheme: ExportScheme, years: int) -> list[tuple[int, int, ExportScheme]]:
+    """(first_year, last_year, flat scheme) of every run of years 1 … ``years`` whose scheme is the same."""
+    out: list[tuple[int, int, ExportScheme]] = []
+    for year in range(1, years + 1):
+        flat = scheme_in_year(scheme, year)
+        if out and out[-1][2] == flat:
+            out[-1] = (out[-1][0], year, flat)
+        else:
+            out.append((year, year, flat))
+    return out
 
 
 class Tariff(Model):
