@@ -98,7 +98,7 @@ def test_staged_output_replaces_folders_whole(tmp_path):
     out = tmp_path / "out"
     (out / "png").mkdir(parents=True)
     (out / "png" / "stale.png").write_text("x")
-    with staged_output(out) as (tmp, written):
+    with staged_output(out, force=True) as (tmp, written):
         (tmp / "png").mkdir()
         (tmp / "png" / "new.png").write_text("y")
     assert written == [out / "png"] and [p.name for p in (out / "png").iterdir()] == ["new.png"]
