@@ -284,7 +284,7 @@ def test_compare_normalisations_by_hand(round_pair):
     assert ra["curtailed_share_of_pv_ratio"] == 0.25 and rb["export_share_of_pv_ratio"] == 0.5
     assert ra["co2_kg_per_home"] == 600.0 and rb["co2_kg_per_home"] == 2_250.0
     assert ra["net_energy_cost_per_home"] == 60_000.0 and rb["net_energy_cost_per_home"] == 100.0
-    assert ra["net_energy_cost_to_baseline"] == 0.3 and rb["net_energy_cost_to_baseline"] == 0.0625
+    assert ra["net_energy_cost_to_baseline_ratio"] == 0.3 and rb["net_energy_cost_to_baseline_ratio"] == 0.0625
     assert ra["capex_per_kwp"] == 500_000.0 and rb["capex_per_kwp"] == 6_000.0
     assert ra["payback_years"] == 20.0 and np.isnan(rb["payback_years"])
     assert ra["battery_kwh_per_home"] == stationary_capacity_kwh(a) / 50

@@ -10,8 +10,21 @@ Files
 ``run``: ``kpis.json``, ``timeseries.csv``, ``homes.csv`` and, with shared
 mobility, ``stations.csv`` (contents: DESIGN.md, "Contracts").
 ``resilience``: ``resilience.json``, ``survival.csv``, ``survival.png``.
-``compare``: ``compare.csv``.
+``compare``: ``compare.csv``: one row per run, indexed by scenario name
+(:func:`~zerodistrict.report.compare.compare_results`); every column names its
+unit (``_kwh``, ``_kwp``, ``_kg``, ``_days``, ``_hours``, ``_years``; ``_ratio``
+is a share 0–1; ``_per_home``, ``_per_kwp``), money columns are in the row's
+``currency``, ``n_homes`` and ``mobility_trips_served`` are counts.
 ``gbfs``: one YAML file (:func:`write_text_output`).
+
+Output folders
+--------------
+:func:`check_out_dir` runs before any simulation: ``--out`` must not be a
+file nor lie under one, its parent must be writable, and a folder that holds
+anything at all is refused unless ``force`` — we do not guess which files are
+ours; with ``force`` the folder is replaced whole, so nothing of an earlier
+run (a ``png/`` folder, ``stations.csv``) is left beside the new files. Files
+get 0644 and folders 0755 under the default umask, like any ``open``.
 """
 
 from __future__ import annotations
