@@ -234,8 +234,7 @@ def compare(
 ) -> None:
     """Simulate several districts and compare them side by side (per home and per kWp), one column per scenario."""
     from zerodistrict.pipeline import run as simulate
-    from zerodistrict.report import compare_results, get_language, write_report
-    from zerodistrict.report.compare import comparison_rows
+    from zerodistrict.report import compare_results, comparison_rows, get_language, write_report
     from zerodistrict.results.writers import check_out_dir, write_comparison_outputs
     from zerodistrict.scenario import load_scenario
 

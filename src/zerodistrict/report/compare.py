@@ -288,8 +288,10 @@ def _row_unit(lang: Language, column: str, kind: str, currencies: list[str], bra
     if kind == "percent":
         return "%"
     if kind == "money":
-        codes = " / ".join(dict.fromkeys(currencies))
-        return lang.text("compare.unit_per_kwp", currency=codes) if column in MONEY_PER_KWP else codes
+        codes = list(dict.fromkeys(currencies))
+        if column in MONEY_PER_KWP:
+            codes = [lang.text("compare.unit_per_kwp", currency=code) for code in codes]
+        return " / ".join(codes)
     return lang.text(COUNT_UNITS[column]) if column in COUNT_UNITS else ""
 
 
