@@ -157,6 +157,38 @@ def test_check_out_dir_accepts_new_and_empty_folders(tmp_path):
     assert not (tmp_path / "a").exists()  # checking creates nothing
 
 
+def test_force_never_replaces_the_current_or_home_folder(tmp_path, monkeypatch):
+    (tmp_path / "work" / "sub").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work" / "sub")
+    for folder in (Path("."), Path(".."), tmp_path / "work", Path.home()):
+        with pytest.raises(InputError, match="is the current or home folder"):
+            check_out_dir(folder, force=True)
+
+
+def test_a_disk_that_fails_while_writing_is_one_message_and_nothing_written(tmp_path, monkeypatch):
+    import zerodistrict.results.writers as writers
+
+    def full(result, folder):
+        (folder / "kpis.json").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writers, "write_run_files", full)
+    out = tmp_path / "out"
+    res = invoke("run", _short(tmp_path, days=1), "--out", out)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert f"--out {out}: could not write the outputs (No space left on device); nothing was written" in res.output
+    assert not out.exists() and not list(tmp_path.glob(".zerodistrict-*"))
+
+
+def test_gbfs_out_that_is_a_folder_or_under_a_file_is_refused(tmp_path):
+    feed = Path(__file__).parent / "data" / "gbfs" / "v2.3"
+    res = invoke("gbfs", feed, "--out", tmp_path)
+    assert res.exit_code == 1 and f"--out {tmp_path}: is a folder; give a file name" in res.output
+    (tmp_path / "f").write_text("")
+    res = invoke("gbfs", feed, "--out", tmp_path / "f" / "m.yaml")
+    assert res.exit_code == 1 and "is a file, so no folder can be made under it" in res.output
+
+
 def _tree(folder: Path) -> dict[str, bytes | None]:
     return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
 

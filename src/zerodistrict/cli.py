@@ -10,6 +10,7 @@ never read as rich markup: it goes into ``Text`` objects or through
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from enum import Enum
@@ -36,6 +37,16 @@ err = Console(stderr=True)
 def _say(console: Console, text: str) -> None:
     """Print ``text`` as it is: no markup, no highlighting."""
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _writing(out_dir: Path):
+    """A file system that fails while the outputs are written (disk full…) is one message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: could not write the outputs ({exc.strerror or exc}); "
+                         "nothing was written") from None
 
 
 FORCE_HELP = "replace a non-empty --out folder whole (without it such a folder is refused)"
@@ -195,9 +206,10 @@ def run(
                           progress=lambda msg: status.update(_status(sc.name, msg)), **options)
         if out_dir is not None:
             status.update(_status(sc.name, f"writing {out_dir}"))
-            written = write_outputs(result, out_dir, force=force, extra_writers=[
-                lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
-                                              png_dir=tmp / "png" if png else None)])
+            with _writing(out_dir):
+                written = write_outputs(result, out_dir, force=force, extra_writers=[
+                    lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
+                                                  png_dir=tmp / "png" if png else None)])
     out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
     for note in result.dispatch.notes:
         _say(err, f"note: {note}")
@@ -260,9 +272,10 @@ def compare(
             t.add_row(Text(label), Text(unit), *[Text(c) for c in cells])
         if out_dir is not None:
             status.update(Text(f"writing {out_dir}"))
-            written = write_comparison_outputs(table, out_dir, force=force, extra_writers=[
-                lambda tmp: write_report(results, tmp / "report.html", lang=lang,
-                                         png_dir=tmp / "png" if png else None)])
+            with _writing(out_dir):
+                written = write_comparison_outputs(table, out_dir, force=force, extra_writers=[
+                    lambda tmp: write_report(results, tmp / "report.html", lang=lang,
+                                             png_dir=tmp / "png" if png else None)])
     out.print(t)
     if out_dir is not None:
         _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
@@ -317,7 +330,8 @@ def resilience(
         table.add_row(label, *[fmt(v) if v is not None else "–" for v in shown], "" if unit == "%" else unit)
     out.print(table)
     if out_dir is not None:
-        written = write_resilience_outputs(survival, out_dir, force=force)
+        with _writing(out_dir):
+            written = write_resilience_outputs(survival, out_dir, force=force)
         _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
@@ -339,7 +353,8 @@ def gbfs(
     if out_file is None:
         typer.echo(text, nl=False)
     else:
-        write_text_output(text, out_file)
+        with _writing(out_file):
+            write_text_output(text, out_file)
         _say(out, f"wrote {out_file}")
 
 

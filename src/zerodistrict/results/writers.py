@@ -107,6 +107,11 @@ def check_out_dir(out_dir: Path, force: bool = False, option: str = "--out") -> 
         os.rmdir(tempfile.mkdtemp(prefix=".zerodistrict-probe-", dir=existing))
     except OSError as exc:
         raise InputError(f"{shown}: cannot write in {existing} ({exc.strerror or exc})") from None
+    if out_dir.is_dir():
+        here, target = Path.cwd().resolve(), out_dir.resolve()
+        if target == here or target in here.parents or target == Path.home().resolve():
+            raise InputError(f"{shown}: is the current or home folder, or holds the current one; "
+                             "give a folder of its own for the outputs (it is replaced whole)")
     if out_dir.is_dir() and not force and any(out_dir.iterdir()):
         raise InputError(f"{shown}: the folder is not empty; choose another folder, or add --force "
                          "to replace it and everything in it")
@@ -232,6 +237,13 @@ def write_comparison_outputs(table: pd.DataFrame, out_dir: Path,
 def write_text_output(text: str, path: Path) -> Path:
     """Write ``text`` (UTF-8) to ``path`` all-or-nothing: a temporary file beside it, renamed into place."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"--out {path}: is a folder; give a file name")
+    existing = path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"--out {path}: {existing} is a file, so no folder can be made under it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".zerodistrict-", suffix=path.suffix, dir=path.parent)
     try:
