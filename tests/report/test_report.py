@@ -328,6 +328,8 @@ def test_the_report_labels_compare_columns_by_scenario(misono):
     assert "<th>Indicator</th><th>Unit</th><th>saitama-misono</th><th>misono-bigger-pv</th>" in html
     assert "misono-bigger-pv compared with saitama-misono" in html
     assert '"name":"misono-bigger-pv"' in html.replace(" ", "")
+    sentences = explain_differences(compare_results([misono, other]), get_language("en"))[0]
+    assert sentences[0].startswith("In misono-bigger-pv, each kWp") and "than in saitama-misono" in sentences[0]
 
 
 def test_sentences_carry_the_right_numbers(round_pair):

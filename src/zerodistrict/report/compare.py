@@ -244,12 +244,14 @@ def explain_differences(table: pd.DataFrame, lang: Language) -> list[list[str]]:
     -------
     list of list of str
         For each run after the first, its sentences: PV yield, self-sufficiency,
-        PV against demand and storage, CO2 per home, cost per home.
+        PV against demand and storage, CO2 per home, cost per home. Runs are
+        named by site, or by scenario when both are at the same site.
     """
-    reference = table.iloc[0]
     paragraphs = []
     for i in range(1, len(table)):
-        a = table.iloc[i]
+        a, reference = table.iloc[i].copy(), table.iloc[0].copy()
+        if a["site"] == reference["site"]:  # two designs at one site: name them by scenario instead
+            a["site"], reference["site"] = str(a.name), str(reference.name)
         sentences = [_yield_sentence(lang, a, reference), _self_sufficiency_sentence(lang, a, reference),
                      *_drivers_sentences(lang, a, reference), _co2_sentence(lang, a, reference),
                      *_cost_sentences(lang, a, reference)]
