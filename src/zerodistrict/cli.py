@@ -2,10 +2,15 @@
 
 Exit codes: 0 ok, 1 bad input (one readable message, no traceback),
 2 usage. The CLI prints; the library returns.
+
+User text (scenario, site and group names, values quoted in an error) is
+never read as rich markup: it goes into ``Text`` objects or through
+:func:`_say` (``markup=False``), so ``[kW]`` or ``[/b]`` print as typed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from enum import Enum
@@ -15,6 +20,7 @@ from typing import Callable, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from zerodistrict.errors import InputError, SolverError
 
@@ -26,6 +32,24 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _say(console: Console, text: str) -> None:
+    """Print ``text`` as it is: no markup, no highlighting."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _writing(out_dir: Path):
+    """A file system that fails while the outputs are written (disk full…) is one message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: could not write the outputs ({exc.strerror or exc}); "
+                         "nothing was written") from None
+
+
+FORCE_HELP = "replace a non-empty --out folder whole (without it such a folder is refused)"
 
 
 class DispatchKind(str, Enum):
@@ -41,7 +65,7 @@ def _input_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except (InputError, SolverError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -79,7 +103,7 @@ KPI_ROWS = [
 
 
 def kpi_table(kpis, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     table.add_column("KPI")
     table.add_column("value", justify="right")
     table.add_column("unit")
@@ -91,23 +115,32 @@ def kpi_table(kpis, title: str) -> Table:
         shown = fmt.format(value)
         if unit == "%":
             unit = ""
-        table.add_row(label, shown, unit.format(currency=data["currency"]))
+        table.add_row(label, shown, Text(unit.format(currency=data["currency"])))
     return table
+
+
+def _first_sentence(text: str | None) -> str:
+    words = " ".join((text or "").split())
+    head, dot, _ = words.partition(". ")
+    return head + "." if dot else words
 
 
 @app.command()
 def presets() -> None:
-    """List the built-in scenarios."""
+    """List the built-in scenarios (name, homes, site, and the first sentence of the description)."""
     from zerodistrict.scenario import list_presets, load_scenario
 
-    table = Table(title="Built-in scenarios", title_justify="left")
-    table.add_column("name")
-    table.add_column("site")
-    table.add_column("homes", justify="right")
-    table.add_column("description")
+    table = Table(title="Built-in scenarios", title_justify="left", show_lines=True)
+    table.add_column("name", no_wrap=True)  # names are typed back: never cut or wrapped
+    table.add_column("homes", justify="right", no_wrap=True)
+    table.add_column("site and description", ratio=1)
     for name in list_presets():
         sc = load_scenario(name)
-        table.add_row(name, sc.site.name, str(sc.n_homes), sc.description.strip().splitlines()[0] if sc.description else "")
+        about = Text(sc.site.name, style="bold")
+        description = _first_sentence(sc.description)
+        if description:
+            about.append("\n" + description, style="")
+        table.add_row(Text(name), str(sc.n_homes), about)
     out.print(table)
 
 
@@ -118,7 +151,7 @@ def validate(file: str = typer.Argument(..., help="scenario YAML file, preset na
     from zerodistrict.scenario import load_scenario
 
     sc = load_scenario(file)
-    out.print(f"ok: {sc.name} — {sc.n_homes} homes at {sc.site.name}, {sc.period.year}, {sc.period.step_minutes}-minute steps")
+    _say(out, f"ok: {sc.name} — {sc.n_homes} homes at {sc.site.name}, {sc.period.year}, {sc.period.step_minutes}-minute steps")
 
 
 @app.command()
@@ -142,115 +175,145 @@ def schema(
 @_input_errors
 def run(
     scenario: str = typer.Argument(..., help="preset name or scenario YAML"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="write kpis.json, timeseries.csv, homes.csv here"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write kpis.json, timeseries.csv, homes.csv, "
+                                           "report.html here (a new or empty folder, or with --force)"),
     dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="rule-based CEMS or optimal LP"),
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file to use instead of the scenario's weather"),
-    objective: str = typer.Option("cost", "--objective", help="optimal dispatch: cost or co2"),
+    objective: Optional[str] = typer.Option(None, "--objective", help="optimal dispatch: cost (default) or co2"),
     horizon_hours: Optional[int] = typer.Option(None, "--horizon-hours", help="optimal dispatch: rolling horizon length [h]"),
-    lang: str = typer.Option("en", "--lang", help="report language: en, ja or ms"),
+    lang: Optional[str] = typer.Option(None, "--lang", help="language of report.html (needs --out): en, ja or ms"),
     png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Simulate a district for its period and report its KPIs (with --out: files and report.html)."""
-    from zerodistrict.report import get_language, write_report
-    from zerodistrict.results.writers import write_outputs
-    from zerodistrict.scenario import load_scenario
+    from zerodistrict.pipeline import check_dispatch_options
     from zerodistrict.pipeline import run as simulate
+    from zerodistrict.report import get_language, write_report
+    from zerodistrict.results.writers import check_out_dir, write_outputs
+    from zerodistrict.scenario import load_scenario
 
+    options = check_dispatch_options(dispatch.value, objective=objective, horizon_hours=horizon_hours)
+    _check_out_options(out_dir, force, png=png, lang=lang)
+    lang = lang or "en"
     get_language(lang)
-    if png and out_dir is None:
-        raise InputError("--png: needs --out DIR to write the PNG files into")
     sc = load_scenario(scenario)
     if weather is not None and not weather.is_file():
         raise InputError(f"--weather {weather}: file not found")
-    options = {}
-    if dispatch is DispatchKind.optimal:
-        if objective not in ("cost", "co2"):
-            raise InputError(f"--objective: {objective!r} is not one of cost, co2")
-        options = {"objective": objective, "horizon_hours": horizon_hours}
-    with err.status(f"{sc.name}: starting") as status:
+    if out_dir is not None:
+        check_out_dir(out_dir, force)  # before the simulation, not after it
+    with err.status(_status(sc.name, "starting")) as status:
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather,
-                          progress=lambda msg: status.update(f"{sc.name}: {msg}"), **options)
+                          progress=lambda msg: status.update(_status(sc.name, msg)), **options)
         if out_dir is not None:
-            status.update(f"{sc.name}: writing {out_dir}")
-            written = write_outputs(result, out_dir, extra_writers=[
-                lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
-                                              png_dir=tmp / "png" if png else None)])
+            status.update(_status(sc.name, f"writing {out_dir}"))
+            with _writing(out_dir):
+                written = write_outputs(result, out_dir, force=force, extra_writers=[
+                    lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
+                                                  png_dir=tmp / "png" if png else None)])
     out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
     for note in result.dispatch.notes:
-        err.print(f"note: {note}")
+        _say(err, f"note: {note}")
     if out_dir is not None:
-        out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+        _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+def _status(name: str, message: str) -> Text:
+    return Text(f"{name}: {message}")
+
+
+def _check_out_options(out_dir: Optional[Path], force: bool, **needs_out) -> None:
+    """Options that only shape the files of --out (--png, --lang, --force) are errors without it."""
+    if out_dir is not None:
+        return
+    if force:
+        raise InputError("--force: applies to --out DIR only (it lets a non-empty DIR be replaced)")
+    for name, value in needs_out.items():
+        if value:
+            what = {"png": "to write the PNG files into", "lang": "for report.html, the only text it translates"}
+            raise InputError(f"--{name}: needs --out DIR {what.get(name, '')}".rstrip())
 
 
 @app.command()
 @_input_errors
 def compare(
     scenarios: list[str] = typer.Argument(..., help="two or more preset names or scenario YAMLs"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="write report.html and compare.csv here"),
-    lang: str = typer.Option("en", "--lang", help="report language: en, ja or ms"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write report.html and compare.csv here "
+                                           "(a new or empty folder, or with --force)"),
+    lang: str = typer.Option("en", "--lang", help="language of the table and report: en, ja or ms"),
     png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),
     dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="rule-based CEMS or optimal LP"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """Simulate several districts and compare them side by side (per home and per kWp)."""
-    from zerodistrict.report import compare_results, comparison_cells, get_language, write_report
-    from zerodistrict.results.writers import write_comparison_outputs
-    from zerodistrict.scenario import load_scenario
+    """Simulate several districts and compare them side by side (per home and per kWp), one column per scenario."""
     from zerodistrict.pipeline import run as simulate
+    from zerodistrict.report import compare_results, comparison_rows, get_language, write_report
+    from zerodistrict.results.writers import check_out_dir, write_comparison_outputs
+    from zerodistrict.scenario import load_scenario
 
     language = get_language(lang)
     if len(scenarios) < 2:
         raise InputError("compare: give at least two scenarios")
-    if png and out_dir is None:
-        raise InputError("--png: needs --out DIR to write the PNG files into")
+    _check_out_options(out_dir, force, png=png)
+    if out_dir is not None:
+        check_out_dir(out_dir, force)
     loaded = [load_scenario(s) for s in scenarios]  # all validated before any is simulated
     results = []
     with err.status("starting") as status:
         for sc in loaded:
             results.append(simulate(sc, dispatch=dispatch.value,
-                                    progress=lambda msg, name=sc.name: status.update(f"{name}: {msg}")))
+                                    progress=lambda msg, name=sc.name: status.update(_status(name, msg))))
         table = compare_results(results)
         t = Table(title=language.text("section.compare"), title_justify="left")
         t.add_column(language.text("compare.indicator"))
-        for site in table["site"]:
-            t.add_column(str(site), justify="right")
-        for label, cells in comparison_cells(table, language):
-            t.add_row(label, *cells)
+        t.add_column(language.text("compare.unit"))
+        for label in table.index:  # scenario names: two designs at one site stay apart
+            t.add_column(Text(str(label)), justify="right")
+        for label, unit, cells in comparison_rows(table, language):
+            t.add_row(Text(label), Text(unit), *[Text(c) for c in cells])
         if out_dir is not None:
-            status.update(f"writing {out_dir}")
-            written = write_comparison_outputs(table, out_dir, extra_writers=[
-                lambda tmp: write_report(results, tmp / "report.html", lang=lang,
-                                         png_dir=tmp / "png" if png else None)])
+            status.update(Text(f"writing {out_dir}"))
+            with _writing(out_dir):
+                written = write_comparison_outputs(table, out_dir, force=force, extra_writers=[
+                    lambda tmp: write_report(results, tmp / "report.html", lang=lang,
+                                             png_dir=tmp / "png" if png else None)])
     out.print(t)
     if out_dir is not None:
-        out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+        _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
 @app.command()
 @_input_errors
 def resilience(
     scenario: str = typer.Argument(..., help="preset name or scenario YAML"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="write resilience.json, survival.csv, survival.png"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write resilience.json, survival.csv, survival.png "
+                                           "here (a new or empty folder, or with --force)"),
     max_hours: float = typer.Option(168.0, "--max-hours", help="longest outage simulated [h]"),
     dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="dispatch whose states of charge start each outage"),
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Outage survival for every start hour: the sharing district against the same homes alone."""
-    from zerodistrict.results.writers import write_resilience_outputs
-    from zerodistrict.scenario import load_scenario
     from zerodistrict.pipeline import run as simulate
+    from zerodistrict.results.writers import check_out_dir, write_resilience_outputs
+    from zerodistrict.scenario import load_scenario
 
     if max_hours <= 0:
         raise InputError(f"--max-hours: must be > 0, got {max_hours}")
+    _check_out_options(out_dir, force)
     sc = load_scenario(scenario)
     if sc.n_homes == 0:
         raise InputError(f"{scenario}: has no homes; outage survival needs at least one home group")
-    with err.status(f"{sc.name}: starting") as status:
+    if weather is not None and not weather.is_file():
+        raise InputError(f"--weather {weather}: file not found")
+    if out_dir is not None:
+        check_out_dir(out_dir, force)
+    with err.status(_status(sc.name, "starting")) as status:
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather, resilience_hours=max_hours,
-                          progress=lambda msg: status.update(f"{sc.name}: {msg}"))
+                          progress=lambda msg: status.update(_status(sc.name, msg)))
     survival = result.resilience
     data = survival.to_json_dict()
-    table = Table(title=f"{sc.name} — outage survival over {data['n_start_steps']:,} start steps (max {max_hours:g} h)",
-                  title_justify="left")
+    table = Table(title=Text(f"{sc.name} — outage survival over {data['n_start_steps']:,} start steps "
+                             f"(max {max_hours:g} h)"), title_justify="left")
     table.add_column("")
     table.add_column("shared district", justify="right")
     table.add_column("homes alone (first to fail)", justify="right")
@@ -267,8 +330,9 @@ def resilience(
         table.add_row(label, *[fmt(v) if v is not None else "–" for v in shown], "" if unit == "%" else unit)
     out.print(table)
     if out_dir is not None:
-        written = write_resilience_outputs(survival, out_dir)
-        out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+        with _writing(out_dir):
+            written = write_resilience_outputs(survival, out_dir, force=force)
+        _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
 @app.command()
@@ -289,8 +353,9 @@ def gbfs(
     if out_file is None:
         typer.echo(text, nl=False)
     else:
-        write_text_output(text, out_file)
-        out.print(f"wrote {out_file}")
+        with _writing(out_file):
+            write_text_output(text, out_file)
+        _say(out, f"wrote {out_file}")
 
 
 def main() -> None:  # pragma: no cover - console entry

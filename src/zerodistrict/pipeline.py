@@ -174,6 +174,43 @@ def build_inputs(
     )
 
 
+#: the options each dispatch accepts, with the values allowed (None: any)
+DISPATCH_OPTIONS = {"rule": {}, "optimal": {"objective": ("cost", "co2"), "horizon_hours": None}}
+
+
+def check_dispatch_options(dispatch: str, **options) -> dict:
+    """Check the options given for a dispatch before any work; return those that were set (not None).
+
+    An option that the chosen dispatch does not use is an error rather than
+    silently ignored (``objective`` or ``horizon_hours`` with ``"rule"``).
+
+    Raises
+    ------
+    InputError
+        An unknown dispatch, an option it does not take, or a value it does not accept.
+    """
+    if dispatch not in DISPATCH_OPTIONS:
+        raise InputError(f"--dispatch: unknown dispatch {dispatch!r}; use rule or optimal")
+    allowed = DISPATCH_OPTIONS[dispatch]
+    given = {name: value for name, value in options.items() if value is not None}
+    for name, value in given.items():
+        flag = "--" + name.replace("_", "-")
+        if name not in allowed:
+            users = [kind for kind, names in DISPATCH_OPTIONS.items() if name in names]
+            where = f"applies to --dispatch {' or '.join(users)} only" if users else "is not a dispatch option"
+            raise InputError(f"{flag}: {where}, not to --dispatch {dispatch}")
+        choices = allowed[name]
+        if choices is not None and value not in choices:
+            raise InputError(f"{flag}: {value!r} is not one of {', '.join(choices)}")
+    if given.get("horizon_hours") is not None:
+        from zerodistrict.dispatch.optimal.problem import ROLLING_KEEP_HOURS
+
+        if given["horizon_hours"] < ROLLING_KEEP_HOURS:
+            raise InputError(f"--horizon-hours: must be at least {ROLLING_KEEP_HOURS:g} (the hours kept of "
+                             f"each window), got {given['horizon_hours']}")
+    return given
+
+
 def run(
     scenario: Scenario,
     dispatch: Literal["rule", "optimal"] = "rule",
@@ -187,6 +224,7 @@ def run(
     ``resilience_hours`` is the longest outage of the survival analysis run
     alongside (None or 0 skips it).
     """
+    dispatch_options = check_dispatch_options(dispatch, **dispatch_options)
     say = progress or (lambda msg: None)
     mobility = None
     if scenario.mobility is not None:
@@ -199,12 +237,10 @@ def run(
     say(f"{dispatch} dispatch")
     if dispatch == "rule":
         result = dispatch_rule(inputs)
-    elif dispatch == "optimal":
+    else:
         from zerodistrict.dispatch.optimal import dispatch_optimal
 
         result = dispatch_optimal(inputs, **dispatch_options)
-    else:
-        raise InputError(f"--dispatch: unknown dispatch {dispatch!r}; use rule or optimal")
     say("KPIs, bills and economics")
     kpis = compute_kpis(inputs, result, scenario.name, float(_home_kwp(scenario).sum()))
     homes = homes_table(inputs, result)

@@ -23,6 +23,7 @@ from zerodistrict.errors import InputError
 from zerodistrict.report import (
     compare_results,
     comparison_cells,
+    comparison_rows,
     explain_differences,
     get_language,
     report_html,
@@ -284,7 +285,7 @@ def test_compare_normalisations_by_hand(round_pair):
     assert ra["curtailed_share_of_pv_ratio"] == 0.25 and rb["export_share_of_pv_ratio"] == 0.5
     assert ra["co2_kg_per_home"] == 600.0 and rb["co2_kg_per_home"] == 2_250.0
     assert ra["net_energy_cost_per_home"] == 60_000.0 and rb["net_energy_cost_per_home"] == 100.0
-    assert ra["net_energy_cost_to_baseline"] == 0.3 and rb["net_energy_cost_to_baseline"] == 0.0625
+    assert ra["net_energy_cost_to_baseline_ratio"] == 0.3 and rb["net_energy_cost_to_baseline_ratio"] == 0.0625
     assert ra["capex_per_kwp"] == 500_000.0 and rb["capex_per_kwp"] == 6_000.0
     assert ra["payback_years"] == 20.0 and np.isnan(rb["payback_years"])
     assert ra["battery_kwh_per_home"] == stationary_capacity_kwh(a) / 50
@@ -302,6 +303,33 @@ def test_comparison_cells_are_translated_and_formatted(round_pair):
 
 def test_compare_labels_repeated_scenarios(misono):
     assert list(compare_results([misono, misono]).index) == ["saitama-misono", "saitama-misono (2)"]
+
+
+def test_comparison_rows_give_every_row_a_unit(round_pair):
+    table = compare_results(list(round_pair))
+    for lang_name in LANGUAGES:
+        lang = get_language(lang_name)
+        rows = comparison_rows(table, lang)
+        assert [cells for _, _, cells in rows] == [cells for _, cells in comparison_cells(table, lang)]
+        assert all(unit for _, unit, _ in rows), rows
+        assert not any(label.endswith("]") for label, _, _ in rows)  # the unit moved to its own column
+    ja = {label: unit for label, unit, _ in comparison_rows(table, get_language("ja"))}
+    assert ja["太陽光1kWあたり発電量"] == "kWh/kW" and ja["単純投資回収年数"] == "年" and ja["自給率"] == "%"
+    assert ja["1戸あたり正味エネルギー費用"] == "JPY / MYR"  # each cell carries its own currency
+    assert ja["太陽光1kWあたり初期費用（全設備）"] == "JPY/kW / MYR/kW" and ja["戸数"] == "戸"
+    en = {label: unit for label, unit, _ in comparison_rows(table.iloc[:1], get_language("en"))}
+    assert en["Net energy cost per home"] == "JPY" and en["Capital cost of all assets per kWp of PV"] == "JPY/kWp"
+
+
+def test_the_report_labels_compare_columns_by_scenario(misono):
+    """Two designs at one site: the table, the sentences' headings and the chart series are told apart."""
+    other = _with_kpis(misono, scenario="misono-bigger-pv", pv_kwp=300.0)
+    html = report_html([misono, other], get_language("en"))
+    assert "<th>Indicator</th><th>Unit</th><th>saitama-misono</th><th>misono-bigger-pv</th>" in html
+    assert "misono-bigger-pv compared with saitama-misono" in html
+    assert '"name":"misono-bigger-pv"' in html.replace(" ", "")
+    sentences = explain_differences(compare_results([misono, other]), get_language("en"))[0]
+    assert sentences[0].startswith("In misono-bigger-pv, each kWp") and "than in saitama-misono" in sentences[0]
 
 
 def test_sentences_carry_the_right_numbers(round_pair):

@@ -98,7 +98,7 @@ def test_staged_output_replaces_folders_whole(tmp_path):
     out = tmp_path / "out"
     (out / "png").mkdir(parents=True)
     (out / "png" / "stale.png").write_text("x")
-    with staged_output(out) as (tmp, written):
+    with staged_output(out, force=True) as (tmp, written):
         (tmp / "png").mkdir()
         (tmp / "png" / "new.png").write_text("y")
     assert written == [out / "png"] and [p.name for p in (out / "png").iterdir()] == ["new.png"]
@@ -111,3 +111,33 @@ def test_text_output_is_all_or_nothing(tmp_path):
         write_text_output(None, path)  # type: ignore[arg-type]
     assert path.read_text(encoding="utf-8") == "mobility: {}\n"
     assert [p.name for p in path.parent.iterdir()] == ["m.yaml"]
+
+
+def test_outputs_get_ordinary_modes_and_replace_the_folder_whole(misono, tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        text = write_text_output("mobility: {}\n", tmp_path / "m.yaml")
+        out = tmp_path / "out"
+        out.mkdir()
+        (out / "stale.txt").write_text("from an earlier run")
+        written = write_outputs(misono, out, force=True)
+    finally:
+        os.umask(mask)
+    assert text.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)  # stale.txt is gone
+    assert out.stat().st_mode & 0o777 == 0o755
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in written)
+
+
+def test_a_non_empty_folder_is_kept_without_force(misono, tmp_path):
+    from zerodistrict.errors import InputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="the folder is not empty"):
+        write_outputs(misono, out)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -9,6 +9,7 @@ show. Words come from ``i18n/{en,ja,ms}.json``; see :mod:`.language`.
 from zerodistrict.report.compare import (
     compare_results,
     comparison_cells,
+    comparison_rows,
     explain_differences,
 )
 from zerodistrict.report.html import report_html, write_report
@@ -20,6 +21,7 @@ __all__ = [
     "Language",
     "compare_results",
     "comparison_cells",
+    "comparison_rows",
     "explain_differences",
     "get_language",
     "report_html",

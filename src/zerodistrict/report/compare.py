@@ -51,7 +51,7 @@ TABLE_ROWS = (
     ("co2_reduction_ratio", 0, "percent"),
     ("net_energy_cost_per_home", 0, "money"),
     ("net_energy_cost_baseline_per_home", 0, "money"),
-    ("net_energy_cost_to_baseline", 0, "percent"),
+    ("net_energy_cost_to_baseline_ratio", 0, "percent"),
     ("capex_per_kwp", 0, "money"),
     ("payback_years", 1, "number"),
     ("critical_survival_hours_p50", 0, "number"),
@@ -105,7 +105,7 @@ def _row(result) -> dict:
         "net_energy_cost": k.net_energy_cost,
         "net_energy_cost_per_home": _per(k.net_energy_cost, n),
         "net_energy_cost_baseline_per_home": _per(k.net_energy_cost_baseline, n),
-        "net_energy_cost_to_baseline": _per(k.net_energy_cost, k.net_energy_cost_baseline),
+        "net_energy_cost_to_baseline_ratio": _per(k.net_energy_cost, k.net_energy_cost_baseline),
         "capex": nan_if_none(k.capex),
         "capex_per_home": _per(nan_if_none(k.capex), n),
         "capex_per_kwp": _per(nan_if_none(k.capex), kwp),
@@ -145,7 +145,7 @@ def compare_results(results: list) -> pd.DataFrame:
         charging) [kWh], ``pv_specific_yield_kwh_per_kwp``,
         ``pv_to_demand_kwh_per_kwh`` (PV over demand; may exceed 1),
         ``self_sufficiency_ratio``, ``co2_kg_per_home``,
-        ``net_energy_cost_per_home`` [currency], ``net_energy_cost_to_baseline``
+        ``net_energy_cost_per_home`` [currency], ``net_energy_cost_to_baseline_ratio``
         (net cost over the no-PV, no-battery cost; negative when exports earn
         more than imports cost), ``capex_per_kwp`` [currency/kWp],
         ``critical_survival_hours_p50`` [h] and ``mobility_trips_served``
@@ -227,8 +227,8 @@ def _cost_sentences(lang: Language, a: pd.Series, b: pd.Series) -> list[str]:
     else:
         first = lang.text("sentence.cost_other_currency", a=a["site"], b=b["site"], cost_a=cost_a, cost_b=cost_b)
     return [first, lang.text("sentence.cost_to_baseline", a=a["site"], b=b["site"],
-                             share_a=lang.percent(a["net_energy_cost_to_baseline"]),
-                             share_b=lang.percent(b["net_energy_cost_to_baseline"]))]
+                             share_a=lang.percent(a["net_energy_cost_to_baseline_ratio"]),
+                             share_b=lang.percent(b["net_energy_cost_to_baseline_ratio"]))]
 
 
 def explain_differences(table: pd.DataFrame, lang: Language) -> list[list[str]]:
@@ -244,12 +244,14 @@ def explain_differences(table: pd.DataFrame, lang: Language) -> list[list[str]]:
     -------
     list of list of str
         For each run after the first, its sentences: PV yield, self-sufficiency,
-        PV against demand and storage, CO2 per home, cost per home.
+        PV against demand and storage, CO2 per home, cost per home. Runs are
+        named by site, or by scenario when both are at the same site.
     """
-    reference = table.iloc[0]
     paragraphs = []
     for i in range(1, len(table)):
-        a = table.iloc[i]
+        a, reference = table.iloc[i].copy(), table.iloc[0].copy()
+        if a["site"] == reference["site"]:  # two designs at one site: name them by scenario instead
+            a["site"], reference["site"] = str(a.name), str(reference.name)
         sentences = [_yield_sentence(lang, a, reference), _self_sufficiency_sentence(lang, a, reference),
                      *_drivers_sentences(lang, a, reference), _co2_sentence(lang, a, reference),
                      *_cost_sentences(lang, a, reference)]
@@ -268,9 +270,57 @@ def cell_text(lang: Language, value, kind: str, decimals: int, currency: str) ->
     return lang.number(value, decimals)
 
 
+#: unit strings (i18n keys) of the rows whose label has no ``[unit]`` and that are neither percent nor money
+COUNT_UNITS = {"n_homes": "compare.unit_homes", "mobility_trips_served": "compare.unit_trips"}
+#: money rows that are per kWp of PV rather than per home
+MONEY_PER_KWP = {"capex_per_kwp"}
+
+
+def _split_unit(label: str) -> tuple[str, str | None]:
+    """``"PV yield [kWh/kWp]"`` → ``("PV yield", "kWh/kWp")``; a label without brackets → ``(label, None)``."""
+    if label.endswith("]") and " [" in label:
+        head, _, unit = label[:-1].rpartition(" [")
+        return head, unit
+    return label, None
+
+
+def _row_unit(lang: Language, column: str, kind: str, currencies: list[str], bracket: str | None) -> str:
+    if bracket is not None:
+        return bracket
+    if kind == "percent":
+        return "%"
+    if kind == "money":
+        codes = list(dict.fromkeys(currencies))
+        if column in MONEY_PER_KWP:
+            codes = [lang.text("compare.unit_per_kwp", currency=code) for code in codes]
+        return " / ".join(codes)
+    return lang.text(COUNT_UNITS[column]) if column in COUNT_UNITS else ""
+
+
+def comparison_rows(table: pd.DataFrame, lang: Language) -> list[tuple[str, str, list[str]]]:
+    """The comparison table as text with a unit for every row: (translated label without its unit, unit,
+    one formatted cell per run) for each row of :data:`TABLE_ROWS` that has a value for at least one run.
+
+    The unit is the label's own ``[unit]`` (translated), ``%`` for shares, the
+    currency code(s) for money (``JPY / MYR`` when runs bill in different
+    currencies; each cell then carries its own symbol) and a count's noun.
+    Columns are the runs in the order of ``table`` (labelled by its index:
+    the scenario names). The HTML report and the CLI print this.
+    """
+    rows = []
+    currencies = [str(c) for c in table["currency"]]
+    for column, decimals, kind in TABLE_ROWS:
+        if table[column].isna().all():
+            continue
+        cells = [cell_text(lang, table[column].iloc[i], kind, decimals, currencies[i]) for i in range(len(table))]
+        label, bracket = _split_unit(lang.text(f"row.{column}"))
+        rows.append((label, _row_unit(lang, column, kind, currencies, bracket), cells))
+    return rows
+
+
 def comparison_cells(table: pd.DataFrame, lang: Language) -> list[tuple[str, list[str]]]:
     """The comparison table as text: (translated row label, one formatted cell per run) for each row of
-    :data:`TABLE_ROWS` that has a value for at least one run. The HTML report and the CLI print this."""
+    :data:`TABLE_ROWS` that has a value for at least one run (:func:`comparison_rows` adds the units)."""
     rows = []
     for column, decimals, kind in TABLE_ROWS:
         if table[column].isna().all():

@@ -27,7 +27,7 @@ from plotly.offline import get_plotlyjs
 from zerodistrict.report import charts, summaries
 from zerodistrict.report.compare import (
     compare_results,
-    comparison_cells,
+    comparison_rows,
     explain_differences,
 )
 from zerodistrict.report.language import Language, get_language
@@ -204,23 +204,26 @@ def _scenario_sections(page: _Page, result, number: int) -> None:
 def _comparison(page: _Page, results: list) -> None:
     lang = page.lang
     table = compare_results(results)
+    labels = [str(label) for label in table.index]  # scenario names: two designs at one site stay apart
     page.heading(2, lang.text("section.compare"), "compare")
-    page.note(lang.text("note.compare", reference=table["site"].iloc[0]))
-    head = "".join(f"<th>{html.escape(site)}</th>" for site in table["site"])
-    rows = ["<tr><th>" + html.escape(label) + "</th>"
+    page.note(lang.text("note.compare", reference=labels[0]))
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
+    rows = ["<tr><th>" + html.escape(label) + "</th>" + f'<td class="unit">{html.escape(unit)}</td>'
             + "".join(f'<td class="num">{html.escape(c)}</td>' for c in cells) + "</tr>"
-            for label, cells in comparison_cells(table, lang)]
-    page.add(f'<table class="compare"><thead><tr><th>{html.escape(lang.text("compare.indicator"))}</th>{head}'
+            for label, unit, cells in comparison_rows(table, lang)]
+    page.add(f'<table class="compare"><thead><tr><th>{html.escape(lang.text("compare.indicator"))}</th>'
+             f'<th>{html.escape(lang.text("compare.unit"))}</th>{head}'
              f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
     page.heading(3, lang.text("section.compare_explained"))
     paragraphs = explain_differences(table, lang)
-    for site, sentences in zip(table["site"].iloc[1:], paragraphs):
+    for label, sentences in zip(labels[1:], paragraphs):
         items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
-        page.add(f'<div class="explain"><p><strong>{html.escape(lang.text("compare.against", a=site, b=table["site"].iloc[0]))}'
+        page.add(f'<div class="explain"><p><strong>{html.escape(lang.text("compare.against", a=label, b=labels[0]))}'
                  f"</strong></p><ul>{items}</ul></div>")
     page.heading(3, lang.text("section.compare_charts"))
-    page.chart(charts.compare_shares_figure(table, lang))
-    page.chart(charts.compare_per_home_figure(table, lang))
+    by_name = table.assign(site=labels)  # the charts name their series by the "site" column
+    page.chart(charts.compare_shares_figure(by_name, lang))
+    page.chart(charts.compare_per_home_figure(by_name, lang))
 
 
 def report_html(results: list, lang: Language) -> str:

@@ -227,6 +227,7 @@ def write_pngs(results: list, out_dir: Path, lang: Language) -> list[Path]:
         for result, label in zip(results, labels):
             written += _result_pngs(result, label, lang, out_dir)
         if len(results) > 1:
-            written.append(compare_png(compare_results(results), lang, lang.text("section.compare"),
-                                       out_dir / "compare.png"))
+            table = compare_results(results)
+            table = table.assign(site=list(table.index))  # series by scenario: two designs at one site differ
+            written.append(compare_png(table, lang, lang.text("section.compare"), out_dir / "compare.png"))
     return written
