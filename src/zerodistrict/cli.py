@@ -68,10 +68,14 @@ KPI_ROWS = [
     ("CO2 reduction", "co2_reduction_ratio", "%", "{:.1%}"),
     ("Net energy cost", "net_energy_cost", "{currency}", "{:,.0f}"),
     ("Net energy cost baseline", "net_energy_cost_baseline", "{currency}", "{:,.0f}"),
+    ("Days", "period_days", "", "{:,.4g}"),
+    ("Bills over the period", "bill_total", "{currency}", "{:,.0f}"),
+    ("Bills over the period, baseline", "bill_total_baseline", "{currency}", "{:,.0f}"),
     ("Annual bills", "annual_bill_total", "{currency}", "{:,.0f}"),
     ("Capital cost", "capex", "{currency}", "{:,.0f}"),
     ("NPV", "npv", "{currency}", "{:,.0f}"),
     ("Payback", "payback_years", "years", "{:,.1f}"),
+    ("Economics annualised from", "annualised_from_days", "days", "{:,.4g}"),
     ("Outage survival, critical load (mean)", "critical_survival_hours_mean", "h", "{:,.1f}"),
     ("Mobility trips", "mobility_trips", "", "{:,.0f}"),
     ("Mobility trips served", "mobility_trips_served_ratio", "%", "{:.1%}"),
@@ -176,8 +180,10 @@ def run(
                 lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
                                               png_dir=tmp / "png" if png else None)])
     out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
-    for note in result.dispatch.notes:
-        err.print(f"note: {note}")
+    for note in [*result.dispatch.notes, *result.notes]:
+        err.print(f"note: {note}", highlight=False, markup=False)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", highlight=False, markup=False)
     if out_dir is not None:
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
