@@ -65,6 +65,7 @@ def ev_baseline_charge_kw(stores: Stores, step_hours: float) -> np.ndarray:
     owed = np.cumsum(stores.trip_kwh[:, ev] / stores.charge_efficiency[ev], axis=0)  # N(t)
     capacity = np.cumsum(stores.available[:, ev] * (stores.charge_power_kw[ev] * step_hours), axis=0)  # P(t)
     charged = capacity + np.minimum(np.minimum.accumulate(owed - capacity, axis=0), 0.0)  # C(t)
+    charged = np.minimum(charged, owed)  # = C(t) exactly once repaid (no rounding residue after)
     return np.diff(charged, axis=0, prepend=0.0).sum(axis=1) / step_hours
 
 
