@@ -50,6 +50,7 @@ def _input_errors(func: Callable) -> Callable:
 # (label, KPI field, unit, format)
 KPI_ROWS = [
     ("Homes", "n_homes", "", "{:,.0f}"),
+    ("Period", "period_days", "days", "{:,.4g}"),
     ("Load", "load_kwh", "kWh", "{:,.0f}"),
     ("EV charging", "ev_charge_kwh", "kWh", "{:,.0f}"),
     ("PV capacity", "pv_kwp", "kWp", "{:,.1f}"),
@@ -68,7 +69,6 @@ KPI_ROWS = [
     ("CO2 reduction", "co2_reduction_ratio", "%", "{:.1%}"),
     ("Net energy cost", "net_energy_cost", "{currency}", "{:,.0f}"),
     ("Net energy cost baseline", "net_energy_cost_baseline", "{currency}", "{:,.0f}"),
-    ("Days", "period_days", "", "{:,.4g}"),
     ("Bills over the period", "bill_total", "{currency}", "{:,.0f}"),
     ("Bills over the period, baseline", "bill_total_baseline", "{currency}", "{:,.0f}"),
     ("Annual bills", "annual_bill_total", "{currency}", "{:,.0f}"),
