@@ -12,6 +12,7 @@ not run says so. With several runs a comparison comes first.
 
 from __future__ import annotations
 
+import calendar
 import html
 import os
 import string
@@ -106,10 +107,11 @@ def _days(lang: Language, days: float) -> str:
 
 
 def period_text(lang: Language, kpis) -> str:
-    """"the year" for a run of one calendar year (no annualisation flag, 365/366 days from 1 January),
+    """"the year" for a run of one calendar year (its 365 or 366 days from 1 January 00:00),
     else "14 days from 2025-03-01"."""
     start = pd.Timestamp(kpis.period_start)
-    whole_year = (kpis.period_days in (365, 366) and (start.month, start.day, start.hour, start.minute) == (1, 1, 0, 0))
+    year_days = 366 if calendar.isleap(start.year) else 365
+    whole_year = kpis.period_days == year_days and (start.month, start.day, start.hour, start.minute) == (1, 1, 0, 0)
     if whole_year:
         return lang.text("period.year")
     return lang.text("period.days", days=_days(lang, kpis.period_days), start=start.strftime("%Y-%m-%d"))
