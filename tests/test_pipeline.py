@@ -1,12 +1,16 @@
 """The whole chain on random small scenarios: scenario → profiles → dispatch → KPIs."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zerodistrict.dispatch.common import balance_residual_kw
-from zerodistrict.scenario import scenario_from_dict
+from zerodistrict.analysis.economics import annuity_factor
+from zerodistrict.scenario import Period, load_scenario, scenario_from_dict
+from zerodistrict.scenario.economics import default_economics
 from zerodistrict.pipeline import build_inputs, price_series, run
 
 SITES = [
@@ -137,3 +141,72 @@ def test_mobility_charging_is_part_of_the_district_balance():
     assert (t["ev_charge_kw"] >= mob.district_charge_kw - 1e-9).all()
     assert np.abs(balance_residual_kw(t)).max() <= 1e-6
     assert res.kpis.mobility_trips == mob.kpis["mobility_trips"] > 0
+
+
+# --------------------------------------------------------------------------- periods and baselines (issue 10)
+
+
+def _small_district(period: dict) -> dict:
+    return {
+        "name": "small", "site": SITES[0], "period": {"year": 2025, **period},
+        "homes": [{"group": "a", "count": 2, "load": {"archetype": "jp-detached", "annual_kwh": 4000},
+                   "pv": {"kwp": 4.0}, "battery": {"capacity_kwh": 5.0, "power_kw": 2.5}}],
+        "community": {"sharing": True},
+        "grid": {"currency": "JPY", "tariff": "tepco-juryo-dento-b-2023", "emission_factor_kg_per_kwh": 0.437},
+    }
+
+
+def test_a_14_day_run_says_so_and_flags_what_it_annualised():
+    res = run(scenario_from_dict(_small_district({"start": "2025-03-01", "days": 14})), resilience_hours=None)
+    k = res.kpis.to_json_dict()
+    assert k["period_days"] == 14 and isinstance(k["period_days"], int)
+    assert len(res.inputs.index) == 14 * 24
+    # the period's bills, never an annual one it did not compute
+    assert "annual_bill_total" not in k and "annual_bill_total_baseline" not in k
+    assert k["bill_total"] == pytest.approx(res.bills["bill"].sum(), rel=1e-12)
+    assert "annual_bill" not in res.homes and "bill" in res.homes
+    # NPV, payback and LCOE are there, flagged as scaled up from 14 days, with a warning
+    assert k["annualised_from_days"] == 14 and "npv" in k and "lcoe_per_kwh" in k
+    assert res.economics.annual_bill_total == pytest.approx(k["bill_total"] * 365 / 14, rel=1e-12)
+    assert any("annualised from 14 days" in w for w in res.warnings)
+    # March is billed pro rata: 14 of its 31 days of the basic charge
+    assert any("2025-03 (45%)" in n for n in res.notes)
+    per_month = sum(c.per_month for c in res.scenario.grid.tariff.fixed if c.waived_up_to_kwh is None)
+    fixed = res.bills.groupby("home")["fixed_charge"].sum().to_numpy()
+    assert per_month > 0 and fixed == pytest.approx(np.full(2, per_month * 14 / 31), rel=1e-12)
+
+
+def test_a_calendar_year_has_its_days_and_no_annualisation():
+    res = run(scenario_from_dict(_small_district({})), resilience_hours=None)
+    k = res.kpis.to_json_dict()
+    assert k["period_days"] == 365 and "annualised_from_days" not in k
+    assert k["annual_bill_total"] == k["bill_total"] == pytest.approx(res.bills["bill"].sum(), rel=1e-12)
+    assert res.warnings == [] and res.notes == []
+    leap = run(scenario_from_dict({**_small_district({}), "period": {"year": 2024, "step_minutes": 15}}),
+               resilience_hours=None)
+    assert leap.kpis.period_days == 366 and leap.kpis.annualised_from_days is None
+
+
+@pytest.mark.parametrize("preset", ["saitama-misono", "kuala-lumpur-wangsa-maju", "kuching-north"])
+@pytest.mark.parametrize("sharing", [True, False])
+def test_a_design_without_pv_and_storage_saves_nothing(preset, sharing):
+    """Stripped of PV, batteries and EVs, a district is its own baseline: no CO2 cut, no saving, and an NPV
+    that is only the line's cost (nothing at all without sharing)."""
+    sc = load_scenario(preset)
+    sc = sc.model_copy(update={
+        "period": Period(year=2025, start=dt.date(2025, 3, 1), days=14),
+        "homes": [g.model_copy(update={"pv": None, "battery": None}) for g in sc.homes],
+        "community": sc.community.model_copy(update={"batteries": [], "evs": [], "sharing": sharing}),
+    })
+    res = run(sc, resilience_hours=None)
+    k, econ = res.kpis, res.economics
+    assert k.co2_reduction_ratio == pytest.approx(0.0, abs=1e-12)
+    assert k.co2_kg == pytest.approx(k.co2_baseline_kg, rel=1e-12)
+    assert k.net_energy_cost == pytest.approx(k.net_energy_cost_baseline, rel=1e-12)
+    assert k.bill_total == pytest.approx(k.bill_total_baseline, rel=1e-12)
+    assert econ.annual_saving == pytest.approx(0.0, abs=1e-9 * econ.annual_bill_total_baseline)
+    assumptions = sc.economics or default_economics(sc.site.country)
+    a = annuity_factor(assumptions.discount_rate, assumptions.lifetime_years)
+    assert k.npv == pytest.approx(-(econ.capex + a * econ.annual_om), rel=1e-9, abs=1e-6)
+    if not sharing:
+        assert econ.capex == 0.0 and k.npv == pytest.approx(0.0, abs=1e-6)

@@ -74,6 +74,7 @@ def _input_errors(func: Callable) -> Callable:
 # (label, KPI field, unit, format)
 KPI_ROWS = [
     ("Homes", "n_homes", "", "{:,.0f}"),
+    ("Period", "period_days", "days", "{:,.4g}"),
     ("Load", "load_kwh", "kWh", "{:,.0f}"),
     ("EV charging", "ev_charge_kwh", "kWh", "{:,.0f}"),
     ("PV capacity", "pv_kwp", "kWp", "{:,.1f}"),
@@ -92,10 +93,13 @@ KPI_ROWS = [
     ("CO2 reduction", "co2_reduction_ratio", "%", "{:.1%}"),
     ("Net energy cost", "net_energy_cost", "{currency}", "{:,.0f}"),
     ("Net energy cost baseline", "net_energy_cost_baseline", "{currency}", "{:,.0f}"),
+    ("Bills over the period", "bill_total", "{currency}", "{:,.0f}"),
+    ("Bills over the period, baseline", "bill_total_baseline", "{currency}", "{:,.0f}"),
     ("Annual bills", "annual_bill_total", "{currency}", "{:,.0f}"),
     ("Capital cost", "capex", "{currency}", "{:,.0f}"),
     ("NPV", "npv", "{currency}", "{:,.0f}"),
     ("Payback", "payback_years", "years", "{:,.1f}"),
+    ("Economics annualised from", "annualised_from_days", "days", "{:,.4g}"),
     ("Outage survival, critical load (mean)", "critical_survival_hours_mean", "h", "{:,.1f}"),
     ("Mobility trips", "mobility_trips", "", "{:,.0f}"),
     ("Mobility trips served", "mobility_trips_served_ratio", "%", "{:.1%}"),
@@ -211,8 +215,10 @@ def run(
                     lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
                                                   png_dir=tmp / "png" if png else None)])
     out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
-    for note in result.dispatch.notes:
+    for note in [*result.dispatch.notes, *result.notes]:
         _say(err, f"note: {note}")
+    for warning in result.warnings:
+        _say(err, f"warning: {warning}")
     if out_dir is not None:
         _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 

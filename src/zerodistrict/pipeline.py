@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict.analysis import resilience as resilience_mod
-from zerodistrict.analysis.appraisal import _home_kwp, appraise
+from zerodistrict.analysis.appraisal import _home_kwp, appraise, economics_kpis, period_notes, period_warnings
 from zerodistrict.analysis.kpis import compute_kpis, homes_table
 from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
 from zerodistrict.dispatch.rule import dispatch_rule
@@ -257,14 +257,10 @@ def run(
     economics = bills = None
     if appraisal is not None:
         economics, per_home, bills = appraisal
-        kpis = kpis.model_copy(update={
-            "annual_bill_total": economics.annual_bill_total,
-            "annual_bill_total_baseline": economics.annual_bill_total_baseline,
-            "capex": economics.capex,
-            "npv": economics.npv,
-            "payback_years": economics.payback_years,
-            "lcoe_per_kwh": economics.lcoe_per_kwh,
-        })
+        kpis = kpis.model_copy(update=economics_kpis(economics))
         homes = homes.merge(per_home, on="home", how="left")
+    notes = [] if economics is None else [*economics.notes, *period_notes(inputs, bills)]
+    warnings = [] if economics is None else period_warnings(economics)
     return Result(scenario=scenario, inputs=inputs, dispatch=result, kpis=kpis, homes=homes,
-                  mobility=mobility, resilience=survival, economics=economics, bills=bills)
+                  mobility=mobility, resilience=survival, economics=economics, bills=bills,
+                  notes=notes, warnings=warnings)

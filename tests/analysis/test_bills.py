@@ -16,8 +16,11 @@ from zerodistrict.analysis.bills import (
     bill_per_home,
     bill_total,
     marginal_prices,
+    month_charges,
+    month_share_ratio,
     monthly_bills,
     period_of_step,
+    prorated_month_charges,
 )
 from zerodistrict.scenario.base import Model
 from zerodistrict.scenario.tariff import EXPORT_SCHEMES, TARIFFS, Tariff, scheme_in_year, scheme_phases, tariff_currency
@@ -490,3 +493,55 @@ def test_solar_atap_credits_exports_for_ten_years_only():
 def test_bad_export_phases_are_rejected(scheme, message):
     with pytest.raises(ValidationError, match=message):
         Tariff.model_validate({"energy": {"prices_per_kwh": [1.0]}, "export": scheme})
+
+
+# --------------------------------------------------------------------------- months covered in part (pro rata)
+
+#: a tariff spelled out here, so that the hand-checked numbers do not move with the catalog's facts
+PRO_RATA_TARIFF = Tariff(
+    energy={"tier_limits_kwh": [120.0], "prices_per_kwh": [30.0, 40.0]},
+    fixed=[{"name": "basic", "per_month": 1000.0}, {"name": "retail", "per_month": 10.0, "waived_up_to_kwh": 600.0}],
+    currency="JPY",
+)
+
+
+def test_half_a_month_pays_half_the_fixed_charge_and_half_of_each_tier_block():
+    # 1–15 June 2025 (UTC): 15 of June's 30 days
+    idx = pd.date_range("2025-06-01", "2025-06-16", freq="1h", inclusive="left", tz="UTC")
+    assert month_share_ratio(idx, 1.0) == pytest.approx([0.5], rel=1e-15)
+    # 100 kWh in half a month: the first block is 60 kWh (half of 120) at 30, then 40 kWh at 40;
+    # basic charge 1000/2; retail waived (100 kWh ≤ 600/2)
+    row = one_bill(PRO_RATA_TARIFF, idx, np.full(len(idx), 100.0 / len(idx)), step_hours=1.0).iloc[0]
+    assert row["import_kwh"] == pytest.approx(100.0, rel=1e-12)
+    assert row["fixed_charge"] == pytest.approx(500.0, rel=1e-12)
+    assert row["energy_charge"] == pytest.approx(60 * 30.0 + 40 * 40.0, rel=1e-12)  # 3,400
+    assert row["bill"] == pytest.approx(3900.0, rel=1e-12)
+    # 400 kWh in half a month is over half the waiver limit (300): retail 10/2 applies
+    row = one_bill(PRO_RATA_TARIFF, idx, np.full(len(idx), 400.0 / len(idx)), step_hours=1.0).iloc[0]
+    assert row["fixed_charge"] == pytest.approx(505.0, rel=1e-12)
+    assert row["bill"] == pytest.approx(505.0 + 60 * 30.0 + 340 * 40.0, rel=1e-12)
+
+
+def test_a_period_across_two_months_bills_each_part_by_its_own_share():
+    # 14 days from 25 February 2025 (Tokyo): 4 of February's 28 days, 10 of March's 31
+    idx = pd.date_range("2025-02-25", "2025-03-11", freq="15min", inclusive="left", tz="Asia/Tokyo")
+    assert month_share_ratio(idx, DT) == pytest.approx([4 / 28, 10 / 31], rel=1e-12)
+    bills = one_bill(PRO_RATA_TARIFF, idx, np.zeros(len(idx)))
+    assert bills["fixed_charge"].tolist() == pytest.approx([1000.0 * 4 / 28, 1000.0 * 10 / 31], rel=1e-12)
+
+
+def test_whole_months_are_billed_as_before_and_dst_months_count_their_hours():
+    idx = month_index("2025-03-01", months=2, tz="Europe/Berlin")  # March has 743 hours there
+    assert month_share_ratio(idx, DT).tolist() == [1.0, 1.0]
+    assert one_bill(PRO_RATA_TARIFF, idx, np.zeros(len(idx)))["fixed_charge"].tolist() == [1000.0, 1000.0]  # retail waived at 0 kWh
+
+
+@settings(max_examples=40, deadline=None)
+@given(kwh=st.floats(0.0, 2000.0), export=st.floats(0.0, 500.0), share=st.floats(0.05, 1.0),
+       name=st.sampled_from(["tepco-juryo-dento-b-2023", "tnb-domestic-2025"]))
+def test_pro_rata_bill_is_the_share_of_a_full_month_at_the_full_month_rate(kwh, export, share, name):
+    tariff = TARIFFS[name].model_copy(update={"export": EXPORT_SCHEMES["my-solar-atap-2026"]})
+    part = prorated_month_charges(tariff, np.array([[kwh * share]]), np.array([export * share]), share)
+    full = month_charges(tariff, np.array([[kwh]]), np.array([export]))
+    for key in full:
+        assert part[key][0] == pytest.approx(share * full[key][0], rel=1e-9, abs=1e-9), key

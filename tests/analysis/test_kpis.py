@@ -1,14 +1,16 @@
-"""KPIs of a dispatch: CO2 against the baseline (negative reductions), and the shares' range."""
+"""KPIs of a dispatch: CO2 against the baseline (negative reductions, EV trips), the shares' range, the period."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from factories import inputs, storage
+from factories import evs, inputs, storage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zerodistrict.analysis.kpis import compute_kpis, homes_table
+from zerodistrict.analysis.economics import is_calendar_year, period_days
+from zerodistrict.analysis.kpis import baseline_demand_kw, compute_kpis, ev_baseline_charge_kw, homes_table
 from zerodistrict.dispatch.rule import dispatch_rule
 
 ETA = 0.95  # charge and discharge efficiency of the test battery
@@ -93,3 +95,72 @@ def test_rule_dispatch_shares_stay_in_range_without_the_floor(seed, n_t, n_h, sh
         assert -1e-12 <= raw_self_consumption <= 1.0
     k = compute_kpis(inp, res, "random", 1.0)
     assert k.self_sufficiency_ratio == pytest.approx(max(raw_self_sufficiency, 0.0), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- baseline and period
+
+
+def test_baseline_recharges_each_trip_on_return_at_the_charger_power():
+    """By hand: 9.2 kWh leave at step 2, the car is away steps 2–5 and owes 9.2/0.92 = 10 kWh at the plug;
+    at 6 kW it draws 6 kW at step 6 and 4 kW at step 7 (hourly steps). A second car leaves at step 10
+    and is back only after the period: its 10 kWh are not charged within it."""
+    fleet = evs(12, 2, charger_kw=6.0, trip_kwh=9.2, away_steps=4)
+    fleet.trip_kwh[:] = 0.0
+    fleet.available[:] = True
+    fleet.trip_kwh[2, 0], fleet.available[2:6, 0] = 9.2, False
+    fleet.trip_kwh[10, 1], fleet.available[10:, 1] = 9.2, False
+    expected = np.zeros(12)
+    expected[6], expected[7] = 6.0, 4.0
+    assert ev_baseline_charge_kw(fleet, 1.0) == pytest.approx(expected, abs=1e-12)
+    # 15-minute steps: 1.5 kWh a step, 10 kWh in 6 full steps and 1 kWh in the seventh
+    quarter = evs(40, 1, charger_kw=6.0)
+    quarter.trip_kwh[0, 0], quarter.available[0:8, 0] = 9.2, False
+    kw = ev_baseline_charge_kw(quarter, 0.25)
+    assert kw[8:14] == pytest.approx([6.0] * 6) and kw[14] == pytest.approx(4.0) and not kw[15:].any()  # nothing after the trip is repaid
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n_e=st.integers(1, 3), trip_every=st.integers(5, 30))
+def test_baseline_ev_charging_repays_trips_without_exceeding_the_charger(seed, n_e, trip_every):
+    n_t = 96
+    fleet = evs(n_t, n_e, charger_kw=7.0, trip_every=trip_every, trip_kwh=5.0 + seed % 7, away_steps=3)
+    kw = ev_baseline_charge_kw(fleet, 1.0)
+    owed = (fleet.trip_kwh / fleet.charge_efficiency).sum()
+    assert kw.min() >= -1e-12 and kw.max() <= 7.0 * n_e + 1e-9
+    assert kw.sum() <= owed + 1e-9
+    # a trip whose car is back for at least two steps before the end is repaid
+    last = np.flatnonzero(fleet.trip_kwh.any(axis=1))[-1]
+    if last + 3 + 2 <= n_t:
+        assert kw.sum() == pytest.approx(owed, rel=1e-12)
+
+
+def test_baseline_is_the_homes_load_plus_mobility_plus_ev_trips():
+    n_t = 12
+    fleet = evs(n_t, 1, trip_kwh=9.2, trip_every=0)
+    fleet.trip_kwh[2, 0], fleet.available[2:6, 0] = 9.2, False
+    inp = inputs(np.full((n_t, 2), 0.5), np.zeros((n_t, 2)), ev=fleet, emission=0.5, import_price=20.0,
+                 mobility_load_kw=0.25)
+    base = baseline_demand_kw(inp)
+    assert base.sum() == pytest.approx(n_t * (1.0 + 0.25) + 10.0)
+    k = compute_kpis(inp, dispatch_rule(inp), "t", 0.0)
+    assert k.co2_baseline_kg == pytest.approx(0.5 * (n_t * 1.25 + 10.0))
+    assert k.net_energy_cost_baseline == pytest.approx(20.0 * (n_t * 1.25 + 10.0))
+    assert k.period_days == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    "start, end, step, tz, days",
+    [
+        ("2025-03-01", "2025-03-15", "1h", "Asia/Tokyo", 14),
+        ("2025-03-25", "2025-04-08", "15min", "Europe/Berlin", 14),  # a 23-hour day is one day
+        ("2024-01-01", "2025-01-01", "15min", "Asia/Kuala_Lumpur", 366),
+        ("2025-01-01", "2026-01-01", "1h", "Europe/Berlin", 365),
+        ("2025-06-01 00:00", "2025-06-01 12:00", "1h", "UTC", 0.5),
+    ],
+)
+def test_period_days_from_the_index(start, end, step, tz, days):
+    idx = pd.date_range(pd.Timestamp(start).tz_localize(tz), pd.Timestamp(end).tz_localize(tz), freq=step,
+                        inclusive="left")
+    got = period_days(idx, pd.Timedelta(step) / pd.Timedelta(hours=1))
+    assert got == days and isinstance(got, type(days))
+    assert is_calendar_year(idx, pd.Timedelta(step) / pd.Timedelta(hours=1)) == (days in (365, 366))

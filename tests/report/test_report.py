@@ -173,8 +173,8 @@ def test_every_section_heading_in_the_chosen_language(compare_html, lang):
     headings = _parse(text).headings
     assert f'<html lang="{lang}">' in text
     for key in SECTION_KEYS:
-        # one per scenario
-        assert headings.count(words.text(key)) == 2, key
+        # one per scenario (both presets run a calendar year)
+        assert headings.count(words.text(key, period=words.text("period.year"))) == 2, key
     for key in COMPARE_KEYS:
         assert headings.count(words.text(key)) == 1, key
     if lang != "en":
@@ -430,3 +430,28 @@ def test_a_negative_co2_reduction_shows_as_an_increase(misono, kl):
         cells = dict(comparison_cells(table, lang))[lang.text("row.co2_reduction_ratio")]
         assert cells[0] == "\u221213%"
         assert any("\u221213%" in sentence for sentence in explain_differences(table, lang)[0])
+
+
+def test_a_short_run_says_its_period_and_that_economics_are_annualised():
+    sc = load_scenario("saitama-misono")
+    sc = sc.model_copy(update={"period": Period(year=2025, start=dt.date(2025, 3, 1), days=14)})
+    short = run(sc, resilience_hours=None)
+    for code, heading, warning in [
+        ("en", "Summary over 14 days from 2025-03-01", "annualised from 14 days"),
+        ("ja", "概要（2025-03-01から14日間）", "14日間の電気料金を1年分に換算"),
+        ("ms", "Ringkasan sepanjang 14 hari dari 2025-03-01", "disetahunkan daripada 14 hari"),
+    ]:
+        lang = get_language(code)
+        text = report_html([short], lang)
+        assert heading in _parse(text).headings
+        assert warning in text
+        assert lang.text("note.prorata", months="2025-03") in text
+        assert not any(lang.text("period.year") in h for h in _parse(text).headings)
+
+
+def test_a_calendar_year_says_over_the_year_without_annualising(misono):
+    en = get_language("en")
+    text = report_html([misono], en)
+    assert "Summary over the year" in _parse(text).headings
+    assert "annualised" not in text and "pro rata" not in text
+    assert "Bill over the year" in text

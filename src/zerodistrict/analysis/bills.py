@@ -35,9 +35,13 @@ ringgit: 27.03 sen = 0.2703 MYR).
 
 Simplifications
 ---------------
-* A month is a calendar month of local time; a period that starts or ends
-  inside a month pays that month's fixed charges in full (no pro-rating), so
-  bills of runs shorter than a year should not be annualised naively.
+* A month is a calendar month of local time. A month the period covers only
+  in part is billed **pro rata** (:func:`month_share_ratio`,
+  :func:`prorated_month_charges`): its fixed charges, tier blocks, waiver
+  limits and rebate bands are scaled by the share of the month covered (half
+  a month: half the basic charge, half of each tier block), as utilities bill
+  the first and last month of a contract. A 14-day run therefore bills
+  14 days, not a whole month's fixed charges.
 * Tiers with time-of-use: the kWh of each tier are split between periods in
   proportion to each period's share of the month's consumption.
 * Consumption bands (tiers of a ``whole`` charge, waivers, rebates) are read
@@ -326,6 +330,23 @@ def monthly_bills(
     )
     q = period_kwh.sum(axis=0)
     x = np.add.reduceat(exp * step_hours, starts, axis=0)
+    share = month_share_ratio(index, step_hours)[:, None]
+    return {"months": np.asarray(labels), "import_kwh": q, "export_kwh": x,
+            **prorated_month_charges(tariff, period_kwh, x, share, labels)}
+
+
+def month_charges(tariff: Tariff, period_kwh: np.ndarray, export_kwh: np.ndarray,
+                  labels: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Charges of whole months [currency] from their kWh per time-of-use period and their exports.
+
+    ``labels`` are the months' ``YYYY-MM`` (for rates that depend on the billed month, see
+    :func:`surcharges`); without them every surcharge is at its undated price.
+
+    Returns the arrays ``energy_charge``, ``surcharges``, ``fixed_charge``, ``rebate``,
+    ``export_credit`` and ``bill``, each shaped like ``export_kwh``.
+    """
+    q = period_kwh.sum(axis=0)
+    x = export_kwh
     energy = energy_charge(tariff.energy, period_kwh)
     sur = surcharges(tariff, q, labels)
     fixed = fixed_charges(tariff, q)
@@ -337,9 +358,6 @@ def monthly_bills(
     else:
         bill = np.maximum(charges - rebate - credit, 0.0)
     return {
-        "months": np.asarray(labels),
-        "import_kwh": q,
-        "export_kwh": x,
         "energy_charge": energy,
         "surcharges": sur,
         "fixed_charge": fixed,
@@ -347,6 +365,69 @@ def monthly_bills(
         "export_credit": credit,
         "bill": bill,
     }
+
+
+# --------------------------------------------------------------------------- months covered in part
+
+
+def month_share_ratio(index: pd.DatetimeIndex, step_hours: float) -> np.ndarray:
+    """(months,) share of each calendar month of the index that its steps cover [0–1]; 1 for a whole month.
+
+    Hours of the steps in the month / hours of the local calendar month (743 or
+    745 in a month with a daylight-saving change).
+    """
+    starts, labels = _month_starts(index)
+    counts = np.diff(np.r_[starts, len(index)])
+    tz = index.tz
+    out = np.empty(len(labels))
+    for m, label in enumerate(labels):
+        first = pd.Timestamp(f"{label}-01")
+        last = first + pd.offsets.MonthBegin(1)
+        if tz is not None:
+            first, last = first.tz_localize(tz), last.tz_localize(tz)
+        month_hours = (last - first) / pd.Timedelta(hours=1)
+        out[m] = min(counts[m] * step_hours / month_hours, 1.0)
+    return out
+
+
+def prorated_month_charges(
+    tariff: Tariff, period_kwh: np.ndarray, export_kwh: np.ndarray, share_ratio: np.ndarray,
+    labels: list[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Charges of months covered in part: the month's rules pro rata [currency].
+
+    Parameters
+    ----------
+    tariff : Tariff
+    period_kwh : np.ndarray
+        (periods, months, ...) import of each month in each time-of-use period. [kWh]
+    export_kwh : np.ndarray
+        (months, ...) export of each month. [kWh]
+    share_ratio : np.ndarray
+        Share of each month covered, broadcastable to ``export_kwh`` (:func:`month_share_ratio`). [0–1]
+    labels : list of str, optional
+        The months' ``YYYY-MM``, as for :func:`month_charges`.
+
+    Returns
+    -------
+    dict
+        As :func:`month_charges`.
+
+    Notes
+    -----
+    Scaling a month's fixed charges and every kWh limit (tier blocks, waivers,
+    rebate bands) by its share s is the same as billing the full-month
+    equivalent (q/s, x/s) and scaling the result by s: every charge, the
+    rebate, the export credit and the floor at zero are homogeneous of degree
+    one in (q, x, limits, fixed charges). So the bill of half a month with
+    q kWh is half the bill of a whole month with 2q kWh. A whole month (s = 1)
+    is billed exactly as :func:`month_charges` bills it.
+    """
+    s = np.asarray(share_ratio, dtype=float)
+    if np.all(s == 1.0):
+        return month_charges(tariff, period_kwh, export_kwh, labels)
+    full = month_charges(tariff, period_kwh / s, export_kwh / s, labels)
+    return {k: v * s for k, v in full.items()}
 
 
 def bill_homes(

@@ -15,6 +15,10 @@ Definitions (r discount rate, N lifetime in years, A = Σ_{y=1..N} (1+r)^-y)
   and without replacements; None when the net saving is ≤ 0 (never pays
   back). ``discounted_payback_years`` solves Σ_{y≤n} (1+r)^-y (savings − O&M)
   = capex in closed form.
+* Runs shorter than a calendar year: the period's bills, savings and energy
+  are scaled up to a year by :func:`annualisation_factor` before these
+  formulas, and the result says so (``annualised_from_days``); the season of
+  the period then stands for the whole year.
 * ``lcoe_per_kwh``: levelised cost of the energy the homes use, as HOMER's
   cost of energy (total annualised cost / energy served): (capex + PV(battery
   replacements) + A × (O&M + annual bill)) / (A × annual energy). The
@@ -226,6 +230,14 @@ class EconomicsResult:
     #: the design's bill in each year 1 … N of the appraisal when it changes from year to year
     #: (an export price by year of operation); empty when every year bills as the simulated one
     annual_bill_by_year: list[float] = field(default_factory=list)
+    #: bills of the homes over the run's period, design and baseline [currency] (= the annual ones for a year)
+    bill_total: float | None = None
+    bill_total_baseline: float | None = None
+    #: length of the run [d]
+    period_days: float | None = None
+    #: None for a run of one calendar year; else the run's days, from which every ``annual_*`` figure,
+    #: NPV, payback and LCOE were scaled up to a year (:func:`annualisation_factor`)
+    annualised_from_days: float | None = None
 
 
 def _appraise(
@@ -441,13 +453,45 @@ def evaluate_homes(
     )
 
 
-def annualisation_factor(index: pd.DatetimeIndex, step_hours: float) -> float:
-    """Hours in the calendar year of the run's first step / hours the run covers (1 for a full-year run)."""
+def period_days(index: pd.DatetimeIndex, step_hours: float) -> float | int:
+    """Length of the run in days of the site's calendar [d]: an int when whole (14, 365, 366).
+
+    Measured on the local clock from the first step to the end of the last, so a
+    day with a daylight-saving change counts as one day; derived from the index,
+    never from an assumed number of steps.
+    """
     if len(index) == 0:
         raise ValueError("empty index")
-    year = index[0].year
-    days = 366 if pd.Timestamp(year=year, month=12, day=31).dayofyear == 366 else 365
-    return days * 24.0 / (len(index) * step_hours)
+    start = index[0]
+    end = index[-1] + pd.Timedelta(hours=step_hours)
+    if start.tzinfo is not None:
+        start, end = start.tz_localize(None), end.tz_localize(None)
+    days = (end - start) / pd.Timedelta(days=1)
+    return int(round(days)) if abs(days - round(days)) < 1e-9 else float(days)
+
+
+def _days_in_year(year: int) -> int:
+    return 366 if pd.Timestamp(year=year, month=12, day=31).dayofyear == 366 else 365
+
+
+def is_calendar_year(index: pd.DatetimeIndex, step_hours: float) -> bool:
+    """True when the run covers exactly one calendar year of local time (1 January 00:00 to the next)."""
+    if len(index) == 0:
+        return False
+    start = index[0]
+    local_start = start.tz_localize(None) if start.tzinfo is not None else start
+    return (local_start == pd.Timestamp(year=start.year, month=1, day=1)
+            and period_days(index, step_hours) == _days_in_year(start.year))
+
+
+def annualisation_factor(index: pd.DatetimeIndex, step_hours: float) -> float:
+    """Days in the calendar year of the run's first step / days the run covers (1 for a full-year run).
+
+    Only for the appraisal of a run shorter than a year, which then says so
+    (``annualised_from_days``): NPV, payback and LCOE need yearly cash flows.
+    """
+    days = period_days(index, step_hours)  # raises on an empty index
+    return _days_in_year(index[0].year) / days
 
 
 def _check_currency(economics: Economics, currency: str | None, field: str = "economics.currency") -> str:

@@ -13,6 +13,16 @@ negative net share means "none", so these two are floored at 0 — the only
 clipping here. ``co2_reduction_ratio`` is not a share: a design that emits
 more CO2 than its baseline reports a negative reduction
 (:func:`zerodistrict.analysis.emissions.co2_summary`).
+
+Periods and baselines
+---------------------
+Every sum is over the run's period (``period_days``, derived from the index),
+not a year unless the period is one. The baseline is the same district with
+no PV and no batteries, buying from the grid what it would consume
+(:func:`baseline_demand_kw`): the homes' simulated load, the mobility
+stations' charging, and the community EVs' trip energy charged from the grid
+when they come back. So a design without PV and without storage has exactly
+its baseline's CO2 and cost.
 """
 
 from __future__ import annotations
@@ -20,8 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from zerodistrict.analysis.economics import period_days
 from zerodistrict.analysis.emissions import co2_summary
-from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, Stores
 from zerodistrict.results.result import Kpis
 
 
@@ -36,8 +47,43 @@ def _share(part: float, total: float) -> float:
     return float(max(part / total, 0.0))
 
 
+def ev_baseline_charge_kw(stores: Stores, step_hours: float) -> np.ndarray:
+    """(t,) grid power the EVs would draw without the design: each trip recharged on return [kW].
+
+    Uncontrolled charging: a trip's energy at the plug, ``trip_kwh / charge_efficiency``,
+    is owed from the step it leaves and charged at the charger's full power at every
+    step the car is back at its charger until repaid. With N(t) the cumulative energy
+    owed and P(t) the cumulative charger capacity of the available steps, the energy
+    charged by the end of step t is C(t) = P(t) + min(0, min_{s≤t} (N(s) − P(s)))
+    (the closed form of C(t) = min(N(t), C(t−1) + p·Δt·available(t))).
+    Energy still owed at the end of the period is not charged within it.
+    """
+    ev = stores.kind == "ev"
+    n_t = stores.trip_kwh.shape[0]
+    if not ev.any() or not stores.trip_kwh[:, ev].any():
+        return np.zeros(n_t)
+    owed = np.cumsum(stores.trip_kwh[:, ev] / stores.charge_efficiency[ev], axis=0)  # N(t)
+    capacity = np.cumsum(stores.available[:, ev] * (stores.charge_power_kw[ev] * step_hours), axis=0)  # P(t)
+    charged = capacity + np.minimum(np.minimum.accumulate(owed - capacity, axis=0), 0.0)  # C(t)
+    charged = np.minimum(charged, owed)  # = C(t) exactly once repaid (no rounding residue after)
+    return np.diff(charged, axis=0, prepend=0.0).sum(axis=1) / step_hours
+
+
+def baseline_demand_kw(inputs: DispatchInputs) -> np.ndarray:
+    """(t,) what the district would import with no PV and no batteries [kW].
+
+    The homes' simulated load (not their nominal ``annual_kwh``), the mobility
+    stations' charging, and the community EVs' trips recharged from the grid on
+    return (:func:`ev_baseline_charge_kw`): the EVs still make their trips, but
+    store nothing for the homes. Line losses are left out: with nothing to
+    share, nothing flows on the private line.
+    """
+    return (inputs.load_kw.sum(axis=1) + inputs.mobility_load_kw
+            + ev_baseline_charge_kw(inputs.stores, inputs.step_hours))
+
+
 def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: str, pv_kwp: float) -> Kpis:
-    """KPIs of a dispatch; baseline = the same homes with no PV, no batteries, all from the grid.
+    """KPIs of a dispatch over its period; baseline = :func:`baseline_demand_kw` bought from the grid.
 
     Parameters
     ----------
@@ -53,7 +99,7 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
     pv_used = pv_kwh - tot["grid_export_kw"] - tot["curtailed_kw"]
     # self-sufficiency: share of demand not met by the grid (nor left unserved)
     self_suff = _share(demand_kwh - tot["grid_import_kw"] - tot["unserved_kw"], demand_kwh)
-    baseline_kw = inputs.load_kw.sum(axis=1) + inputs.mobility_load_kw
+    baseline_kw = baseline_demand_kw(inputs)
     co2 = co2_summary(result.totals["grid_import_kw"], baseline_kw, inputs.emission_factor_kg_per_kwh, dt_h)
     cost = float((result.totals["grid_import_kw"] * inputs.import_price).sum() * dt_h)
     revenue = float((result.totals["grid_export_kw"] * inputs.export_price).sum() * dt_h)
@@ -67,6 +113,7 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
         period_start=idx[0].isoformat(),
         period_end=(idx[-1] + pd.Timedelta(hours=dt_h)).isoformat(),
         step_minutes=int(round(dt_h * 60)),
+        period_days=period_days(idx, dt_h),
         load_kwh=tot["load_kw"],
         ev_charge_kwh=tot["ev_charge_kw"],
         pv_kwp=pv_kwp,

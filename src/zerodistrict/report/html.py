@@ -12,6 +12,7 @@ not run says so. With several runs a comparison comes first.
 
 from __future__ import annotations
 
+import calendar
 import html
 import os
 import string
@@ -81,8 +82,10 @@ def _summary_cards(page: _Page, result) -> None:
               lang.text("card.cost_note", baseline=lang.money(k.net_energy_cost_baseline, k.currency))),
     ]
     if k.payback_years is not None:
-        cards.append(_card(lang.text("card.payback"), lang.quantity(k.payback_years, "unit.years", 1),
-                           lang.text("card.payback_note", capex=lang.money(k.capex, k.currency))))
+        capex = lang.money(k.capex, k.currency)
+        note = (lang.text("card.payback_note", capex=capex) if k.annualised_from_days is None else
+                lang.text("card.payback_note_annualised", capex=capex, days=_days(lang, k.annualised_from_days)))
+        cards.append(_card(lang.text("card.payback"), lang.quantity(k.payback_years, "unit.years", 1), note))
     resilience = result.resilience
     if resilience is not None:
         stats = resilience.to_json_dict()
@@ -95,6 +98,23 @@ def _summary_cards(page: _Page, result) -> None:
         cards.append(_card(lang.text("card.trips"), lang.number(served[0]),
                            lang.text("card.trips_note", share=lang.percent(served[1]))))
     page.add(f'<div class="cards">{"".join(cards)}</div>')
+    if k.annualised_from_days is not None:
+        page.note(lang.text("note.annualised", days=_days(lang, k.annualised_from_days)), "note warning")
+
+
+def _days(lang: Language, days: float) -> str:
+    return lang.number(days, 0 if float(days).is_integer() else 1)
+
+
+def period_text(lang: Language, kpis) -> str:
+    """"the year" for a run of one calendar year (its 365 or 366 days from 1 January 00:00),
+    else "14 days from 2025-03-01"."""
+    start = pd.Timestamp(kpis.period_start)
+    year_days = 366 if calendar.isleap(start.year) else 365
+    whole_year = kpis.period_days == year_days and (start.month, start.day, start.hour, start.minute) == (1, 1, 0, 0)
+    if whole_year:
+        return lang.text("period.year")
+    return lang.text("period.days", days=_days(lang, kpis.period_days), start=start.strftime("%Y-%m-%d"))
 
 
 def _co2_note(lang: Language, k) -> str:
@@ -132,16 +152,20 @@ def _homes(page: _Page, result) -> None:
     if homes.empty:  # a mobility-only study
         page.note(lang.text("report.not_analysed"), "not-analysed")
         return
-    if "annual_bill" in homes:
-        bill, title = homes["annual_bill"].to_numpy(), lang.text("axis.annual_bill", currency=currency)
+    period = period_text(lang, result.kpis)
+    if "bill" in homes:  # the homes' bills over the period (annual ones only for a year)
+        bill, title = homes["bill"].to_numpy(), lang.text("axis.bill", period=period, currency=currency)
     else:
         bill = (homes["energy_cost"] - homes["export_revenue"]).to_numpy()
         title = lang.text("axis.net_energy_cost_home", currency=currency)
     page.chart(charts.homes_figure(homes["self_sufficiency_ratio"].to_numpy(), bill, title, lang))
     ss = homes["self_sufficiency_ratio"]
     page.note(lang.text("note.homes", n=lang.number(len(homes)), low=lang.percent(ss.min()),
-                        median=lang.percent(ss.median()), high=lang.percent(ss.max()),
+                        median=lang.percent(ss.median()), high=lang.percent(ss.max()), period=period,
                         bill_median=lang.money(float(np.median(bill)), currency)))
+    partial = summaries.partial_months(result)
+    if partial:
+        page.note(lang.text("note.prorata", months=", ".join(partial)))
 
 
 def _resilience(page: _Page, result) -> None:
@@ -184,7 +208,7 @@ def _scenario_sections(page: _Page, result, number: int) -> None:
     lang = page.lang
     page.heading(2, result.scenario.site.name, f"scenario-{number}")
     page.note(_scenario_meta(lang, result), "meta")
-    page.heading(3, lang.text("section.summary"))
+    page.heading(3, lang.text("section.summary", period=period_text(lang, result.kpis)))
     _summary_cards(page, result)
     page.heading(3, lang.text("section.monthly"))
     monthly = summaries.monthly_energy_kwh(result.timeseries, result.inputs.step_hours)

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zerodistrict.analysis.bills import month_share_ratio
+
 #: latitude of the tropics [deg] (IAU, J2000 obliquity of the ecliptic)
 TROPIC_LATITUDE_DEG = 23.44
 #: columns of the monthly balance [kWh], in chart order
@@ -223,3 +225,12 @@ def trips_served(mobility_kpis: dict[str, float]) -> tuple[int, float] | None:
         return None
     ratio = float(mobility_kpis["mobility_trips_served_ratio"])
     return round(mobility_kpis["mobility_trips"] * ratio), ratio
+
+
+def partial_months(result) -> list[str]:
+    """Months (``YYYY-MM``) that a run's bills cover only in part, and so bill pro rata; [] without bills."""
+    if result.bills is None or result.bills.empty:
+        return []
+    share = month_share_ratio(result.inputs.index, result.inputs.step_hours)
+    months = result.bills["month"].unique()
+    return [str(m) for m, r in zip(months, share) if r < 1.0]

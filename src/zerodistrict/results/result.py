@@ -8,7 +8,7 @@ analysis did not run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -24,7 +24,21 @@ if TYPE_CHECKING:  # annotations only: results stays importable without the anal
 
 
 class Kpis(BaseModel):
-    """Key figures of one run over its period (annual for a one-year period)."""
+    """Key figures of one run over its period.
+
+    Every energy [kWh], CO2 [kg] and money amount (``load_kwh``, ``co2_kg``,
+    ``net_energy_cost``, ``bill_total``, …) is a sum over the run's period,
+    ``period_days`` long (from ``period_start`` to ``period_end``): annual only
+    when the period is a calendar year. Only ``annual_*`` fields claim a year;
+    they appear for a run of one calendar year. NPV, payback and LCOE need a
+    year of cash flows: for a shorter run they are scaled up from its days and
+    ``annualised_from_days`` says so (absent for a calendar year).
+
+    Baselines (``co2_baseline_kg``, ``net_energy_cost_baseline``,
+    ``bill_total_baseline``) are the same district without PV and batteries:
+    its simulated demand bought from the grid (see
+    :func:`zerodistrict.analysis.kpis.baseline_demand_kw`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -34,6 +48,7 @@ class Kpis(BaseModel):
     period_start: str
     period_end: str
     step_minutes: int
+    period_days: int | float  # [d] from the index: 365 or 366 for a calendar year, 14 for two weeks
     load_kwh: float
     ev_charge_kwh: float
     pv_kwp: float
@@ -58,13 +73,16 @@ class Kpis(BaseModel):
     net_energy_cost: float
     net_energy_cost_baseline: float
     currency: str
-    # economics (issue 3)
+    # economics (issue 3); bills of the homes over the period, annual ones only for a calendar year
+    bill_total: float | None = None
+    bill_total_baseline: float | None = None
     annual_bill_total: float | None = None
     annual_bill_total_baseline: float | None = None
     capex: float | None = None
     npv: float | None = None
     payback_years: float | None = None
     lcoe_per_kwh: float | None = None
+    annualised_from_days: int | float | None = None  # [d] npv, payback, lcoe scaled up from a shorter run
     # resilience (issue 4)
     critical_survival_hours_mean: float | None = None
     # mobility (issue 5)
@@ -104,6 +122,11 @@ class Result:
         Monthly bill of every home under the scenario's tariff (columns
         :data:`zerodistrict.analysis.bills.BILL_COLUMNS`) [currency]; None without a tariff or
         without an appraisal (``economics`` is None).
+    notes : list of str
+        What a reader of the figures should know about how the analyses computed them
+        (e.g. months billed pro rata); the CLI prints them, the library never does.
+    warnings : list of str
+        Figures to read with care (e.g. NPV annualised from a short run); printed as warnings.
     """
 
     scenario: Scenario
@@ -115,6 +138,8 @@ class Result:
     resilience: ResilienceResult | None = None
     economics: EconomicsResult | None = None
     bills: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def timeseries(self) -> pd.DataFrame:
