@@ -85,9 +85,34 @@ Weekdays = Annotated[list[str] | None, AfterValidator(_check_days)]
 
 
 class Model(BaseModel):
-    """Base of every scenario model: unknown fields are errors."""
+    """Base of every scenario model: unknown fields are errors, and so are NaN and ±infinity in any number."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- limits
+#
+# Upper bounds on the size of a study, checked before the heavy work. Each
+# (time, home) array at MAX_HOME_STEPS cells holds 0.8 GB (float64); a run keeps
+# about a dozen of them (load, PV, imports, exports, shares, SOC, ...), so the
+# bound keeps a run inside the 24 GB of a workstation (assumption, measured on
+# the project's 24 GB machine). Counts are bounds of a residential district, far
+# above the ≈50–200 homes of the studied sites (Misono: 51 plots).
+
+#: [bytes] a scenario file larger than this is refused before it is parsed
+#: (assumption: ≈40× the largest 10,000-group file; YAML parsing ≈ 2 s per MB)
+MAX_SCENARIO_BYTES = 20_000_000
+#: home groups in one scenario (assumption: one group per home at the home limit)
+MAX_HOME_GROUPS = 10_000
+#: homes in one scenario (sum of group counts; assumption: a district, not a city)
+MAX_HOMES = 10_000
+#: homes × time steps: 10,000 homes hourly for a year (87.6 M), 2,500 at 15 minutes
+MAX_HOME_STEPS = 100_000_000
+#: community EVs (each is a store with its own time series; assumption)
+MAX_COMMUNITY_EVS = 1_000
+#: shared-mobility ports and vehicles (trip-by-trip simulation; assumption)
+MAX_STATIONS = 2_000
+MAX_VEHICLES = 100_000
 
 
 _TAGS = {"load-archetype", "load-csv", "pv-array", "pv-profile", "price-constant", "price-periods", "price-csv",
