@@ -180,6 +180,30 @@ def climatology_for(site, key: str | None = None) -> Climatology:
     return CLIMATOLOGIES[nearest]
 
 
+def check_climatology_near(site, key: str | None = None) -> Climatology:
+    """The climatology :func:`climatology_for` picks, refusing a named one farther than 150 km from the site.
+
+    The automatic choice already keeps to :data:`SEARCH_RADIUS_KM`; a key named
+    in the scenario must meet the same rule, or the synthetic year would carry
+    another place's sunshine and seasons.
+
+    Raises
+    ------
+    InputError
+        Unknown key, or the climatology lies more than 150 km from the site.
+    """
+    climatology = climatology_for(site, key)
+    if key is not None:
+        km = _distance_km(site.latitude, site.longitude, climatology.latitude, climatology.longitude)
+        if km > SEARCH_RADIUS_KM:
+            raise InputError(
+                f"weather.climate: climatology {key!r} is {km:,.0f} km from site {site.name} "
+                f"({site.latitude:g}, {site.longitude:g}); the limit is {SEARCH_RADIUS_KM:g} km: leave 'climate' "
+                "out to take the nearest, or give weather: {source: epw, path: FILE}"
+            )
+    return climatology
+
+
 # --------------------------------------------------------------------------- time helpers
 
 
