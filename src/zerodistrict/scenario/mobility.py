@@ -46,7 +46,7 @@ class Station(Model):
     longitude: float = Field(ge=-180, le=180, description="[deg], east positive")
     docks: int = Field(ge=1, le=100_000, description="parking places for vehicles of any type")
     charger_kw: float = Field(
-        default=0.0, ge=0, le=350, description="[kW] AC input per dock; 0 = no charging here; ≤ 350 (fastest chargers)")
+        default=0.0, ge=0, le=350, description="[kW] AC input per dock; 0 = no charging here; ≤ 350 (assumption: the fastest DC chargers)")
     district_powered: bool = Field(
         default=False, description="its chargers draw from the district's microgrid (part of ev_charge_kw)"
     )

@@ -131,8 +131,8 @@ class ArchetypeLoad(Model):
     archetype: str = Field(description="household archetype, e.g. jp-detached, my-terrace")
     annual_kwh: float = Field(
         gt=0, le=100_000,
-        description="[kWh/yr] per home; ≤ 100,000 (assumption: beyond any residence; a Japanese home uses ≈4,200, "
-        "METI/ANRE 2023)")
+        description="[kWh/yr] per home; ≤ 100,000 (assumption: beyond any residence; the presets' homes use "
+        "≈4,200–5,300)")
     seed: int = Field(default=0, ge=0, description="seed of the homes' random variation")
 
     @field_validator("archetype")
@@ -285,7 +285,7 @@ class EVTrip(Model):
     days: Weekdays = Field(default=None, description="weekdays of the trip; default every day")
     depart: Clock
     return_: Clock = Field(alias="return")
-    trip_kwh: float = Field(ge=0, le=250, description="[kWh] battery energy the trip uses; ≤ 250 (largest EV packs)")
+    trip_kwh: float = Field(ge=0, le=250, description="[kWh] battery energy the trip uses; ≤ 250 (as battery_kwh)")
 
     @model_validator(mode="after")
     def _return_after_depart(self) -> "EVTrip":
@@ -299,10 +299,10 @@ class EV(Model):
     count: int = Field(ge=0, le=MAX_COMMUNITY_EVS, description=f"vehicles; ≤ {MAX_COMMUNITY_EVS:,} (assumption)")
     battery_kwh: float = Field(
         gt=0, le=250,
-        description="[kWh] per vehicle; ≤ 250 (assumption: above the largest passenger EV packs, ≈200 kWh in 2024)")
+        description="[kWh] per vehicle; ≤ 250 (assumption: above the largest passenger EV packs, ≈200 kWh)")
     charger_kw: float = Field(
         gt=0, le=350,
-        description="[kW] per vehicle, AC side, both directions; ≤ 350 (the fastest CCS chargers, IEC 61851 / CharIN)")
+        description="[kW] per vehicle, AC side, both directions; ≤ 350 (assumption: the fastest public DC chargers)")
     bidirectional: bool = False
     charge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
     discharge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
@@ -468,7 +468,7 @@ class Grid(Model):
     import_price: Price | None = Field(default=None, description="[currency/kWh] marginal price of each step")
     export_price: Price | None = Field(default=None, description="[currency/kWh]; default 0 (no payment for exports)")
     emission_factor_kg_per_kwh: EmissionFactor = Field(
-        description="[kg-CO2/kWh] annual or hourly (CSV); ≤ 3 (lignite plants emit ≈1.2, IPCC AR5 WG3 Annex III 2014)")
+        description="[kg-CO2/kWh] annual or hourly (CSV); ≤ 3 (assumption: the most carbon-intensive grids emit ≈1)")
     outages: list[Outage] = Field(default_factory=list)
 
     @field_validator("currency")
@@ -523,14 +523,19 @@ class Scenario(Model):
     @model_validator(mode="before")
     @classmethod
     def _limits_before_parsing(cls, data: Any) -> Any:
-        """Refuse an oversized study before validating each of its groups; 'economics: none' → no appraisal."""
+        """'economics: none' → no appraisal."""
         if isinstance(data, dict):
-            homes = data.get("homes")
-            if isinstance(homes, list) and len(homes) > MAX_HOME_GROUPS:
-                raise ValueError(f"homes: {len(homes):,} home groups; the limit is {MAX_HOME_GROUPS:,}")
             if isinstance(data.get("economics"), str) and data["economics"].strip().lower() == "none":
                 data = {**data, "economics": None}
         return data
+
+    @field_validator("homes", mode="before")
+    @classmethod
+    def _few_enough_groups(cls, value: Any) -> Any:
+        """Refuse an oversized study before validating each of its groups."""
+        if isinstance(value, list) and len(value) > MAX_HOME_GROUPS:
+            raise ValueError(f"{len(value):,} home groups; the limit is {MAX_HOME_GROUPS:,}")
+        return value
 
     @field_validator("name")
     @classmethod
