@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from zerodistrict.errors import InputError, SolverError
@@ -41,7 +42,7 @@ def _input_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except (InputError, SolverError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -121,7 +122,8 @@ def validate(file: str = typer.Argument(..., help="scenario YAML file, preset na
 
     sc = load_scenario(file)
     check_inputs(sc)
-    out.print(f"ok: {sc.name} — {sc.n_homes} homes at {sc.site.name}, {sc.period.year}, {sc.period.step_minutes}-minute steps")
+    out.print(f"ok: {sc.name} — {sc.n_homes} homes at {sc.site.name}, {sc.period.year}, {sc.period.step_minutes}-minute steps",
+              markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
