@@ -172,17 +172,18 @@ def run(
         if objective not in ("cost", "co2"):
             raise InputError(f"--objective: {objective!r} is not one of cost, co2")
         options = {"objective": objective, "horizon_hours": horizon_hours}
-    with err.status(f"{sc.name}: starting") as status:
+    label = escape(sc.name)  # a scenario's name is text, not rich markup
+    with err.status(f"{label}: starting") as status:
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather,
-                          progress=lambda msg: status.update(f"{sc.name}: {msg}"), **options)
+                          progress=lambda msg: status.update(f"{label}: {escape(msg)}"), **options)
         if out_dir is not None:
-            status.update(f"{sc.name}: writing {out_dir}")
+            status.update(f"{label}: writing {escape(str(out_dir))}")
             written = write_outputs(result, out_dir, extra_writers=[
                 lambda res, tmp: write_report([res], tmp / "report.html", lang=lang,
                                               png_dir=tmp / "png" if png else None)])
-    out.print(kpi_table(result.kpis, f"{sc.name} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
+    out.print(kpi_table(result.kpis, f"{label} — {result.kpis.dispatch} dispatch, {sc.period.year}"))
     for note in result.dispatch.notes:
-        err.print(f"note: {note}")
+        err.print(f"note: {note}", markup=False, highlight=False)
     if out_dir is not None:
         out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 

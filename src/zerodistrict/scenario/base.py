@@ -22,7 +22,11 @@ def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     path = Path(value).expanduser()
     if not path.is_absolute() and base is not None:
         path = Path(base) / path
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ValueError(f"not a usable file name: {exc.strerror}") from None
+    if not found:
         raise ValueError(f"file not found: {path}")
     return path.resolve()
 

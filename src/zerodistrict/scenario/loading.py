@@ -105,7 +105,11 @@ def load_scenario(ref: str | Path) -> Scenario:
             raise InputError(f"<stdin>: the scenario is larger than the limit of {MAX_SCENARIO_BYTES:,} bytes")
         return scenario_from_dict(_read_yaml(text, "<stdin>"), base_dir=Path.cwd(), source="<stdin>")
     path = Path(ref_str)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InputError(f"{ref_str[:80]}: not a usable file name ({exc.strerror})") from None
+    if path.suffix.lower() in (".yaml", ".yml") or exists:
         if not path.is_file():
             raise InputError(f"{ref_str}: scenario file not found")
         try:

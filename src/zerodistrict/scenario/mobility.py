@@ -168,7 +168,7 @@ class TypePrice(Model):
 
 class Prices(Model):
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217, e.g. JPY, MYR")
-    by_type: list[TypePrice] = Field(default_factory=list)
+    by_type: list[TypePrice] = Field(default_factory=list, max_length=100)
 
     @field_validator("currency")
     @classmethod
@@ -211,10 +211,10 @@ class Mobility(Model):
     """Shared multi-mobility: ports, fleet, demand, prices and the trips rides replace."""
 
     stations: list[Station] = Field(min_length=1, max_length=MAX_STATIONS)
-    vehicle_types: list[VehicleType] = Field(default_factory=list)
+    vehicle_types: list[VehicleType] = Field(default_factory=list, max_length=100)
     demand: Demand
     prices: Prices | None = None
-    mode_shift: list[ReplacedMode] = Field(default_factory=_default_mode_shift)
+    mode_shift: list[ReplacedMode] = Field(default_factory=_default_mode_shift, max_length=50)
     rebalancing: Rebalancing = Field(default_factory=Rebalancing)
     wait_minutes: float = Field(
         default=0.0, ge=0, le=240, description="[min] a turned-away rider tries once more this much later; 0 = never"

@@ -308,7 +308,7 @@ class EV(Model):
     discharge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
     min_soc_ratio: float = Field(default=0.2, ge=0, lt=1, description="assumption: never drained below 20 %")
     initial_soc_ratio: float = Field(default=0.8, ge=0, le=1)
-    trips: list[EVTrip] = Field(default_factory=list)
+    trips: list[EVTrip] = Field(default_factory=list, max_length=50, description="≤ 50 (assumption)")
 
     @model_validator(mode="after")
     def _trips_fit(self) -> "EV":
@@ -332,8 +332,8 @@ class Community(Model):
         description="share of shared power lost on the line; ≤ 0.3 (assumption: a private LV line loses a few per "
         "cent; 30 % is beyond any working line)")
     batteries: list[CommunityBattery] = Field(
-        default_factory=list, description="stationary batteries on the community bus, any number")
-    evs: list[EV] = Field(default_factory=list)
+        default_factory=list, max_length=1000, description="stationary batteries on the community bus; ≤ 1,000")
+    evs: list[EV] = Field(default_factory=list, max_length=100, description="fleets; ≤ 100 (assumption)")
 
     @model_validator(mode="before")
     @classmethod
@@ -469,7 +469,7 @@ class Grid(Model):
     export_price: Price | None = Field(default=None, description="[currency/kWh]; default 0 (no payment for exports)")
     emission_factor_kg_per_kwh: EmissionFactor = Field(
         description="[kg-CO2/kWh] annual or hourly (CSV); ≤ 3 (assumption: the most carbon-intensive grids emit ≈1)")
-    outages: list[Outage] = Field(default_factory=list)
+    outages: list[Outage] = Field(default_factory=list, max_length=1000, description="≤ 1,000 (assumption)")
 
     @field_validator("currency")
     @classmethod
