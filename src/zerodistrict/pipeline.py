@@ -51,9 +51,14 @@ MAX_EMISSION_KG_PER_KWH = 3.0
 def _outage_spans(scenario: Scenario) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     tz = scenario.site.timezone
     spans = []
-    for outage in scenario.grid.outages:
+    for i, outage in enumerate(scenario.grid.outages):
         start = pd.Timestamp(outage.start)
-        start = start.tz_localize(tz) if start.tzinfo is None else start.tz_convert(tz)
+        try:
+            start = start.tz_localize(tz) if start.tzinfo is None else start.tz_convert(tz)
+        except (ValueError, TypeError):  # pytz/pandas: nonexistent or ambiguous local time (a DST change)
+            raise InputError(f"grid.outages[{i}].start: {outage.start} does not exist or is ambiguous in {tz} "
+                             "(a daylight-saving change); give it with a UTC offset, e.g. 2025-03-09T07:30+00:00"
+                             ) from None
         spans.append((start, start + pd.Timedelta(hours=outage.hours)))
     return spans
 

@@ -239,3 +239,12 @@ def test_validate_ok_means_run_starts(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0 and "ok: t" in result.output
     assert run(loading.load_scenario(path), resilience_hours=None).kpis.load_kwh > 0
+
+
+def test_outage_in_a_daylight_saving_gap():
+    data = changed("site", {"name": "NY", "latitude": 40.7, "longitude": -74.0, "timezone": "America/New_York",
+                            "country": "US"})
+    data.update(period={"year": 2025, "start": "2025-03-08", "days": 3}, economics=None)
+    data["grid"]["outages"] = [{"start": "2025-03-09T02:30", "hours": 1}]
+    with pytest.raises(InputError, match=r"grid\.outages\[0\]\.start: .* does not exist or is ambiguous"):
+        check_inputs(scenario_from_dict(data))
