@@ -312,7 +312,7 @@ def run(
         kpis = kpis.model_copy(update={
             "critical_survival_hours_mean":
                 survival.to_json_dict()["shared" if inputs.sharing else "alone"]["critical_survival_hours_mean"]})
-    appraisal = appraise(scenario, inputs, result) if inputs.n_homes else None
+    appraisal = appraise(scenario, inputs, result) if inputs.n_homes and not scenario.economics_skipped else None
     economics = bills = None
     if appraisal is not None:
         economics, per_home, bills = appraisal

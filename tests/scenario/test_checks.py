@@ -160,7 +160,7 @@ def test_many_groups_validate_fast():
     data["homes"] = [dict(group, group=f"g{i}", count=1) for i in range(MAX_HOME_GROUPS)]
     start = time.perf_counter()
     assert scenario_from_dict(data).n_homes == MAX_HOME_GROUPS
-    assert time.perf_counter() - start < 5.0  # ≈0.3 s alone
+    assert time.perf_counter() - start < 10.0  # ≈0.3 s alone
 
 
 def test_homes_and_home_steps_limits():
@@ -206,8 +206,12 @@ def test_unknown_country_needs_economics_or_says_none():
     assert not scenario_from_dict(BASE).economics_skipped
 
 
-def test_economics_none_runs_without_costs():
-    res = run(scenario_from_dict(dict(changed("site.country", "TH"), economics="none")), resilience_hours=None)
+@pytest.mark.parametrize("country", ["TH", "JP"])
+def test_economics_none_runs_without_costs(country):
+    sc = scenario_from_dict(dict(changed("site.country", country), economics="none"))
+    assert loading.dump_scenario(sc).rstrip().endswith("economics: null")
+    assert scenario_from_dict(yaml.safe_load(loading.dump_scenario(sc))).economics_skipped
+    res = run(sc, resilience_hours=None)
     assert res.kpis.capex is None and res.economics is None
 
 

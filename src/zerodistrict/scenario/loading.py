@@ -131,6 +131,8 @@ def load_scenario(ref: str | Path) -> Scenario:
 def dump_scenario(scenario: Scenario) -> str:
     """The scenario as YAML (round-trips through :func:`scenario_from_dict`)."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if scenario.economics_skipped:
+        data["economics"] = None  # said explicitly: keep it (no bills, costs or NPV)
     buf = io.StringIO()
     yaml.safe_dump(data, buf, sort_keys=False, allow_unicode=True)
     return buf.getvalue()
