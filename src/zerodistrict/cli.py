@@ -117,8 +117,8 @@ def presets() -> None:
 def validate(file: str = typer.Argument(..., help="scenario YAML file, preset name, or - for stdin")) -> None:
     """Check a scenario: the schema, then every check of run that needs no simulation (files, weather, outages,
     economics); exit 1 with a clear message if it is wrong. "ok" means run will start."""
-    from zerodistrict.pipeline import check_inputs
     from zerodistrict.scenario import load_scenario
+    from zerodistrict.scenario.preflight import check_inputs
 
     sc = load_scenario(file)
     check_inputs(sc)

@@ -5,9 +5,8 @@ This module wires the stages; each stage stays callable on its own.
 into :class:`~zerodistrict.dispatch.common.DispatchInputs` (weather, PV,
 loads, EV schedules, prices, emission factors, outages); :func:`run` adds the
 dispatch and the analyses and returns a :class:`~zerodistrict.results.Result`.
-:func:`check_inputs` runs every check of ``run`` that needs no simulation
-(``zerodistrict validate`` calls it, and ``run`` calls it first), so a
-scenario that validates is one ``run`` starts.
+``run`` first calls :func:`~zerodistrict.scenario.preflight.check_inputs`
+(every check that needs no simulation; ``zerodistrict validate`` calls it too).
 """
 
 from __future__ import annotations
@@ -30,102 +29,11 @@ from zerodistrict.profiles import pv as pv_mod
 from zerodistrict.profiles import weather as weather_mod
 from zerodistrict.profiles.csv_files import read_profile_csv
 from zerodistrict.profiles.prices import _clock_mask, grid_prices, price_series
-from zerodistrict.profiles.weather_files import read_weather_file
 from zerodistrict.results import Result
-from zerodistrict.scenario.economics import ECONOMICS_DEFAULTS
-from zerodistrict.scenario.models import MAX_PRICE_PER_KWH, ArchetypeLoad, CsvSeries, PVArray, PVProfile, Scenario
+from zerodistrict.scenario.models import ArchetypeLoad, PVArray, Scenario
+from zerodistrict.scenario.preflight import check_inputs, needs_weather
 
 Progress = Callable[[str], None]
-
-
-#: [kW] bound on a home's load in a measured profile (assumption: a 100 A three-phase supply gives ≈70 kW;
-#: 500 is beyond any residence)
-MAX_HOME_LOAD_KW = 500.0
-#: [kW/kWp] bound on a PV profile (AC per DC kWp stays below ≈1.1 even in cold, clear, edge-of-cloud
-#: conditions; 1.5 is our margin)
-MAX_PV_KW_PER_KWP = 1.5
-#: [kg-CO2/kWh] bound on an hourly grid factor (as the scenario field's)
-MAX_EMISSION_KG_PER_KWH = 3.0
-
-
-def _outage_spans(scenario: Scenario) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    tz = scenario.site.timezone
-    spans = []
-    for i, outage in enumerate(scenario.grid.outages):
-        start = pd.Timestamp(outage.start)
-        try:
-            start = start.tz_localize(tz) if start.tzinfo is None else start.tz_convert(tz)
-        except (ValueError, TypeError):  # pytz/pandas: nonexistent or ambiguous local time (a DST change)
-            raise InputError(f"grid.outages[{i}].start: {outage.start} does not exist or is ambiguous in {tz} "
-                             "(a daylight-saving change); give it with a UTC offset, e.g. 2025-03-09T07:30+00:00"
-                             ) from None
-        spans.append((start, start + pd.Timedelta(hours=outage.hours)))
-    return spans
-
-
-def _check_outages(scenario: Scenario, index: pd.DatetimeIndex) -> None:
-    """Each outage starts inside the period (it may run past its end: the rest is not simulated); none overlap."""
-    spans = _outage_spans(scenario)
-    end = index[-1] + pd.Timedelta(minutes=scenario.period.step_minutes)
-    for i, (start, _) in enumerate(spans):
-        if not index[0] <= start < end:
-            raise InputError(f"grid.outages[{i}]: starts at {start.isoformat()}, outside the period "
-                             f"{index[0].isoformat()} to {end.isoformat()}")
-    order = sorted(range(len(spans)), key=lambda k: spans[k][0])
-    for a, b in zip(order, order[1:]):
-        if spans[b][0] < spans[a][1]:
-            raise InputError(f"grid.outages[{min(a, b)}] and grid.outages[{max(a, b)}] overlap: "
-                             "give one outage per interruption")
-
-
-def _check_csv(value, index: pd.DatetimeIndex, field: str, **bounds) -> None:
-    if isinstance(value, CsvSeries):
-        read_profile_csv(value.csv, index, field, **bounds)
-
-
-def check_inputs(scenario: Scenario, weather_path: Path | None = None) -> None:
-    """Every check :func:`run` makes that needs no simulation; an :class:`InputError` for the first failure.
-
-    Files exist and parse; each profile CSV covers the period's steps with
-    finite, plausible values; an EPW/TMY file is one complete year of
-    plausible values; a named climatology lies within 150 km of the site;
-    outages start inside the period and do not overlap; default economics
-    exist for the site's country (unless the scenario says ``economics:
-    none``). A scenario that passes is one :func:`run` starts (the model
-    limits on homes, steps and vehicles were checked when it was loaded).
-    """
-    index = scenario.index()
-    site = scenario.site
-    _check_outages(scenario, index)
-    if weather_path is not None:
-        read_weather_file(weather_path)
-    elif _needs_weather(scenario):
-        source = scenario.weather
-        if source.source in ("epw", "tmy"):
-            read_weather_file(source.path, kind=source.source)
-        else:
-            weather_mod.check_climatology_near(site, source.climate)
-    for i, group in enumerate(scenario.homes):
-        if not isinstance(group.load, ArchetypeLoad):
-            read_profile_csv(group.load.csv, index, f"homes[{i}].load [kW]", max_abs=MAX_HOME_LOAD_KW)
-        if isinstance(group.pv, PVProfile):
-            read_profile_csv(group.pv.profile_csv, index, f"homes[{i}].pv [kW per kWp]", max_abs=MAX_PV_KW_PER_KWP)
-    grid = scenario.grid
-    for field in ("import_price", "export_price"):
-        _check_csv(getattr(grid, field), index, f"grid.{field}", allow_negative=True, max_abs=MAX_PRICE_PER_KWH)
-    _check_csv(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh",
-               max_abs=MAX_EMISSION_KG_PER_KWH)
-    if (scenario.homes and scenario.economics is None and not scenario.economics_skipped
-            and site.country not in ECONOMICS_DEFAULTS):
-        raise InputError(
-            f"site.country: no default economics for country {site.country!r} (have "
-            f"{', '.join(sorted(ECONOMICS_DEFAULTS))}); give 'economics' with every unit cost, or write "
-            "'economics: none' to skip bills, costs and NPV"
-        )
-
-
-def _needs_weather(scenario: Scenario) -> bool:
-    return any(isinstance(g.load, ArchetypeLoad) or isinstance(g.pv, PVArray) for g in scenario.homes)
 
 
 def _outage_mask(scenario: Scenario, index: pd.DatetimeIndex) -> np.ndarray:
@@ -209,9 +117,8 @@ def build_inputs(
     n_t = len(index)
     dt = scenario.period.step_hours
     site = scenario.site
-    needs_weather = weather_path is not None or _needs_weather(scenario)
     weather = None
-    if needs_weather:
+    if weather_path is not None or needs_weather(scenario):
         say("weather")
         weather = weather_mod.weather_for(scenario.weather, site, index, override_path=weather_path)
     n_h = scenario.n_homes

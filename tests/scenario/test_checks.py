@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from zerodistrict.cli import app
 from zerodistrict.errors import InputError
-from zerodistrict.pipeline import check_inputs, run
+from zerodistrict.pipeline import run
 from zerodistrict.scenario import loading, scenario_from_dict
 from zerodistrict.scenario.base import MAX_HOME_GROUPS, MAX_HOMES, MAX_SCENARIO_BYTES
+from zerodistrict.scenario.preflight import check_inputs
 
 BASE = {
     "name": "t",

@@ -60,10 +60,12 @@ from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.geo import great_circle_km
 from zerodistrict.profiles.weather_files import FEB29_HOURS, hour_of_leap_year, read_weather_file
+from zerodistrict.scenario.preflight import CLIMATOLOGY_RADIUS_KM
 
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
-SEARCH_RADIUS_KM = 150.0
+#: [km] the farthest climatology used for a site (the rule checked before a run: scenario.preflight)
+SEARCH_RADIUS_KM = CLIMATOLOGY_RADIUS_KM
 
 # Synthetic-year parameters. All are our assumptions unless a source is named.
 CLEAR_SKY_CAP_RATIO = 1.1  # step GHI ≤ 1.1 × clear sky (assumption: cloud enhancement)
@@ -178,30 +180,6 @@ def climatology_for(site, key: str | None = None) -> Climatology:
             "give weather: {source: epw, path: FILE} or --weather FILE (an EPW or TMY3 file)"
         )
     return CLIMATOLOGIES[nearest]
-
-
-def check_climatology_near(site, key: str | None = None) -> Climatology:
-    """The climatology :func:`climatology_for` picks, refusing a named one farther than 150 km from the site.
-
-    The automatic choice already keeps to :data:`SEARCH_RADIUS_KM`; a key named
-    in the scenario must meet the same rule, or the synthetic year would carry
-    another place's sunshine and seasons.
-
-    Raises
-    ------
-    InputError
-        Unknown key, or the climatology lies more than 150 km from the site.
-    """
-    climatology = climatology_for(site, key)
-    if key is not None:
-        km = _distance_km(site.latitude, site.longitude, climatology.latitude, climatology.longitude)
-        if km > SEARCH_RADIUS_KM:
-            raise InputError(
-                f"weather.climate: climatology {key!r} is {km:,.0f} km from site {site.name} "
-                f"({site.latitude:g}, {site.longitude:g}); the limit is {SEARCH_RADIUS_KM:g} km: leave 'climate' "
-                "out to take the nearest, or give weather: {source: epw, path: FILE}"
-            )
-    return climatology
 
 
 # --------------------------------------------------------------------------- time helpers
