@@ -449,7 +449,9 @@ EmissionFactor = Annotated[
 
 class Outage(Model):
     start: dt.datetime = Field(description="local time at the site")
-    hours: float = Field(gt=0, le=8784, description="[h]; ≤ 8,784 (one leap year)")
+    hours: float = Field(
+        gt=0, le=8784,
+        description="[h]; ≤ 8,784 (one leap year); must start inside the period, the part past its end is not simulated")
 
 
 class Grid(Model):
