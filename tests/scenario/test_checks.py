@@ -253,3 +253,20 @@ def test_outage_in_a_daylight_saving_gap():
     data["grid"]["outages"] = [{"start": "2025-03-09T02:30", "hours": 1}]
     with pytest.raises(InputError, match=r"grid\.outages\[0\]\.start: .* does not exist or is ambiguous"):
         check_inputs(scenario_from_dict(data))
+
+
+def test_stdin_size_limit(monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(loading, "MAX_SCENARIO_BYTES", 50)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(yaml.safe_dump(BASE)))
+    with pytest.raises(InputError, match=r"<stdin>: the scenario is larger than the limit of 50 bytes"):
+        loading.load_scenario("-")
+
+
+def test_unusable_file_names_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match=r"not a usable file name"):
+        loading.load_scenario("x" * 5000 + ".yaml")
+    with pytest.raises(InputError, match=r"homes\[0\]\.load\.csv: not a usable file name"):
+        scenario_from_dict(changed("homes.0.load", {"csv": "y" * 5000 + ".csv"}))
