@@ -151,10 +151,13 @@ def presets() -> None:
 @app.command()
 @_input_errors
 def validate(file: str = typer.Argument(..., help="scenario YAML file, preset name, or - for stdin")) -> None:
-    """Check a scenario against the schema; exit 1 with a clear message if it is wrong."""
+    """Check a scenario: the schema, then every check of run that needs no simulation (files, weather, outages,
+    economics); exit 1 with a clear message if it is wrong. "ok" means run will start."""
     from zerodistrict.scenario import load_scenario
+    from zerodistrict.scenario.preflight import check_inputs
 
     sc = load_scenario(file)
+    check_inputs(sc)
     _say(out, f"ok: {sc.name} — {sc.n_homes} homes at {sc.site.name}, {sc.period.year}, {sc.period.step_minutes}-minute steps")
 
 

@@ -5,6 +5,8 @@ This module wires the stages; each stage stays callable on its own.
 into :class:`~zerodistrict.dispatch.common.DispatchInputs` (weather, PV,
 loads, EV schedules, prices, emission factors, outages); :func:`run` adds the
 dispatch and the analyses and returns a :class:`~zerodistrict.results.Result`.
+``run`` first calls :func:`~zerodistrict.scenario.preflight.check_inputs`
+(every check that needs no simulation; ``zerodistrict validate`` calls it too).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from zerodistrict.profiles.csv_files import read_profile_csv
 from zerodistrict.profiles.prices import _clock_mask, grid_prices, price_series
 from zerodistrict.results import Result
 from zerodistrict.scenario.models import ArchetypeLoad, PVArray, Scenario
+from zerodistrict.scenario.preflight import check_inputs, needs_weather
 
 Progress = Callable[[str], None]
 
@@ -114,11 +117,8 @@ def build_inputs(
     n_t = len(index)
     dt = scenario.period.step_hours
     site = scenario.site
-    needs_weather = weather_path is not None or any(
-        isinstance(g.load, ArchetypeLoad) or isinstance(g.pv, PVArray) for g in scenario.homes
-    )
     weather = None
-    if needs_weather:
+    if weather_path is not None or needs_weather(scenario):
         say("weather")
         weather = weather_mod.weather_for(scenario.weather, site, index, override_path=weather_path)
     n_h = scenario.n_homes
@@ -226,6 +226,8 @@ def run(
     """
     dispatch_options = check_dispatch_options(dispatch, **dispatch_options)
     say = progress or (lambda msg: None)
+    say("checking inputs")
+    check_inputs(scenario, weather_path=weather_path)
     mobility = None
     if scenario.mobility is not None:
         say("shared mobility")
@@ -253,7 +255,7 @@ def run(
         kpis = kpis.model_copy(update={
             "critical_survival_hours_mean":
                 survival.to_json_dict()["shared" if inputs.sharing else "alone"]["critical_survival_hours_mean"]})
-    appraisal = appraise(scenario, inputs, result) if inputs.n_homes else None
+    appraisal = appraise(scenario, inputs, result) if inputs.n_homes and not scenario.economics_skipped else None
     economics = bills = None
     if appraisal is not None:
         economics, per_home, bills = appraisal

@@ -426,3 +426,16 @@ def test_weather_for_synthetic_far_away_site_asks_for_a_file():
     far = site("Nowhere", 60.0, 0.0, "Europe/London", "GB")
     with pytest.raises(InputError, match=r"no embedded climatology within 150 km"):
         weather.weather_for(WeatherSource(), far, Period(year=2025).index("Europe/London"))
+
+
+@pytest.mark.parametrize("text, message", [("inf", "1 infinite values in column ghi"),
+                                           ("-Infinity", "1 infinite values in column ghi"),
+                                           ("nan", r"1 missing \(NaN\) values in column ghi")])
+def test_epw_non_finite_values(tmp_path, epw_file, text, message):
+    def put(lines):
+        fields = lines[8 + 12].split(",")
+        fields[13] = text
+        lines[8 + 12] = ",".join(fields)
+
+    with pytest.raises(InputError, match=rf"bad\.epw: {message}, first at 2006-01-01 12:00:00\+07:00"):
+        read_weather_file(rewrite(epw_file, tmp_path / "bad.epw", put))

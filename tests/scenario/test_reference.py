@@ -60,7 +60,8 @@ def test_each_section_has_a_table(reference, heading):
 def test_cells_come_from_the_constraints_and_descriptions(reference):
     battery = _section_text(reference, "battery")
     assert "| `min_soc_ratio` | number | ratio | `0.1` | ≥ 0, < 1 | reserve floor; 0.1 is our assumption |" in battery
-    assert "| `capacity_kwh` | number | kWh | **required** | ≥ 0 | usable nameplate energy |" in battery
+    assert ("| `capacity_kwh` | number | kWh | **required** | ≥ 0, ≤ 200 | usable nameplate energy; ≤ 200 "
+            "(assumption: beyond any residential design) |") in battery
     period = _section_text(reference, "period")
     assert "| `step_minutes` | integer | min | `60` | `60`, `15` |" in period
     trip = _section_text(reference, "evtrip")

@@ -3,8 +3,8 @@
 Format: a header row, first column ``time`` (ISO 8601, with or without a UTC
 offset; without one it is local time of the site), then one value column.
 The profile must cover the scenario's steps exactly: same step, no gap, no
-duplicate, no NaN, and (unless negative values are allowed, e.g. prices) no
-negative value. Every problem is one :class:`InputError` naming the file.
+duplicate, no NaN or infinity, and (unless negative values are allowed, e.g.
+prices) no negative value; with ``max_abs`` no value beyond a plausible bound. Every problem is one :class:`InputError` naming the file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pandas as pd
 from zerodistrict.errors import InputError
 
 
-def read_profile_csv(path: Path, index: pd.DatetimeIndex, what: str, allow_negative: bool = False) -> np.ndarray:
+def read_profile_csv(path: Path, index: pd.DatetimeIndex, what: str, allow_negative: bool = False,
+                     max_abs: float | None = None) -> np.ndarray:
     """Read a one-column profile onto ``index``.
 
     Parameters
@@ -30,6 +31,8 @@ def read_profile_csv(path: Path, index: pd.DatetimeIndex, what: str, allow_negat
         What the values are, for messages (e.g. ``"load [kW]"``).
     allow_negative : bool
         Accept negative values (prices).
+    max_abs : float, optional
+        Refuse a value whose magnitude exceeds this (same unit as the values).
 
     Returns
     -------
@@ -62,6 +65,14 @@ def read_profile_csv(path: Path, index: pd.DatetimeIndex, what: str, allow_negat
     bad = np.flatnonzero(values.isna().to_numpy())
     if bad.size:
         raise InputError(f"{name}: value on data row {bad[0] + 1} is missing or not a number ({what})")
+    infinite = np.flatnonzero(~np.isfinite(values.to_numpy(dtype=float)))
+    if infinite.size:
+        row = int(infinite[0])
+        raise InputError(f"{name}: value {values.iloc[row]} on data row {row + 1} is not finite ({what})")
+    if max_abs is not None and (values.abs() > max_abs).any():
+        row = int(np.flatnonzero((values.abs() > max_abs).to_numpy())[0])
+        raise InputError(f"{name}: value {values.iloc[row]:g} on data row {row + 1} is beyond the plausible "
+                         f"{'±' if allow_negative else ''}{max_abs:g} ({what})")
     if not allow_negative and (values < 0).any():
         row = int(np.flatnonzero((values < 0).to_numpy())[0])
         raise InputError(f"{name}: negative value {values.iloc[row]} on data row {row + 1} ({what} must be ≥ 0)")

@@ -60,10 +60,12 @@ from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.geo import great_circle_km
 from zerodistrict.profiles.weather_files import FEB29_HOURS, hour_of_leap_year, read_weather_file
+from zerodistrict.scenario.preflight import CLIMATOLOGY_RADIUS_KM
 
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
-SEARCH_RADIUS_KM = 150.0
+#: [km] the farthest climatology used for a site (the rule checked before a run: scenario.preflight)
+SEARCH_RADIUS_KM = CLIMATOLOGY_RADIUS_KM
 
 # Synthetic-year parameters. All are our assumptions unless a source is named.
 CLEAR_SKY_CAP_RATIO = 1.1  # step GHI ≤ 1.1 × clear sky (assumption: cloud enhancement)

@@ -20,7 +20,7 @@ fixed UTC offset (standard time, no daylight saving):
 
 Checks (each failure is one :class:`~zerodistrict.errors.InputError` naming
 the file): the file exists and parses as the format, the columns ``ghi, dni,
-dhi, temp_air, wind_speed`` exist, no value is NaN or a missing-value code
+dhi, temp_air, wind_speed`` exist, no value is NaN, infinite or a missing-value code
 (EPW writes 9999 / 99.9 / 999; caught as out of range), and the rows are one
 complete hourly year: every hour of a 365- or 366-day year exactly once.
 """
@@ -102,6 +102,11 @@ def _check_values(data: pd.DataFrame, path: Path) -> None:
         if bad.any():
             raise InputError(
                 f"{path}: {int(bad.sum())} missing (NaN) values in column {column}, first at {data.index[bad.argmax()]}"
+            )
+        bad = np.isinf(values)
+        if bad.any():
+            raise InputError(
+                f"{path}: {int(bad.sum())} infinite values in column {column}, first at {data.index[bad.argmax()]}"
             )
         lo, hi = _BOUNDS[column]
         out = (values < lo) | (values > hi)

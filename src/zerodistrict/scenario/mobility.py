@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from zerodistrict.errors import InputError
-from zerodistrict.scenario.base import Model, format_validation_error
+from zerodistrict.scenario.base import MAX_STATIONS, MAX_VEHICLES, Model, format_validation_error
 
 VehicleKind = Literal["e-bike", "e-scooter", "small-ev", "shared-car", "bike"]
 ReplacedModeName = Literal["car", "taxi", "motorcycle", "bus", "rail", "walking", "bicycle", "none"]
@@ -45,7 +45,8 @@ class Station(Model):
     latitude: float = Field(ge=-90, le=90, description="[deg], north positive")
     longitude: float = Field(ge=-180, le=180, description="[deg], east positive")
     docks: int = Field(ge=1, le=100_000, description="parking places for vehicles of any type")
-    charger_kw: float = Field(default=0.0, ge=0, description="[kW] AC input per dock; 0 = no charging here")
+    charger_kw: float = Field(
+        default=0.0, ge=0, le=350, description="[kW] AC input per dock; 0 = no charging here; ≤ 350 (assumption: the fastest DC chargers)")
     district_powered: bool = Field(
         default=False, description="its chargers draw from the district's microgrid (part of ev_charge_kw)"
     )
@@ -57,9 +58,13 @@ class VehicleType(Model):
 
     id: str = Field(min_length=1)
     kind: VehicleKind
-    count: int = Field(ge=0, le=1_000_000)
-    battery_kwh: float = Field(default=0.0, ge=0, description="[kWh] usable energy per vehicle; 0 for a bicycle")
-    consumption_kwh_per_km: float = Field(default=0.0, ge=0, description="[kWh/km] from the battery")
+    count: int = Field(ge=0, le=MAX_VEHICLES, description=f"vehicles; ≤ {MAX_VEHICLES:,} in all types (assumption)")
+    battery_kwh: float = Field(
+        default=0.0, ge=0, le=250,
+        description="[kWh] usable energy per vehicle; 0 for a bicycle; ≤ 250 (above the largest car packs)")
+    consumption_kwh_per_km: float = Field(
+        default=0.0, ge=0, le=2,
+        description="[kWh/km] from the battery; ≤ 2 (assumption: a car uses ≈0.15–0.3)")
     speed_km_h: float = Field(gt=0, le=200, description="[km/h] mean riding speed, stops included")
     max_charge_kw: float | None = Field(
         default=None, gt=0, description="[kW] on-board charger limit; default: the dock's charger_kw"
@@ -98,9 +103,9 @@ class VehicleType(Model):
 class DistanceDistribution(Model):
     """Ride length: lognormal around ``mean_km``, never shorter than the road distance between the ports."""
 
-    mean_km: float = Field(default=2.0, gt=0, description="[km]; assumption: typical urban shared-bike ride")
+    mean_km: float = Field(default=2.0, gt=0, le=200, description="[km]; assumption: typical urban shared-bike ride")
     sigma: float = Field(default=0.6, ge=0, le=3, description="lognormal shape; assumption")
-    max_km: float | None = Field(default=None, gt=0, description="[km] cap on a ride")
+    max_km: float | None = Field(default=None, gt=0, le=1000, description="[km] cap on a ride")
     circuity: float = Field(
         default=1.3, ge=1, le=3,
         description="road / straight-line distance; assumption within the 1.2–1.4 range reported for cities "
@@ -111,7 +116,8 @@ class DistanceDistribution(Model):
 class Demand(Model):
     """Trip requests: how many, when, from where to where, on which vehicle type."""
 
-    trips_per_day: float = Field(ge=0, description="[1/day] requests on a weekday")
+    trips_per_day: float = Field(
+        ge=0, le=1_000_000, description="[1/day] requests on a weekday; ≤ 1,000,000 (assumption: a city's whole scheme)")
     weekday_profile: list[float] = Field(
         default_factory=lambda: list(DEFAULT_WEEKDAY_PROFILE), min_length=24, max_length=24,
         description="relative starts per local hour 0..23 (normalised); default is our assumption",
@@ -162,7 +168,7 @@ class TypePrice(Model):
 
 class Prices(Model):
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217, e.g. JPY, MYR")
-    by_type: list[TypePrice] = Field(default_factory=list)
+    by_type: list[TypePrice] = Field(default_factory=list, max_length=100)
 
     @field_validator("currency")
     @classmethod
@@ -204,11 +210,11 @@ class Rebalancing(Model):
 class Mobility(Model):
     """Shared multi-mobility: ports, fleet, demand, prices and the trips rides replace."""
 
-    stations: list[Station] = Field(min_length=1)
-    vehicle_types: list[VehicleType] = Field(default_factory=list)
+    stations: list[Station] = Field(min_length=1, max_length=MAX_STATIONS)
+    vehicle_types: list[VehicleType] = Field(default_factory=list, max_length=100)
     demand: Demand
     prices: Prices | None = None
-    mode_shift: list[ReplacedMode] = Field(default_factory=_default_mode_shift)
+    mode_shift: list[ReplacedMode] = Field(default_factory=_default_mode_shift, max_length=50)
     rebalancing: Rebalancing = Field(default_factory=Rebalancing)
     wait_minutes: float = Field(
         default=0.0, ge=0, le=240, description="[min] a turned-away rider tries once more this much later; 0 = never"
@@ -227,6 +233,9 @@ class Mobility(Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Mobility:
+        n_vehicles = sum(v.count for v in self.vehicle_types)
+        if n_vehicles > MAX_VEHICLES:
+            raise ValueError(f"vehicle_types: {n_vehicles:,} vehicles in all; the limit is {MAX_VEHICLES:,}")
         station_ids = [s.id for s in self.stations]
         _no_duplicates(station_ids, "stations", "station id")
         type_ids = [v.id for v in self.vehicle_types]

@@ -26,7 +26,18 @@ from pydantic import (
 )
 
 from zerodistrict.errors import InputError
-from zerodistrict.scenario.base import Clock, FilePath, Model, Weekdays, clock_hours
+from zerodistrict.scenario.base import (
+    MAX_COMMUNITY_EVS,
+    MAX_HOME_GROUPS,
+    MAX_HOME_STEPS,
+    MAX_HOMES,
+    WEEKDAYS,
+    Clock,
+    FilePath,
+    Model,
+    Weekdays,
+    clock_hours,
+)
 from zerodistrict.scenario.economics import Economics
 from zerodistrict.scenario.mobility import Mobility
 from zerodistrict.scenario.tariff import Tariff, tariff_currency
@@ -118,7 +129,10 @@ class WeatherSource(Model):
 
 class ArchetypeLoad(Model):
     archetype: str = Field(description="household archetype, e.g. jp-detached, my-terrace")
-    annual_kwh: float = Field(gt=0, description="[kWh/yr] per home")
+    annual_kwh: float = Field(
+        gt=0, le=100_000,
+        description="[kWh/yr] per home; ≤ 100,000 (assumption: beyond any residence; the presets' homes use "
+        "≈4,200–5,300)")
     seed: int = Field(default=0, ge=0, description="seed of the homes' random variation")
 
     @field_validator("archetype")
@@ -146,7 +160,9 @@ Load = Annotated[
 
 
 class PVArray(Model):
-    kwp: float = Field(ge=0, description="[kWp] DC rating per home")
+    kwp: float = Field(
+        ge=0, le=100,
+        description="[kWp] DC rating per home; ≤ 100 (assumption: beyond any residential roof, ≈3–10 kWp on a house)")
     tilt_deg: float = Field(default=30.0, ge=0, le=90)
     azimuth_deg: float = Field(default=180.0, ge=0, le=360, description="[deg] clockwise from north; 180 = south")
     losses_ratio: float = Field(
@@ -163,7 +179,7 @@ class PVArray(Model):
 
 
 class PVProfile(Model):
-    kwp: float = Field(ge=0, description="[kWp] per home")
+    kwp: float = Field(ge=0, le=100, description="[kWp] per home; ≤ 100 (assumption: beyond any residential roof)")
     profile_csv: FilePath = Field(description="AC output: columns time, kW per kWp")
 
 
@@ -178,11 +194,18 @@ PV = Annotated[
 
 
 class Battery(Model):
-    capacity_kwh: float = Field(ge=0, description="[kWh] usable nameplate energy")
-    power_kw: float = Field(ge=0, description="[kW] caps both AC charging input and AC discharging output")
-    charge_power_kw: float | None = Field(default=None, ge=0, description="[kW] AC charging input cap; default power_kw")
+    """A home battery (sizes bounded by residential designs: home units hold ≈5–20 kWh)."""
+
+    capacity_kwh: float = Field(
+        ge=0, le=200, description="[kWh] usable nameplate energy; ≤ 200 (assumption: beyond any residential design)")
+    power_kw: float = Field(
+        ge=0, le=100,
+        description="[kW] caps both AC charging input and AC discharging output; ≤ 100 (assumption: beyond any "
+        "residential design)")
+    charge_power_kw: float | None = Field(
+        default=None, ge=0, le=100, description="[kW] AC charging input cap; default power_kw")
     discharge_power_kw: float | None = Field(
-        default=None, ge=0, description="[kW] AC discharging output cap; default power_kw")
+        default=None, ge=0, le=100, description="[kW] AC discharging output cap; default power_kw")
     charge_efficiency: float = Field(
         default=0.95, gt=0, le=1, description="AC→stored; 0.95 (≈0.9 round trip) is our assumption for Li-ion"
     )
@@ -220,20 +243,29 @@ class Battery(Model):
 class CommunityBattery(Battery):
     """A stationary battery on the community bus; ``name`` tells it apart from the others."""
 
-    name: str = Field(min_length=1, description="unique among community.batteries and community.evs")
+    name: str = Field(min_length=1, max_length=100, description="unique among community.batteries and community.evs")
+    capacity_kwh: float = Field(
+        ge=0, le=100_000,
+        description="[kWh] usable nameplate energy; ≤ 100,000 (assumption: a utility-scale plant, beyond a district's)")
+    power_kw: float = Field(
+        ge=0, le=50_000, description="[kW] caps both AC charging and discharging; ≤ 50,000 (assumption, as above)")
+    charge_power_kw: float | None = Field(
+        default=None, ge=0, le=50_000, description="[kW] AC charging input cap; default power_kw")
+    discharge_power_kw: float | None = Field(
+        default=None, ge=0, le=50_000, description="[kW] AC discharging output cap; default power_kw")
 
 
 class WaterHeater(Model):
     """A heat-pump/hybrid water heater run as a daily block (an assumption on its timing)."""
 
-    power_kw: float = Field(default=0.4, ge=0, description="[kW]; Misono phase 3: ≈400 W (looop.co.jp 2021; docs/sources.md [S2])")
+    power_kw: float = Field(default=0.4, ge=0, le=10, description="[kW], ≤ 10 (assumption: above any domestic heater); Misono phase 3: ≈400 W (looop.co.jp 2021; docs/sources.md [S2])")
     hours_per_day: float = Field(default=3.0, ge=0, le=24, description="[h]; our assumption")
     start: Clock = Field(default="11:00", description="local start; our assumption: run on midday PV")
 
 
 class HomeGroup(Model):
-    group: str
-    count: int = Field(ge=1, le=1_000_000)
+    group: str = Field(min_length=1, max_length=100)
+    count: int = Field(ge=1, le=MAX_HOMES, description=f"homes in the group; ≤ {MAX_HOMES:,} (the limit on homes)")
     load: Load
     pv: PV | None = None
     battery: Battery | None = None
@@ -253,7 +285,7 @@ class EVTrip(Model):
     days: Weekdays = Field(default=None, description="weekdays of the trip; default every day")
     depart: Clock
     return_: Clock = Field(alias="return")
-    trip_kwh: float = Field(ge=0, description="[kWh] battery energy the trip uses")
+    trip_kwh: float = Field(ge=0, le=250, description="[kWh] battery energy the trip uses; ≤ 250 (as battery_kwh)")
 
     @model_validator(mode="after")
     def _return_after_depart(self) -> "EVTrip":
@@ -263,16 +295,20 @@ class EVTrip(Model):
 
 
 class EV(Model):
-    name: str = "ev"
-    count: int = Field(ge=0, le=100_000)
-    battery_kwh: float = Field(gt=0, description="[kWh] per vehicle")
-    charger_kw: float = Field(gt=0, description="[kW] per vehicle, AC side, both directions")
+    name: str = Field(default="ev", min_length=1, max_length=100)
+    count: int = Field(ge=0, le=MAX_COMMUNITY_EVS, description=f"vehicles; ≤ {MAX_COMMUNITY_EVS:,} (assumption)")
+    battery_kwh: float = Field(
+        gt=0, le=250,
+        description="[kWh] per vehicle; ≤ 250 (assumption: above the largest passenger EV packs, ≈200 kWh)")
+    charger_kw: float = Field(
+        gt=0, le=350,
+        description="[kW] per vehicle, AC side, both directions; ≤ 350 (assumption: the fastest public DC chargers)")
     bidirectional: bool = False
     charge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
     discharge_efficiency: float = Field(default=0.92, gt=0, le=1, description="assumption: DC charger + battery")
     min_soc_ratio: float = Field(default=0.2, ge=0, lt=1, description="assumption: never drained below 20 %")
     initial_soc_ratio: float = Field(default=0.8, ge=0, le=1)
-    trips: list[EVTrip] = Field(default_factory=list)
+    trips: list[EVTrip] = Field(default_factory=list, max_length=50, description="≤ 50 (assumption)")
 
     @model_validator(mode="after")
     def _trips_fit(self) -> "EV":
@@ -282,15 +318,22 @@ class EV(Model):
         for trip in self.trips:
             if trip.trip_kwh > usable:
                 raise ValueError(f"trip_kwh {trip.trip_kwh} exceeds the usable battery {usable:.1f} kWh")
+        clash = first_overlap([(t.depart, t.return_, t.days) for t in self.trips])
+        if clash is not None:
+            i, j, day = clash
+            raise ValueError(f"trips[{i}] and trips[{j}] overlap on {day}: a vehicle makes one trip at a time")
         return self
 
 
 class Community(Model):
     sharing: bool = Field(default=True, description="homes share power over the private line")
-    line_loss_ratio: float = Field(default=0.0, ge=0, lt=1, description="share of shared power lost on the line")
+    line_loss_ratio: float = Field(
+        default=0.0, ge=0, le=0.3,
+        description="share of shared power lost on the line; ≤ 0.3 (assumption: a private LV line loses a few per "
+        "cent; 30 % is beyond any working line)")
     batteries: list[CommunityBattery] = Field(
-        default_factory=list, description="stationary batteries on the community bus, any number")
-    evs: list[EV] = Field(default_factory=list)
+        default_factory=list, max_length=1000, description="stationary batteries on the community bus; ≤ 1,000")
+    evs: list[EV] = Field(default_factory=list, max_length=100, description="fleets; ≤ 100 (assumption)")
 
     @model_validator(mode="before")
     @classmethod
@@ -313,18 +356,65 @@ class Community(Model):
 # --------------------------------------------------------------------------- grid
 
 
+#: [currency/kWh] bound on any per-kWh price, either sign (assumption: ≈30× the highest residential price
+#: in any currency, e.g. ≈3,000 VND/kWh in 2024)
+MAX_PRICE_PER_KWH = 100_000.0
+PriceValue = Annotated[float, Field(ge=-MAX_PRICE_PER_KWH, le=MAX_PRICE_PER_KWH)]
+
+
+def first_overlap(spans: list[tuple[str, str, list[str] | None]]) -> tuple[int, int, str] | None:
+    """The first two clock spans ``(start, end, days)`` that share a minute of a weekday, or None.
+
+    A span covers start ≤ t < end local time on ``days`` (all days if None),
+    wrapping midnight (into the next day) when end ≤ start.
+    """
+    import numpy as np  # lazy: keeps the schema import light
+
+    week = np.full(7 * 1440, -1, dtype=np.int64)
+    for k, (start, end, days) in enumerate(spans):
+        a, b = round(clock_hours(start) * 60), round(clock_hours(end) * 60)
+        for d in (range(7) if not days else [WEEKDAYS.index(x) for x in days]):
+            lo = d * 1440 + a
+            length = b - a if a < b else 1440 - a + b
+            minutes = np.arange(lo, lo + length) % (7 * 1440)
+            taken = week[minutes]
+            if (taken >= 0).any():
+                m = int(minutes[np.argmax(taken >= 0)])
+                return int(taken[taken >= 0][0]), k, WEEKDAYS[m // 1440]
+            week[minutes] = k
+    return None
+
+
 class TimePrice(Model):
     start: Clock
     end: Clock
-    price: float
+    price: PriceValue = Field(description="[currency/kWh]; |price| ≤ 100,000 (assumption: any currency)")
     days: Weekdays = Field(default=None, description="weekdays it applies on; default every day")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "TimePrice":
+        if self.start == self.end:
+            raise ValueError(f"start {self.start} equals end {self.end}: give a period that lasts, "
+                             "or use 'default' for the whole day")
+        return self
 
 
 class PeriodPrice(Model):
-    """A default price with time-of-day periods; a period covers start ≤ t < end (local), wrapping midnight if end ≤ start."""
+    """A default price with time-of-day periods; a period covers start ≤ t < end (local), wrapping midnight if end ≤ start.
 
-    default: float
-    periods: list[TimePrice] = Field(default_factory=list)
+    Periods may not overlap on a weekday they share (which price would apply would be ambiguous).
+    """
+
+    default: PriceValue = Field(description="[currency/kWh] outside the periods")
+    periods: list[TimePrice] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "PeriodPrice":
+        clash = first_overlap([(p.start, p.end, p.days) for p in self.periods])
+        if clash is not None:
+            i, j, day = clash
+            raise ValueError(f"periods[{i}] and periods[{j}] overlap on {day}: which price applies is ambiguous")
+        return self
 
 
 class CsvSeries(Model):
@@ -339,7 +429,7 @@ def _price_tag(value: Any) -> str:
 
 Price = Annotated[
     Union[
-        Annotated[float, Tag("price-constant")],
+        Annotated[PriceValue, Tag("price-constant")],
         Annotated[PeriodPrice, Tag("price-periods")],
         Annotated[CsvSeries, Tag("price-csv")],
     ],
@@ -352,21 +442,25 @@ def _factor_tag(value: Any) -> str:
 
 
 EmissionFactor = Annotated[
-    Union[Annotated[float, Tag("factor-constant"), Field(ge=0)], Annotated[CsvSeries, Tag("factor-csv")]],
+    Union[Annotated[float, Tag("factor-constant"), Field(ge=0, le=3)], Annotated[CsvSeries, Tag("factor-csv")]],
     Discriminator(_factor_tag),
 ]
 
 
 class Outage(Model):
     start: dt.datetime = Field(description="local time at the site")
-    hours: float = Field(gt=0)
+    hours: float = Field(
+        gt=0, le=8784,
+        description="[h]; ≤ 8,784 (one leap year); must start inside the period, the part past its end is not simulated")
 
 
 class Grid(Model):
     connected: bool = True
     export_allowed: bool = False
-    import_limit_kw: float | None = Field(default=None, ge=0)
-    export_limit_kw: float | None = Field(default=None, ge=0)
+    import_limit_kw: float | None = Field(
+        default=None, ge=0, le=1_000_000, description="[kW] at the district's connection; ≤ 1,000,000 (assumption)")
+    export_limit_kw: float | None = Field(
+        default=None, ge=0, le=1_000_000, description="[kW] at the district's connection; needs export_allowed")
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. JPY, MYR")
     tariff: Tariff | None = Field(
         default=None,
@@ -375,13 +469,26 @@ class Grid(Model):
     )
     import_price: Price | None = Field(default=None, description="[currency/kWh] marginal price of each step")
     export_price: Price | None = Field(default=None, description="[currency/kWh]; default 0 (no payment for exports)")
-    emission_factor_kg_per_kwh: EmissionFactor = Field(description="[kg-CO2/kWh] annual or hourly (CSV)")
-    outages: list[Outage] = Field(default_factory=list)
+    emission_factor_kg_per_kwh: EmissionFactor = Field(
+        description="[kg-CO2/kWh] annual or hourly (CSV); ≤ 3 (assumption: the most carbon-intensive grids emit ≈1)")
+    outages: list[Outage] = Field(default_factory=list, max_length=1000, description="≤ 1,000 (assumption)")
 
     @field_validator("currency")
     @classmethod
     def _upper_currency(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Grid":
+        if not self.connected:
+            given = [f for f in ("export_allowed", "import_limit_kw", "export_limit_kw", "outages")
+                     if getattr(self, f) not in (None, False, [])]
+            if given:
+                raise ValueError(f"connected is false (an islanded district) but {', '.join(given)} "
+                                 "is given: remove it or connect the grid")
+        if self.export_limit_kw is not None and not self.export_allowed:
+            raise ValueError("export_limit_kw is given but export_allowed is false: allow export or remove the limit")
+        return self
 
     @model_validator(mode="after")
     def _a_price(self) -> "Grid":
@@ -409,8 +516,40 @@ class Scenario(Model):
     homes: list[HomeGroup] = Field(default_factory=list, description="at least one group, unless a mobility-only study")
     community: Community = Field(default_factory=Community)
     grid: Grid
-    economics: Economics | None = Field(default=None, description="unit costs; default: the site country's")
+    economics: Economics | None = Field(
+        default=None,
+        description="unit costs; default: the site country's (an error for a country without defaults); "
+        "write 'economics: none' to skip bills, costs and NPV")
     mobility: Mobility | None = Field(default=None, description="shared multi-mobility: ports, fleet, demand")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_before_parsing(cls, data: Any) -> Any:
+        """'economics: none' → no appraisal."""
+        if isinstance(data, dict):
+            if isinstance(data.get("economics"), str) and data["economics"].strip().lower() == "none":
+                data = {**data, "economics": None}
+        return data
+
+    @field_validator("homes", mode="before")
+    @classmethod
+    def _few_enough_groups(cls, value: Any) -> Any:
+        """Refuse an oversized study before validating each of its groups."""
+        if isinstance(value, list) and len(value) > MAX_HOME_GROUPS:
+            raise ValueError(f"{len(value):,} home groups; the limit is {MAX_HOME_GROUPS:,}")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _short_name(cls, value: str) -> str:
+        if not value.strip() or len(value) > 200:
+            raise ValueError("give a name of 1 to 200 characters")
+        return value
+
+    @property
+    def economics_skipped(self) -> bool:
+        """The scenario says ``economics: none`` (or null): no bills, costs or NPV."""
+        return self.economics is None and "economics" in self.model_fields_set
 
     @property
     def n_homes(self) -> int:
@@ -440,4 +579,21 @@ class Scenario(Model):
             if group.group in seen:
                 raise ValueError(f"home group name {group.group!r} is used twice")
             seen.add(group.group)
+        return self
+
+    @model_validator(mode="after")
+    def _within_limits(self) -> "Scenario":
+        n_homes = self.n_homes
+        if n_homes > MAX_HOMES:
+            raise ValueError(f"homes: {n_homes:,} homes in all; the limit is {MAX_HOMES:,}")
+        first = self.period.start or dt.date(self.period.year, 1, 1)
+        days = self.period.days or (dt.date(self.period.year + 1, 1, 1) - first).days
+        steps = days * 24 * 60 // self.period.step_minutes
+        if n_homes * steps > MAX_HOME_STEPS:
+            raise ValueError(
+                f"homes × time steps: {n_homes:,} homes × {steps:,} steps = {n_homes * steps:,}; the limit is "
+                f"{MAX_HOME_STEPS:,} (memory): fewer homes, a shorter period or hourly steps")
+        n_evs = sum(ev.count for ev in self.community.evs)
+        if n_evs > MAX_COMMUNITY_EVS:
+            raise ValueError(f"community.evs: {n_evs:,} vehicles in all; the limit is {MAX_COMMUNITY_EVS:,}")
         return self
