@@ -149,9 +149,11 @@ def parallel_figure(table: pd.DataFrame, parameters: list[str], kpis: list[Objec
             dimensions.append({"label": p, "values": codes, "tickvals": list(range(len(labels))), "ticktext": labels})
     for k in kpis:
         dimensions.append({"label": k.label, "values": table[k.column]})
-    color = kpis[0].loss(table) if kpis else None
-    fig = go.Figure(go.Parcoords(dimensions=dimensions, line={"color": color, "colorscale": "Viridis_r",
-                                                              "showscale": True}))
+    line = {}
+    if kpis:  # coloured by the first KPI (the cost), the best designs in yellow
+        line = {"color": table[kpis[0].column], "colorscale": "Viridis", "showscale": True,
+                "reversescale": not kpis[0].higher_is_better, "colorbar": {"title": {"text": kpis[0].column}}}
+    fig = go.Figure(go.Parcoords(dimensions=dimensions, line=line))
     fig.update_layout(height=480, margin={"l": 80, "r": 80, "t": 60})
     return fig
 
@@ -275,7 +277,7 @@ def sweep_report_html(sweep: dict, table: pd.DataFrame, best: list[str]) -> str:
 
 def _cell(value) -> str:
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.6g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     return str(value)
 
 
