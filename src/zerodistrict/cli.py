@@ -469,8 +469,11 @@ def results_export(
     with _open_for_reading(store_url) as store:
         sweep_id = _sweep_id(store, sweep)
         table = store.export(sweep_id)
-    with _writing(out_file):
-        write_table_output(table, out_file)
+    try:
+        with _writing(out_file):
+            write_table_output(table, out_file)
+    except ImportError as exc:  # pandas' Parquet writer needs pyarrow (the [store] extra)
+        raise InputError(f"--out {out_file}: {exc}; pip install 'zerodistrict[store]'") from None
     _say(out, f"wrote {len(table):,} designs of sweep {sweep_id} to {out_file}")
 
 
