@@ -123,9 +123,18 @@ def test_a_batch_failing_half_way_leaves_nothing(store, sweep_id):
     assert store.stored_designs(sweep_id) == {"d0001", "d0002", "d0003", "d0004"}
 
 
+def batches_of(writer: int) -> list[list[DesignRecord]]:
+    """Writer 0 and 1 write designs 0–119 in the same order, 10 per batch, plus one design of their own
+    per batch (1000 + …, 2000 + …): their batches collide all the time."""
+    return [[design(i) for i in range(start, start + 10)] + [design(1000 * (writer + 1) + start)]
+            for start in range(0, 120, 10)]
+
+
+EXPECTED = {f"d{i:04d}" for i in [*range(120), *range(1000, 1120, 10), *range(2000, 2120, 10)]}
+
+
 def test_concurrent_writers_of_overlapping_batches_store_each_design_once(store_url, sweep_id):
-    """Two stores (own engines and connections) write overlapping batches at the same time from two threads."""
-    batches = {0: [design(i) for i in range(0, 60)], 1: [design(i) for i in range(30, 90)]}
+    """Two stores (own engines and connections) write colliding batches at the same time from two threads."""
     barrier = threading.Barrier(2)
     errors = []
 
@@ -133,8 +142,8 @@ def test_concurrent_writers_of_overlapping_batches_store_each_design_once(store_
         try:
             with open_store(store_url) as s:
                 barrier.wait()
-                for start in range(0, 60, 10):
-                    s.add_designs(sweep_id, batches[n][start:start + 10])
+                for batch in batches_of(n):
+                    s.add_designs(sweep_id, batch)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -147,9 +156,9 @@ def test_concurrent_writers_of_overlapping_batches_store_each_design_once(store_
     with open_store(store_url) as s:
         table = s.export(sweep_id)
         with s.engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT count(*) FROM designs").scalar() == 90
-            assert conn.exec_driver_sql("SELECT count(*) FROM kpis").scalar() == 90
-    assert sorted(table["design"]) == [f"d{i:04d}" for i in range(90)]
+            assert conn.exec_driver_sql("SELECT count(*) FROM designs").scalar() == len(EXPECTED)
+            assert conn.exec_driver_sql("SELECT count(*) FROM kpis").scalar() == len(EXPECTED)
+    assert set(table["design"]) == EXPECTED and len(table) == len(EXPECTED)
 
 
 def test_unknown_kpis_and_sweeps_are_refused(store, sweep_id):
@@ -212,3 +221,46 @@ def test_default_url_is_in_the_current_folder(tmp_path, monkeypatch):
     with open_store() as s:
         s.ensure_sweep("k", "n", {}, [])
     assert (tmp_path / "zerodistrict.db").is_file()
+
+
+def test_numpy_values_are_stored_as_numbers(store, sweep_id):
+    import numpy as np
+
+    row = design(1, npv=np.float64(-2.5e6), mobility_trips=np.int64(1234))
+    row.parameters = {PATHS[0]: np.float64(4.4), PATHS[1]: np.int64(125)}
+    store.add_designs(sweep_id, [row])
+    table = store.export(sweep_id)
+    assert table.loc[0, PATHS[1]] == 125 and table.loc[0, "mobility_trips"] == 1234 and table.loc[0, "npv"] == -2.5e6
+
+
+WRITER = """
+import sys
+from zerodistrict.results.store import open_store
+sys.path.insert(0, {tests!r})
+from test_store import batches_of
+store = open_store({url!r})
+for batch in batches_of({writer}):
+    store.add_designs({sweep_id}, batch)
+"""
+
+
+def test_two_processes_writing_overlapping_batches(store_url, store, sweep_id):
+    """As two sweeps' writers would: separate processes, their batches colliding (:func:`batches_of`)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2] / "src"),
+                                                       os.environ.get("PYTHONPATH", "")])}
+    scripts = [WRITER.format(tests=str(Path(__file__).parent), url=store_url, sweep_id=sweep_id, writer=n)
+               for n in (0, 1)]
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+             for code in scripts]
+    for p in procs:
+        _, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM designs").scalar() == len(EXPECTED)
+        assert conn.exec_driver_sql("SELECT count(*) FROM kpis").scalar() == len(EXPECTED)
+    assert store.stored_designs(sweep_id) == EXPECTED

@@ -324,12 +324,12 @@ class Store:
             inserted = conn.execute(
                 _insert_ignoring(conn, designs_table, ["sweep_id", "key"]).returning(
                     designs_table.c.id, designs_table.c.key),
-                [{"sweep_id": sweep_id, "key": r.key, "parameters": dict(r.parameters),
+                [{"sweep_id": sweep_id, "key": r.key, "parameters": {p: _plain(v) for p, v in r.parameters.items()},
                   "scenario_hash": r.scenario_hash, "created_at": now} for r in new.values()],
             ).all()
             if inserted:
                 conn.execute(kpis_table.insert(), [
-                    {"design_id": design_id, **{f: new[key].kpis.get(f) for f in KPI_FIELDS}}
+                    {"design_id": design_id, **{f: _plain(new[key].kpis.get(f)) for f in KPI_FIELDS}}
                     for design_id, key in inserted])
 
     def add_timeseries(self, sweep_id: int, key: str, df: pd.DataFrame) -> Path:
@@ -405,6 +405,12 @@ class Store:
         kpis = pd.DataFrame([r[2:] for r in rows], columns=list(KPI_FIELDS)).dropna(axis=1, how="all")
         table = pd.concat([pd.DataFrame({"design": [r[0] for r in rows]}), params, kpis], axis=1)
         return table
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (JSON and the drivers take those); anything else as it is."""
+    item = getattr(value, "item", None)
+    return item() if item is not None and type(value).__module__ == "numpy" else value
 
 
 def _insert_ignoring(conn: sa.Connection, table: sa.Table, unique: list[str]):
