@@ -264,3 +264,25 @@ def test_two_processes_writing_overlapping_batches(store_url, store, sweep_id):
         assert conn.exec_driver_sql("SELECT count(*) FROM designs").scalar() == len(EXPECTED)
         assert conn.exec_driver_sql("SELECT count(*) FROM kpis").scalar() == len(EXPECTED)
     assert store.stored_designs(sweep_id) == EXPECTED
+
+
+def test_opening_a_fresh_database_from_three_threads_at_once(store_url):
+    """Sweeps started together each create (migrate) the schema: Alembic runs once, the others find head."""
+    barrier = threading.Barrier(3)
+    ids, errors = [], []
+
+    def open_and_add(n):
+        try:
+            barrier.wait()
+            with open_store(store_url) as s:
+                ids.append(s.ensure_sweep("same-key", f"writer {n}", {}, PATHS))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_add, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(ids)) == 1

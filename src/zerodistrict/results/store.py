@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import threading
 import types
 import typing
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ DEFAULT_URL = "sqlite:///zerodistrict.db"
 #: how long a writer waits for another's lock on a SQLite database [s] (assumption: a batch takes < 1 s)
 SQLITE_BUSY_TIMEOUT_S = 120.0
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Alembic's ``context`` and ``op`` are module globals: one migration at a time in a process (other
+#: processes wait on the database: SQLite's write lock, PostgreSQL's advisory lock in env.py)
+_MIGRATING = threading.Lock()
 
 
 class Base(DeclarativeBase):
@@ -212,7 +216,7 @@ def _migrate(engine: sa.Engine) -> None:
         heads = set(ScriptDirectory.from_config(config).get_heads())
         if set(MigrationContext.configure(conn).get_current_heads()) == heads:
             return
-    with engine.connect().execution_options(writer=True) as conn:
+    with _MIGRATING, engine.connect().execution_options(writer=True) as conn:
         command.upgrade(_alembic_config(conn), "head")
         conn.commit()
 
