@@ -1,7 +1,7 @@
 """Scenario field paths (zerodistrict.scenario.paths): parsing, setting values, errors naming the path."""
 
-import yaml
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -377,7 +377,9 @@ class Store:
                  .outerjoin(counts, counts.c.sweep_id == sweeps_table.c.id).order_by(sweeps_table.c.id))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return pd.DataFrame(rows, columns=["id", "name", "key", "parameters", "designs", "created"])
+        table = pd.DataFrame(rows, columns=["id", "name", "key", "parameters", "designs", "created"])
+        table["created"] = pd.to_datetime(table["created"], utc=True)  # SQLite gives back naive UTC times
+        return table
 
     def sweep(self, sweep_id: int) -> dict[str, Any]:
         """The stored sweep: ``id``, ``key``, ``name``, ``spec``, ``parameters``, ``created_at``."""
@@ -385,7 +387,10 @@ class Store:
             row = conn.execute(sa.select(sweeps_table).where(sweeps_table.c.id == sweep_id)).mappings().first()
         if row is None:
             raise InputError(f"sweep {sweep_id}: no such sweep in the store {self.url}")
-        return dict(row)
+        sweep = dict(row)
+        created = pd.Timestamp(sweep["created_at"])  # SQLite gives back naive UTC times
+        sweep["created_at"] = created.tz_localize("UTC") if created.tzinfo is None else created.tz_convert("UTC")
+        return sweep
 
     def latest_sweep_id(self) -> int:
         """The id of the sweep stored last."""
