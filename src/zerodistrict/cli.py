@@ -367,6 +367,142 @@ def gbfs(
         _say(out, f"wrote {out_file}")
 
 
+# --------------------------------------------------------------------------- results store
+
+results_app = typer.Typer(no_args_is_help=True, help="The results store of sweeps: list, show, export, report.")
+app.add_typer(results_app, name="results")
+
+STORE_HELP = "results store URL: sqlite:///FILE.db or postgresql+psycopg://USER@HOST/DB [default: sqlite:///zerodistrict.db]"
+
+
+def _sweep_id(store, sweep: str) -> int:
+    """A sweep's id from ``latest`` or a number; an unknown id names the store's sweeps."""
+    if sweep == "latest":
+        return store.latest_sweep_id()
+    try:
+        sweep_id = int(sweep)
+    except ValueError:
+        raise InputError(f"SWEEP_ID {sweep}: give a sweep's id (zerodistrict results list) or latest") from None
+    store.sweep(sweep_id)  # InputError when it is not stored
+    return sweep_id
+
+
+def _open_for_reading(url: Optional[str]):
+    from zerodistrict.results.store import open_store
+
+    return open_store(url, create=False)
+
+
+@results_app.command("list")
+@_input_errors
+def results_list(store_url: Optional[str] = typer.Option(None, "--store", help=STORE_HELP)) -> None:
+    """List the sweeps in the store: id, name, designs stored, created (UTC)."""
+    with _open_for_reading(store_url) as store:
+        sweeps = store.sweeps()
+        if sweeps.empty:
+            _say(out, f"{store.url}: no sweeps stored yet")
+            return
+        table = Table(title=Text(f"Sweeps in {store.url}"), title_justify="left")
+        for name, justify in (("id", "right"), ("name", "left"), ("designs", "right"), ("parameters", "left"),
+                              ("created (UTC)", "left")):
+            table.add_column(name, justify=justify)
+        for row in sweeps.itertuples():
+            table.add_row(str(row.id), Text(str(row.name)), f"{row.designs:,}", Text(", ".join(row.parameters)),
+                          f"{row.created:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@results_app.command("show")
+@_input_errors
+def results_show(
+    sweep: str = typer.Argument("latest", help="sweep id or latest"),
+    store_url: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+) -> None:
+    """A sweep's parameters (values swept) and a summary of its designs' KPIs (min, median, max)."""
+    with _open_for_reading(store_url) as store:
+        sweep_id = _sweep_id(store, sweep)
+        stored = store.sweep(sweep_id)
+        table = store.export(sweep_id)
+    _say(out, f"sweep {sweep_id}: {stored['name']} — {len(table):,} designs stored, created {stored['created_at']:%Y-%m-%d %H:%M} UTC")
+    params = Table(title="Parameters", title_justify="left")
+    params.add_column("field path")
+    params.add_column("values", justify="right")
+    params.add_column("range")
+    for path in stored["parameters"]:
+        values = table[path].dropna() if path in table else []
+        if len(values) and _is_number_column(values):
+            shown = f"{values.min():,.6g} … {values.max():,.6g}"
+        else:
+            shown = ", ".join(sorted(map(str, set(values))))[:80]
+        params.add_row(Text(path), f"{len(set(values)):,}", Text(shown))
+    out.print(params)
+    if table.empty:
+        return
+    summary = Table(title="KPIs over the designs", title_justify="left")
+    for name, justify in (("KPI", "left"), ("min", "right"), ("median", "right"), ("max", "right"), ("unit", "left")):
+        summary.add_column(name, justify=justify)
+    currency = str(table["currency"].iloc[0]) if "currency" in table else ""
+    for label, key, unit, fmt in KPI_ROWS:
+        if key not in table or not _is_number_column(table[key]):
+            continue
+        column = table[key].dropna()
+        cells = [fmt.format(v) for v in (column.min(), column.median(), column.max())]
+        summary.add_row(label, *cells, Text("" if unit == "%" else unit.format(currency=currency)))
+    out.print(summary)
+
+
+def _is_number_column(values) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(values)
+
+
+@results_app.command("export")
+@_input_errors
+def results_export(
+    sweep: str = typer.Argument("latest", help="sweep id or latest"),
+    out_file: Path = typer.Option(..., "--out", help="FILE.csv or FILE.parquet: one row per design"),
+    store_url: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+) -> None:
+    """Write a sweep's designs: `design`, one column per swept field path, then every KPI."""
+    from zerodistrict.results.writers import write_table_output
+
+    if out_file.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(f"--out {out_file}: give a .csv or .parquet file name")
+    with _open_for_reading(store_url) as store:
+        sweep_id = _sweep_id(store, sweep)
+        table = store.export(sweep_id)
+    try:
+        with _writing(out_file):
+            write_table_output(table, out_file)
+    except ImportError as exc:  # pandas' Parquet writer needs pyarrow (the [store] extra)
+        raise InputError(f"--out {out_file}: {exc}; pip install 'zerodistrict[store]'") from None
+    _say(out, f"wrote {len(table):,} designs of sweep {sweep_id} to {out_file}")
+
+
+@results_app.command("report")
+@_input_errors
+def results_report(
+    sweep: str = typer.Argument(..., help="sweep id or latest"),
+    out_dir: Path = typer.Option(..., "--out", help="write report.html and best/*.yaml here "
+                                 "(a new or empty folder, or with --force)"),
+    store_url: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+) -> None:
+    """A sweep's report: Pareto fronts, parallel coordinates, tornado chart, best designs as runnable YAML."""
+    from zerodistrict.report.sweep import write_sweep_report_files
+    from zerodistrict.results.writers import check_out_dir, staged_output
+
+    check_out_dir(out_dir, force)
+    with _open_for_reading(store_url) as store:
+        sweep_id = _sweep_id(store, sweep)
+        stored = store.sweep(sweep_id)
+        table = store.export(sweep_id)
+    with _writing(out_dir), staged_output(out_dir, force) as (tmp, written):
+        write_sweep_report_files(stored, table, tmp)
+    _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

@@ -255,3 +255,36 @@ def write_text_output(text: str, path: Path) -> Path:
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+# --------------------------------------------------------------------------- one table file
+
+
+def write_table_output(table: pd.DataFrame, path: Path) -> Path:
+    """Write ``table`` (no index) to ``path`` as CSV or Parquet (by its suffix) all-or-nothing: a temporary
+    file beside it, renamed into place."""
+    path = Path(path)
+    kind = path.suffix.lower()
+    if kind not in (".csv", ".parquet"):
+        raise InputError(f"--out {path}: give a .csv or .parquet file name")
+    if path.is_dir():
+        raise InputError(f"--out {path}: is a folder; give a file name")
+    existing = path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"--out {path}: {existing} is a file, so no folder can be made under it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".zerodistrict-", suffix=kind, dir=path.parent)
+    os.close(fd)
+    try:
+        if kind == ".csv":
+            table.to_csv(tmp, index=False)
+        else:
+            table.to_parquet(tmp, index=False)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
