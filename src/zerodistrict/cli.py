@@ -145,7 +145,10 @@ def run(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="write kpis.json, timeseries.csv, homes.csv here"),
     dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="rule-based CEMS or optimal LP"),
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file to use instead of the scenario's weather"),
-    objective: str = typer.Option("cost", "--objective", help="optimal dispatch: cost or co2"),
+    objective: str = typer.Option(
+        "bill", "--objective",
+        help="optimal dispatch: bill (the tariff's bill with monthly tiers and net metering), "
+        "energy_cost (each step at its marginal price; 'cost' is its older name) or co2"),
     horizon_hours: Optional[int] = typer.Option(None, "--horizon-hours", help="optimal dispatch: rolling horizon length [h]"),
     lang: str = typer.Option("en", "--lang", help="report language: en, ja or ms"),
     png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),
@@ -164,8 +167,8 @@ def run(
         raise InputError(f"--weather {weather}: file not found")
     options = {}
     if dispatch is DispatchKind.optimal:
-        if objective not in ("cost", "co2"):
-            raise InputError(f"--objective: {objective!r} is not one of cost, co2")
+        if objective not in ("bill", "energy_cost", "cost", "co2"):
+            raise InputError(f"--objective: {objective!r} is not one of bill, energy_cost (or cost), co2")
         options = {"objective": objective, "horizon_hours": horizon_hours}
     with err.status(f"{sc.name}: starting") as status:
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather,

@@ -171,6 +171,8 @@ def build_inputs(
         emission_factor_kg_per_kwh=price_series(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh"),
         currency=grid.currency,
         outage=outage if outage.any() else None,
+        tariff=grid.tariff,
+        storage_end=scenario.community.storage_end,
     )
 
 

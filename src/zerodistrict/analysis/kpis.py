@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict.analysis.emissions import co2_summary
-from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, storage_change_kwh
 from zerodistrict.results.result import Kpis
 
 
@@ -91,6 +91,7 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
         net_energy_cost=cost - revenue,
         net_energy_cost_baseline=cost_base,
         currency=inputs.currency,
+        storage_change_kwh=storage_change_kwh(inputs, result),
     )
 
 

@@ -58,6 +58,9 @@ class Kpis(BaseModel):
     net_energy_cost: float
     net_energy_cost_baseline: float
     currency: str
+    #: energy in all stores at the end minus at the start [kWh]; comparisons charge a drawdown (< 0) at the
+    #: highest import price (dispatch.optimal.storage_credit)
+    storage_change_kwh: float = 0.0
     # economics (issue 3)
     annual_bill_total: float | None = None
     annual_bill_total_baseline: float | None = None
