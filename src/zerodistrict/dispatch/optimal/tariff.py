@@ -207,12 +207,16 @@ def dispatch_bill(inputs: DispatchInputs, result: DispatchResult) -> float:
     return float(bills_mod.monthly_bills(inputs.tariff, inputs.index, h_imp, h_exp, dt)["bill"].sum())
 
 
-def storage_credit(inputs: DispatchInputs, change_kwh: float) -> float:
-    """What a comparison adds to a dispatch's bill for its storage change ``end − start`` [currency].
+def storage_credit(inputs: DispatchInputs, result: DispatchResult) -> float:
+    """What a comparison adds to a dispatch's bill for its stores' drawdown [currency].
 
-    A drawdown (change < 0) is charged at the highest import price of the period (the most a kWh
-    of it could have saved); a rise is not credited (the LP ends each store at least where it
-    started; energy left in store has no value in the period's bill). The same rule applies to
-    both dispatches.
+    Every store that ends below its initial energy is charged ``(initial − end)`` at the highest
+    import price of the period (the most a kWh of it could have saved); a store that ends above is
+    not credited (the LP ends each store at least where it started, and energy left in store has no
+    value in the period's bill), so one store's rise does not offset another's drawdown. The same
+    rule applies to both dispatches; the KPI ``storage_change_kwh`` is the net change of all stores.
     """
-    return max(-change_kwh, 0.0) * float(np.max(inputs.import_price, initial=0.0))
+    if inputs.stores.n == 0:
+        return 0.0
+    drawdown = np.maximum(inputs.stores.initial_kwh - result.store_soc_kwh[-1], 0.0).sum()
+    return float(drawdown) * float(np.max(inputs.import_price, initial=0.0))
