@@ -113,7 +113,7 @@ def test_infeasible_trip_raises_with_status():
     ev = evs(4, 1, trip_every=2, trip_kwh=8.0, away_steps=4)
     ev.available[:] = False
     with pytest.raises(RuntimeError, match="status"):
-        dispatch_optimal(inputs(np.ones((4, 1)), np.zeros((4, 1)), ev=ev))
+        dispatch_optimal(replace(inputs(np.ones((4, 1)), np.zeros((4, 1)), ev=ev), storage_end="cyclic"))
 
 
 def test_bad_arguments_name_the_field():

@@ -98,7 +98,7 @@ def assert_store_invariants(inp, r, tol=TOL):
     # both dispatches start at initial_soc_ratio (the LP ends each store at least there, or cyclic if asked)
     cyclic = r.method == "optimal" and inp.storage_end == "cyclic"
     prev = np.roll(soc, 1, axis=0) if cyclic else np.vstack([s.initial_kwh[None, :], soc[:-1]])
-    if r.method == "optimal" and not cyclic and r.notes == []:
+    if r.method == "optimal" and not cyclic:
         assert (soc[-1] >= np.minimum(s.initial_kwh, s.max_kwh) - tol).all()
     used = prev + ch * s.charge_efficiency * dt_h - dis * dt_h / s.discharge_efficiency - soc
     assert (used >= -tol).all() and (used <= s.trip_kwh + tol).all()
@@ -122,8 +122,9 @@ def test_rule_invariants_on_random_lists_of_stores(inp):
 @settings(max_examples=12, deadline=None)
 @given(districts(max_steps=24, max_homes=4, lp=True), st.booleans())
 def test_optimal_invariants_on_random_lists_of_stores(inp, aggregate):
-    r = dispatch_optimal(inp, aggregate=aggregate)
-    assert_store_invariants(inp, r, tol=1e-5)
+    # the generator keeps trips feasible with cyclic storage (energy may wrap round the period's end)
+    r = dispatch_optimal(replace(inp, storage_end="cyclic"), aggregate=aggregate)
+    assert_store_invariants(replace(inp, storage_end="cyclic"), r, tol=1e-5)
 
 
 # --------------------------------------------------------------------------- scenarios

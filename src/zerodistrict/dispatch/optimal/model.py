@@ -224,22 +224,14 @@ def add_storage_balance(m: linopy.Model, s: _Stores, name: str, dt: float, cycli
     m.add_constraints(lhs == _da(rhs, [time, unit]), name=f"{name}_energy")
 
 
-def add_terminal_soc(m: linopy.Model, s: _Stores, name: str, soft: bool = False) -> None:
-    """End-of-period floor: ``e_s(T−1) ≥ terminal_s`` (rolling windows), or with ``soft``
-    ``e_s(T−1) + d_s ≥ e_s(−1)`` with a shortfall ``d_s ≥ 0`` priced at the unserved penalty (whole
-    period, ``storage_end: at_least_initial``): a store ends with at least its initial energy unless it
-    cannot (an EV away at the end, a store with nothing to charge from), and a note says so.
-    """
+def add_terminal_soc(m: linopy.Model, s: _Stores, name: str) -> None:
+    """Rolling horizon: ``e_s(T−1) ≥ terminal_s``, which stands in for the cyclic condition."""
     if s.n == 0 or s.terminal_kwh is None:
         return
     soc = m.variables[f"{name}_soc"]
     last = soc.isel(time=-1)
-    floor = _da(np.minimum(s.terminal_kwh, s.capacity_kwh), [soc.indexes[name]])
-    if not soft:
-        m.add_constraints(last >= floor, name=f"{name}_terminal")
-        return
-    short = m.add_variables(0.0, coords=[soc.indexes[name]], name=f"{name}_end_shortfall")
-    m.add_constraints(last + short >= floor, name=f"{name}_terminal")
+    m.add_constraints(last >= _da(np.minimum(s.terminal_kwh, s.capacity_kwh), [soc.indexes[name]]),
+                      name=f"{name}_terminal")
 
 
 def add_no_grid_charging(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
@@ -280,9 +272,7 @@ def add_grid_limits(m: linopy.Model, p: _Problem) -> None:
 
 
 def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
-    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c + ε·(Σo + Σdis)] + VOLL·Σd (+ B) (+ C)``.
-
-    ``d`` are the stores' end-of-period shortfalls (:func:`add_terminal_soc`, soft floor only).
+    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c + ε·(Σo + Σdis)] (+ B) (+ C)``.
 
     ``P_imp``, ``P_exp`` are the district's total import and export; ``w`` are prices
     (``energy_cost``, and ``bill`` without a tariff) or the emission factor and zero (``co2``);
@@ -304,9 +294,6 @@ def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
         energy = energy + bill
     penalty = (p.voll * dt) * (v["shed"].sum() + v["shed_mobility"].sum()) \
         + (CRITICAL_PENALTY_MULTIPLE * p.voll * dt) * v["shed_critical"].sum()
-    for name in ("home_battery", "community_storage"):
-        if f"{name}_end_shortfall" in v:
-            penalty = penalty + p.voll * v[f"{name}_end_shortfall"].sum()
     tie = tiebreak(m, p)
     if tie is not None:
         penalty = penalty + tie
@@ -372,7 +359,7 @@ def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model
     {"merged": add_district_balance, "line": add_line_balance, "meters": add_meter_balance}[p.mode](m, p)
     for s, name in ((p.home, "home_battery"), (p.community, "community_storage")):
         add_storage_balance(m, s, name, p.step_hours, p.cyclic)
-        add_terminal_soc(m, s, name, soft=p.soft_end)
+        add_terminal_soc(m, s, name)
         if name in sized:
             add_soc_capacity(m, name, sized[name])
             add_power_capacity(m, name, sized[name])
@@ -446,7 +433,6 @@ class OptimalModel:
             cyclic = inputs.storage_end == "cyclic"
             p = _problem(inputs, objective, aggregate, cyclic=cyclic,
                          terminal_kwh=None if cyclic else inputs.stores.initial_kwh)
-            p.soft_end = not cyclic
             return cls(inputs, p, _build(p), whole_period=True)
         p = _problem(inputs, objective, aggregate=False)
         sized = sizing(capacities, p, _problem(unit_inputs(inputs), objective, aggregate=False))
@@ -494,11 +480,6 @@ class OptimalModel:
         if tie is not None:
             result.objective -= float(tie.solution.sum())
         result.objective += p.bill_constant
-        short = sum(float(self.model.variables[n].solution.sum()) for n in
-                    ("home_battery_end_shortfall", "community_storage_end_shortfall") if n in self.model.variables)
-        if short > 1e-6:
-            result.notes.append(f"storage ends {short:.3g} kWh below its initial energy: some stores cannot "
-                                "refill by the end of the period (e.g. an EV away)")
         return result
 
     def capacities(self) -> dict[str, dict[str, np.ndarray]]:

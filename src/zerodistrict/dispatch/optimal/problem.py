@@ -89,7 +89,6 @@ class _Problem:
     accounts: float = 1.0  # households billed on the shared meter (modes merged, line)
     community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
-    soft_end: bool = False  # whole period, at_least_initial: end floors with a priced shortfall
 
     @property
     def n_steps(self) -> int:
