@@ -45,8 +45,11 @@ Billed after dispatch only (not convex; :func:`dispatch_bill` includes them, the
   first tier (the LP values credit at the first-tier price).
 
 The gap between the LP objective and :func:`dispatch_bill` of its own dispatch is measured on
-every preset by ``benchmarks/presets_full_year.py`` (TNB presets: the EEI rebate and waived
-retail charge, a few percent of the bill; TEPCO and flat-price presets: 0 to solver tolerance).
+every preset by ``benchmarks/presets_full_year.py`` (2025, hourly): 0 to solver tolerance for
+TEPCO (saitama-misono) and flat prices (kuching-north); for kuala-lumpur-wangsa-maju the LP
+objective is RM 24,884 while the bill is RM 0 — the EEI rebate (up to 25 sen/kWh) plus Solar ATAP
+credit exceed every month's charges, and bills.py floors a month's bill at zero — so on TNB
+presets the LP minimises an upper bound of the bill, never the bill itself.
 
 Rolling horizons do not see months: a rolling dispatch with ``objective="bill"`` minimises the
 energy cost at the step prices (a note says so).
