@@ -186,7 +186,10 @@ def run(
                                            "report.html here (a new or empty folder, or with --force)"),
     dispatch: DispatchKind = typer.Option(DispatchKind.rule, "--dispatch", help="rule-based CEMS or optimal LP"),
     weather: Optional[Path] = typer.Option(None, "--weather", help="EPW or TMY3 file to use instead of the scenario's weather"),
-    objective: Optional[str] = typer.Option(None, "--objective", help="optimal dispatch: cost (default) or co2"),
+    objective: Optional[str] = typer.Option(
+        None, "--objective",
+        help="optimal dispatch: bill (the default: the tariff's bill with monthly tiers and net metering), "
+        "energy_cost (each step at its marginal price; 'cost' is its older name) or co2"),
     horizon_hours: Optional[int] = typer.Option(None, "--horizon-hours", help="optimal dispatch: rolling horizon length [h]"),
     lang: Optional[str] = typer.Option(None, "--lang", help="language of report.html (needs --out): en, ja or ms"),
     png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),

@@ -22,6 +22,7 @@ from zerodistrict.analysis.appraisal import _home_kwp, appraise, economics_kpis,
 from zerodistrict.analysis.kpis import compute_kpis, homes_table
 from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
 from zerodistrict.dispatch.rule import dispatch_rule
+from zerodistrict.dispatch.optimal.problem import OBJECTIVES
 from zerodistrict.errors import InputError
 from zerodistrict.mobility import simulate_mobility
 from zerodistrict.profiles import loads as loads_mod
@@ -171,11 +172,13 @@ def build_inputs(
         emission_factor_kg_per_kwh=price_series(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh"),
         currency=grid.currency,
         outage=outage if outage.any() else None,
+        tariff=grid.tariff,
+        storage_end=scenario.community.storage_end,
     )
 
 
 #: the options each dispatch accepts, with the values allowed (None: any)
-DISPATCH_OPTIONS = {"rule": {}, "optimal": {"objective": ("cost", "co2"), "horizon_hours": None}}
+DISPATCH_OPTIONS = {"rule": {}, "optimal": {"objective": OBJECTIVES, "horizon_hours": None}}
 
 
 def check_dispatch_options(dispatch: str, **options) -> dict:

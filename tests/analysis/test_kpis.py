@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,7 +54,7 @@ def test_the_co2_objective_shifts_the_other_way():
     """Least CO2: charge at the clean hour for the dirty one (storage is cyclic): 0.1·(1 + 1/η²) kg."""
     from zerodistrict.dispatch.optimal import dispatch_optimal
 
-    inp = _arbitrage_inputs()
+    inp = replace(_arbitrage_inputs(), storage_end="cyclic")
     k = compute_kpis(inp, dispatch_optimal(inp, objective="co2"), "arbitrage", 0.0)
     design_kg = 0.1 * (1.0 + 1.0 / ETA**2)
     assert k.co2_kg == pytest.approx(design_kg, rel=1e-6)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -111,12 +113,12 @@ def test_infeasible_trip_raises_with_status():
     ev = evs(4, 1, trip_every=2, trip_kwh=8.0, away_steps=4)
     ev.available[:] = False
     with pytest.raises(RuntimeError, match="status"):
-        dispatch_optimal(inputs(np.ones((4, 1)), np.zeros((4, 1)), ev=ev))
+        dispatch_optimal(replace(inputs(np.ones((4, 1)), np.zeros((4, 1)), ev=ev), storage_end="cyclic"))
 
 
 def test_bad_arguments_name_the_field():
     inp = inputs(np.ones((48, 1)), np.zeros((48, 1)))
-    with pytest.raises(InputError, match="objective must be 'cost' or 'co2'"):
+    with pytest.raises(InputError, match=re.escape("objective must be 'bill', 'energy_cost' (or 'cost') or 'co2'")):
         dispatch_optimal(inp, objective="money")
     with pytest.raises(InputError, match="horizon_hours must be at least 24"):
         dispatch_optimal(inp, horizon_hours=12)
@@ -262,6 +264,7 @@ def test_equals_pypsa_formulation(case):
                           home_battery=storage(n_h, cap, cap * 0.5, eta_c=0.95, eta_d=0.9, grid_charging=gc),
                           community_battery=storage(1, 40.0, 15.0, grid_charging=gc), grid_available=grid,
                           ev=evs(n_t, n_ev, trip_every=24), mobility_load_kw=rng.uniform(0, 0.5, n_t), **spec)
+    inp = replace(inp, storage_end="cyclic")  # the reference's storage is cyclic
     ours = dispatch_optimal(inp, objective)
     theirs = solve_pypsa(inp, objective)
     assert ours.objective == pytest.approx(theirs, rel=1e-6)

@@ -32,7 +32,7 @@ import pandas as pd
 
 from zerodistrict.analysis.economics import period_days
 from zerodistrict.analysis.emissions import co2_summary
-from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, Stores
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult, Stores, storage_change_kwh
 from zerodistrict.results.result import Kpis
 
 
@@ -138,6 +138,7 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
         net_energy_cost=cost - revenue,
         net_energy_cost_baseline=cost_base,
         currency=inputs.currency,
+        storage_change_kwh=storage_change_kwh(inputs, result),
     )
 
 

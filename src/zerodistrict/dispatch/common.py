@@ -28,12 +28,15 @@ losses of sharing count as ``load`` of the line and are reported in
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from zerodistrict.errors import InputError
+
+if TYPE_CHECKING:
+    from zerodistrict.scenario.tariff import Tariff
 
 #: columns of ``timeseries.csv`` after ``time``, in order (DESIGN.md contract)
 TIMESERIES_COLUMNS = (
@@ -59,6 +62,10 @@ KINDS = ("battery", "ev", "hydrogen")
 StoreKind = Literal["battery", "ev", "hydrogen"]
 #: ``Stores.location`` of a store on the community bus (homes are 0..h-1)
 COMMUNITY_BUS = -1
+#: how the optimal dispatch ends its stores: ``at_least_initial`` (each store ends with at least the energy it
+#: started with, ``initial_soc_ratio``) or ``cyclic`` (each ends where it starts, its level free)
+StorageEnd = Literal["at_least_initial", "cyclic"]
+STORAGE_ENDS = ("at_least_initial", "cyclic")
 
 _PER_STORE = ("capacity_kwh", "charge_power_kw", "discharge_power_kw", "charge_efficiency", "discharge_efficiency",
               "min_soc_ratio", "max_soc_ratio", "initial_soc_ratio", "grid_charging")
@@ -271,6 +278,10 @@ class DispatchInputs:
     currency: str = "JPY"
     #: (t,) True in a grid outage: critical load has priority (non-critical is shed first); None = no outages
     outage: np.ndarray | None = None
+    #: the households' tariff (bills; the optimal dispatch's ``bill`` objective); None: the step prices above
+    tariff: Tariff | None = None
+    #: how the optimal dispatch ends its stores (:data:`StorageEnd`); both dispatches start at ``initial_soc_ratio``
+    storage_end: StorageEnd = "at_least_initial"
 
     @property
     def n_steps(self) -> int:
@@ -302,6 +313,13 @@ class DispatchResult:
     def timeseries(self) -> pd.DataFrame:
         cols = {name: self.totals[name] for name in TIMESERIES_COLUMNS + EXTRA_COLUMNS if name in self.totals}
         return pd.DataFrame(cols, index=self.index.rename("time"))
+
+
+def storage_change_kwh(inputs: DispatchInputs, result: DispatchResult) -> float:
+    """Energy in all stores at the end of the period minus at its start (``initial_soc_ratio``) [kWh]."""
+    if inputs.stores.n == 0 or result.store_soc_kwh.shape[0] == 0:
+        return 0.0
+    return float(result.store_soc_kwh[-1].sum() - inputs.stores.initial_kwh.sum())
 
 
 def balance_residual_kw(totals: dict[str, np.ndarray]) -> np.ndarray:

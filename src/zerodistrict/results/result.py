@@ -93,6 +93,10 @@ class Kpis(BaseModel):
     mobility_co2_avoided_kg: float | None = None
     mobility_revenue: float | None = None
     mobility_vehicle_utilisation_ratio: float | None = None
+    # storage (issue 11); fields added later come last: the results store's kpis table appends its columns
+    #: energy in all stores at the end minus at the start [kWh]; comparisons charge a drawdown (< 0) at the
+    #: highest import price (dispatch.optimal.storage_credit)
+    storage_change_kwh: float = 0.0
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

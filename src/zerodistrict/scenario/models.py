@@ -334,6 +334,10 @@ class Community(Model):
     batteries: list[CommunityBattery] = Field(
         default_factory=list, max_length=1000, description="stationary batteries on the community bus; ≤ 1,000")
     evs: list[EV] = Field(default_factory=list, max_length=100, description="fleets; ≤ 100 (assumption)")
+    storage_end: Literal["at_least_initial", "cyclic"] = Field(
+        default="at_least_initial",
+        description="optimal dispatch: every store (home and community) starts at its initial_soc_ratio and ends "
+        "with at least that energy (at_least_initial), or ends where it starts, its level free (cyclic)")
 
     @model_validator(mode="before")
     @classmethod

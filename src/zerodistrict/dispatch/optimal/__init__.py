@@ -1,10 +1,17 @@
-"""Optimal dispatch: the least-cost (or least-CO2) operation of the district as a linear programme.
+"""Optimal dispatch: the least-bill (or least-cost, least-CO2) operation of the district as a linear programme.
 
 The LP is built with linopy and solved with HiGHS (:class:`OptimalModel` holds
 both steps and the results; ``dispatch_optimal`` runs them), over the whole period with
-perfect foresight (storage cyclic: the state of charge at the end equals that
-at the start, its level free) or over a rolling horizon (solve ``H`` hours,
-keep the first 24, carry the states of charge, move on).
+perfect foresight (every store starts at its ``initial_soc_ratio`` and ends with at least
+that energy, or — ``community.storage_end: cyclic`` — where it starts, its level free) or
+over a rolling horizon (solve ``H`` hours, keep the first 24, carry the states of charge,
+move on).
+
+Objective ``bill`` (default): the households' bill under the scenario's tariff, with its
+monthly tiers, net metering and export prices modelled exactly where they are convex, on
+the meters as the LP models them (:mod:`~zerodistrict.dispatch.optimal.tariff` says what is
+exact and what is billed after dispatch only). ``energy_cost`` (older name ``cost``):
+every step at its marginal price. ``co2``: grid emissions.
 
 Network. Each home is a bus with its load, its PV (curtailable) and its
 battery. With ``sharing`` every home is joined by the private line to the
@@ -53,8 +60,9 @@ Simplifications and choices:
   load, so critical load is shed last. The reported ``objective`` is the LP
   objective *including* this penalty (the PyPSA reference carries the same
   penalty generators); net energy cost and CO2 come from the flows.
-- The LP prices each step at its marginal price; tiered or monthly tariff
-  components are billed after dispatch, not optimised.
+- ``energy_cost`` prices each step at its marginal price; ``bill`` models the tariff's
+  monthly tiers and net metering (non-convex parts — consumption rebates, waivers — are
+  billed after dispatch only).
 - Import and export limits apply to the district's total at every step.
 
 With lossy sharing, homes without storage are merged exactly into two buses
@@ -101,27 +109,33 @@ from zerodistrict.dispatch.optimal.problem import (
     value_of_lost_load,
 )
 from zerodistrict.dispatch.optimal.rolling import _rolling, objective_value
+from zerodistrict.dispatch.optimal.tariff import dispatch_bill, storage_credit
 from zerodistrict.dispatch.optimal.solve import _check, infeasibility_hint
 
 __all__ = [
     "CRITICAL_PENALTY_MULTIPLE", "HIGHS_OPTIONS", "ROLLING_KEEP_HOURS", "VOLL_PRICE_MULTIPLE", "CapacityRange",
-    "Objective", "OptimalModel", "StoreCapacity", "build_model", "dispatch_optimal", "infeasibility_hint",
-    "objective_value", "value_of_lost_load",
+    "Objective", "OptimalModel", "StoreCapacity", "build_model", "dispatch_bill", "dispatch_optimal",
+    "infeasibility_hint", "objective_value", "storage_credit", "value_of_lost_load",
 ]
 
 
-def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "cost", horizon_hours: int | None = None, *,
+def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "bill", horizon_hours: int | None = None, *,
                      aggregate: bool = True, solver_options: dict | None = None) -> DispatchResult:
-    """Least-cost (or least-CO2) dispatch of the district.
+    """Least-bill (least-cost, or least-CO2) dispatch of the district.
 
     Parameters
     ----------
     inputs : DispatchInputs
         The district as arrays.
-    objective : {"cost", "co2"}
-        Minimise net energy cost [currency] or grid emissions [kg-CO2].
+    objective : {"bill", "energy_cost", "cost", "co2"}
+        ``bill`` (default): minimise the households' bill under ``inputs.tariff`` with its monthly
+        tiers and net metering (:mod:`~zerodistrict.dispatch.optimal.tariff`; without a tariff it is
+        the energy cost). ``energy_cost`` (older name ``cost``): net energy cost at each step's
+        marginal price [currency]. ``co2``: grid emissions [kg-CO2].
     horizon_hours : int, optional
-        None: perfect foresight over the whole period, storage cyclic. Otherwise a rolling
+        None: perfect foresight over the whole period; every store starts at its
+        ``initial_soc_ratio`` and ends with at least that energy (``inputs.storage_end``
+        ``"at_least_initial"``) or where it starts (``"cyclic"``). Otherwise a rolling
         horizon: solve ``horizon_hours`` [h] (≥ 24), keep the first 24 h, carry the states of
         charge and move on. The first window starts from each unit's ``initial_soc_ratio``;
         instead of the cyclic condition, every window must end with each unit at least at
@@ -137,7 +151,8 @@ def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "cost", hori
     -------
     DispatchResult
         ``method="optimal"``; ``objective`` is the minimised value including the unserved
-        penalty (for a rolling horizon, the same expression over the kept steps).
+        penalty and, for ``bill``, the fixed charges (for a rolling horizon, the energy cost or
+        CO2 expression over the kept steps; a rolling ``bill`` minimises the energy cost).
 
     Raises
     ------
@@ -147,7 +162,7 @@ def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "cost", hori
         HiGHS did not reach an optimum: the message gives its status and, for an infeasible
         scenario, the likely cause (e.g. an EV trip the car cannot charge for).
     """
-    _check(inputs, objective)
+    objective = _check(inputs, objective)
     if horizon_hours is None:
         return OptimalModel.build(inputs, objective, aggregate=aggregate).solve(solver_options).result()
     return _rolling(inputs, objective, horizon_hours, aggregate, solver_options)

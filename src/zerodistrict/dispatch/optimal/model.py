@@ -37,6 +37,7 @@ from zerodistrict.dispatch.optimal.problem import (
     _Stores,
 )
 from zerodistrict.dispatch.optimal.solve import _check, _solve
+from zerodistrict.dispatch.optimal.tariff import meter_bill
 from zerodistrict.errors import InputError
 
 #: cost per kWh sent into a lossy line or discharged from storage, as a fraction of the objective's highest
@@ -271,11 +272,13 @@ def add_grid_limits(m: linopy.Model, p: _Problem) -> None:
 
 
 def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None = None) -> None:
-    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c + ε·(Σo + Σdis)] (+ C)``.
+    """Minimise ``Σ_t Δt·[w_imp(t)·P_imp(t) − w_exp(t)·P_exp(t) + VOLL·(Σu + u^m) + k·VOLL·Σu^c + ε·(Σo + Σdis)] (+ B) (+ C)``.
 
     ``P_imp``, ``P_exp`` are the district's total import and export; ``w`` are prices
-    (``cost``) or the emission factor and zero (``co2``); ``k = CRITICAL_PENALTY_MULTIPLE``;
-    ``ε`` the tie-break (:func:`tiebreak`); ``C`` the cost of sized capacities (:func:`~zerodistrict.dispatch.optimal.capacity.capacity_cost`).
+    (``energy_cost``, and ``bill`` without a tariff) or the emission factor and zero (``co2``);
+    with ``bill`` and a tariff ``w = 0`` and ``B`` is the bill of the meters
+    (:func:`bill_terms`); ``k = CRITICAL_PENALTY_MULTIPLE``; ``ε`` the tie-break
+    (:func:`tiebreak`); ``C`` the cost of sized capacities (:func:`~zerodistrict.dispatch.optimal.capacity.capacity_cost`).
     """
     v = m.variables
     dt = p.step_hours
@@ -286,6 +289,9 @@ def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
         imp = imp + v["home_grid_import"].sum("home")
         exp = exp + v["home_grid_export"].sum("home")
     energy = (_da(p.import_weight * dt, [time]) * imp).sum() - (_da(p.export_weight * dt, [time]) * exp).sum()
+    bill = bill_terms(m, p)
+    if bill is not None:
+        energy = energy + bill
     penalty = (p.voll * dt) * (v["shed"].sum() + v["shed_mobility"].sum()) \
         + (CRITICAL_PENALTY_MULTIPLE * p.voll * dt) * v["shed_critical"].sum()
     tie = tiebreak(m, p)
@@ -295,13 +301,46 @@ def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
     m.add_objective(energy + penalty if extra is None else energy + penalty + extra)
 
 
+def bill_terms(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
+    """The bill of the LP's meters (objective ``bill`` with a tariff; see :mod:`.tariff`); sets ``p.bill_constant``.
+
+    Shared meter (modes ``merged``, ``line``): ``B(P_imp, P_exp)`` with ``A = n_homes`` accounts.
+    Separate meters: ``Σ_h B(p_imp,h, p_exp,h)`` with one account each, plus the community
+    bus's meter ``B(p_imp, p_exp)`` when it has stores or mobility load
+    (:func:`~zerodistrict.dispatch.optimal.tariff.meter_bill` states ``B``).
+    """
+    if p.tariff is None:
+        return None
+    v, dt = m.variables, p.step_hours
+    if p.mode != "meters":
+        bill, p.bill_constant = meter_bill(m, p.tariff, 1.0 * v["grid_import"], 1.0 * v["grid_export"], p.accounts,
+                                           dt, "district_meter")
+        return bill
+    bill, p.bill_constant = meter_bill(m, p.tariff, 1.0 * v["home_grid_import"], 1.0 * v["home_grid_export"], 1.0,
+                                       dt, "home_meter")
+    if p.community_meter:
+        comm, const = meter_bill(m, p.tariff, 1.0 * v["grid_import"], 1.0 * v["grid_export"], 1.0, dt,
+                                 "community_meter")
+        bill, p.bill_constant = bill + comm, p.bill_constant + const
+    else:  # nothing on the community bus: its meter carries no flow; price it so that it stays at zero
+        bill = bill + (dt * float(p.tariff.base_price.max(initial=0.0) + 1.0)) * v["grid_import"].sum()
+    return bill
+
+
 def tiebreak(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
-    """The tie-break term ``ε·Δt·(Σ_h o_h + Σ_s dis_s)`` summed over steps (``o`` only with line losses)."""
+    """The tie-break term ``ε·Δt·(Σ_h o_h + Σ_s dis_s (+ 2·Σ_h c_h))`` summed over steps.
+
+    ``o`` only with line losses; ``c`` (curtailment) only for the ``bill`` objective with a tariff,
+    whose net metering forfeits exports above a month's imports: exporting them or curtailing them
+    bills the same, and the tie-break exports (as the rules do) rather than curtail.
+    """
     eps = TIEBREAK_RATIO * p.voll / VOLL_PRICE_MULTIPLE * p.step_hours
     terms = [m.variables[n].sum() for n in ("home_battery_discharge", "community_storage_discharge")
              if n in m.variables]
     if p.mode == "line" and p.loss_ratio > 0.0:
         terms.append(m.variables["line_out"].sum())
+    if p.tariff is not None:
+        terms.append(2.0 * m.variables["curtail"].sum())  # sending into a lossy line costs ε: export wins
     if not terms:
         return None
     total = terms[0]
@@ -350,24 +389,31 @@ class OptimalModel:
     """
 
     def __init__(self, inputs: DispatchInputs, problem: _Problem, model: linopy.Model,
-                 sized: dict[str, _Sizing] | None = None) -> None:
+                 sized: dict[str, _Sizing] | None = None, whole_period: bool = False) -> None:
         self.inputs = inputs
         self.model = model
         self._problem = problem
         self._sized = sized or {}
         self._solved = False
+        self._whole_period = whole_period  # not a rolling window: the infeasibility hint applies
 
     @classmethod
-    def build(cls, inputs: DispatchInputs, objective: Objective = "cost", *, aggregate: bool = True,
+    def build(cls, inputs: DispatchInputs, objective: Objective = "bill", *, aggregate: bool = True,
               capacities: dict[str, StoreCapacity] | None = None) -> OptimalModel:
-        """The perfect-foresight dispatch LP of ``inputs`` (storage cyclic), ready to solve.
+        """The perfect-foresight dispatch LP of ``inputs``, ready to solve.
+
+        Every store starts at its ``initial_soc_ratio`` and ends with at least that energy
+        (``inputs.storage_end == "at_least_initial"``), or ends where it starts, its level free
+        (``"cyclic"``, and always when ``capacities`` are sized).
 
         Parameters
         ----------
         inputs : DispatchInputs
             The district as arrays.
-        objective : {"cost", "co2"}
-            Minimise net energy cost [currency] or grid emissions [kg-CO2] (plus the unserved penalty).
+        objective : {"bill", "energy_cost", "cost", "co2"}
+            Minimise the bill under ``inputs.tariff`` (:mod:`~zerodistrict.dispatch.optimal.tariff`;
+            without a tariff the energy cost), the energy cost at the step prices [currency]
+            (``cost`` is its older name) or grid emissions [kg-CO2], plus the unserved penalty.
         aggregate : bool
             Merge homes into one district bus and batteries into classes when sharing is lossless
             (exact, much smaller). ``False`` keeps one bus and one battery per home. Ignored (per
@@ -382,13 +428,15 @@ class OptimalModel:
         InputError
             Bad ``objective``, no time steps, or a bad capacity range.
         """
-        _check(inputs, objective)
+        objective = _check(inputs, objective)
         if not capacities:
-            p = _problem(inputs, objective, aggregate)
-            return cls(inputs, p, _build(p))
+            cyclic = inputs.storage_end == "cyclic"
+            p = _problem(inputs, objective, aggregate, cyclic=cyclic,
+                         terminal_kwh=None if cyclic else inputs.stores.initial_kwh)
+            return cls(inputs, p, _build(p), whole_period=True)
         p = _problem(inputs, objective, aggregate=False)
         sized = sizing(capacities, p, _problem(unit_inputs(inputs), objective, aggregate=False))
-        return cls(inputs, p, _build(p, sized), sized)
+        return cls(inputs, p, _build(p, sized), sized, whole_period=True)
 
     def solve(self, solver_options: dict | None = None) -> OptimalModel:
         """Solve with HiGHS (options on top of :data:`HIGHS_OPTIONS`); returns ``self``.
@@ -399,8 +447,9 @@ class OptimalModel:
             No optimum: the message says why (for an infeasible scenario, the likely cause).
         """
         self._solved = False
-        # the infeasibility hint reasons over a cyclic period; a rolling window starts from a given state
-        _solve(self.model, solver_options, self.inputs if self._problem.cyclic else None)
+        # the infeasibility hint reasons over the whole period (storage ends ≥ where it starts); a rolling
+        # window starts from a given state
+        _solve(self.model, solver_options, self.inputs if self._whole_period else None)
         self._solved = True
         return self
 
@@ -430,6 +479,7 @@ class OptimalModel:
         tie = tiebreak(self.model, p)
         if tie is not None:
             result.objective -= float(tie.solution.sum())
+        result.objective += p.bill_constant
         return result
 
     def capacities(self) -> dict[str, dict[str, np.ndarray]]:
@@ -467,15 +517,15 @@ class OptimalModel:
         return pd.DataFrame(cols, index=self.inputs.index)
 
 
-def build_model(inputs: DispatchInputs, objective: Objective = "cost", *, aggregate: bool = True) -> linopy.Model:
+def build_model(inputs: DispatchInputs, objective: Objective = "bill", *, aggregate: bool = True) -> linopy.Model:
     """The perfect-foresight dispatch LP of ``inputs`` as a linopy model (see :meth:`OptimalModel.build`).
 
     Parameters
     ----------
     inputs : DispatchInputs
         The district as arrays.
-    objective : {"cost", "co2"}
-        Minimise net energy cost [currency] or grid emissions [kg-CO2] (plus the unserved penalty).
+    objective : {"bill", "energy_cost", "cost", "co2"}
+        See :meth:`OptimalModel.build`.
     aggregate : bool
         Merge homes into one district bus and batteries into classes when sharing is lossless
         (exact, much smaller). ``False`` keeps one bus and one battery per home, for users who

@@ -13,8 +13,12 @@ from typing import Literal
 import numpy as np
 
 from zerodistrict.dispatch.common import DispatchInputs, Stores
+from zerodistrict.dispatch.optimal.tariff import _TariffLP, community_account, tariff_lp
 
-Objective = Literal["cost", "co2"]
+#: ``bill``: the households' bill under the scenario's tariff (:mod:`~zerodistrict.dispatch.optimal.tariff`);
+#: ``energy_cost`` (alias ``cost``): energy at the marginal price of each step; ``co2``: grid emissions
+Objective = Literal["bill", "energy_cost", "cost", "co2"]
+OBJECTIVES = ("bill", "energy_cost", "cost", "co2")
 
 #: penalty per kWh of unserved non-critical load, as a multiple of the highest marginal price of
 #: the objective. Our assumption: a penalty, not an economic value of lost load; REopt's default
@@ -81,6 +85,10 @@ class _Problem:
     home_share: np.ndarray  # (h,) share of that battery's capacity
     district_pv_kw: np.ndarray  # (t,) all homes' PV (bounds export and no-grid charging)
     netted: np.ndarray | None = None  # (h,) bool: homes without storage merged into two buses (mode line)
+    tariff: _TariffLP | None = None  # objective "bill" with a tariff: the tariff as LP arrays
+    accounts: float = 1.0  # households billed on the shared meter (modes merged, line)
+    community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
+    bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
 
     @property
     def n_steps(self) -> int:
@@ -194,7 +202,9 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
     community = _stores(inputs.stores.community())
     if terminal_kwh is not None:
         slots = inputs.stores.home_slots(inputs.n_homes)
-        home.terminal_kwh = np.where(slots >= 0, np.asarray(terminal_kwh)[np.maximum(slots, 0)], 0.0)
+        term = np.asarray(terminal_kwh, dtype=float)
+        home.terminal_kwh = (np.where(slots >= 0, term[np.maximum(slots, 0)], 0.0) if term.size
+                             else np.zeros(inputs.n_homes))
         community.terminal_kwh = np.asarray(terminal_kwh)[inputs.stores.at_community]
     cls = np.arange(inputs.n_homes)
     share = np.ones(inputs.n_homes)
@@ -213,8 +223,12 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
             load, pv, critical, home = _net_storage_less_homes(load, pv, critical, home, netted)
         else:
             netted = None
+    tariff = None
     if objective == "co2":
         imp_w, exp_w = inputs.emission_factor_kg_per_kwh.astype(float), np.zeros(n_t)
+    elif objective == "bill" and inputs.tariff is not None:
+        imp_w, exp_w = np.zeros(n_t), np.zeros(n_t)
+        tariff = tariff_lp(inputs.tariff, inputs.index, float(inputs.step_hours))
     else:
         imp_w, exp_w = inputs.import_price.astype(float), inputs.export_price.astype(float)
     return _Problem(
@@ -226,6 +240,7 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         import_weight=imp_w, export_weight=exp_w,
         voll=value_of_lost_load(inputs, objective) if voll is None else voll,
         cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
+        tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
     )
 
 

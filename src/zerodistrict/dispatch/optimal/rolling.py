@@ -60,7 +60,7 @@ def _concat(parts: list[DispatchResult], inputs: DispatchInputs, objective: floa
     )
 
 
-def objective_value(inputs: DispatchInputs, result: DispatchResult, objective: Objective = "cost",
+def objective_value(inputs: DispatchInputs, result: DispatchResult, objective: Objective = "energy_cost",
                     voll: float | None = None) -> float:
     """The LP objective of a dispatch's flows [currency or kg], unserved penalty included."""
     dt = inputs.step_hours
@@ -85,7 +85,16 @@ def _steps(hours: float, step_hours: float, what: str) -> int:
 
 def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float, aggregate: bool,
              solver_options: dict | None) -> DispatchResult:
-    """Solve windows of ``horizon_hours``, keep 24 h of each, carry the states of charge."""
+    """Solve windows of ``horizon_hours``, keep 24 h of each, carry the states of charge.
+
+    A window cannot see a month, so ``bill`` minimises the energy cost at the step prices (noted).
+    """
+    notes = []
+    if objective == "bill":
+        objective = "energy_cost"
+        if inputs.tariff is not None:
+            notes.append("rolling horizon: windows do not see monthly tiers or net metering; "
+                         "the energy cost at each step's marginal price was minimised instead of the bill")
     if horizon_hours < ROLLING_KEEP_HOURS:
         raise InputError(f"horizon_hours must be at least {ROLLING_KEEP_HOURS:g}, got {horizon_hours}")
     dt = inputs.step_hours
@@ -116,4 +125,5 @@ def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
     result = _concat(parts, inputs, 0.0)
     result.objective = objective_value(inputs, result, objective, voll)
     result.notes.append(f"rolling horizon: {horizon_hours} h windows, {ROLLING_KEEP_HOURS:g} h kept from each")
+    result.notes.extend(notes)
     return result

@@ -18,19 +18,23 @@ import linopy
 import numpy as np
 
 from zerodistrict.dispatch.common import DispatchInputs
-from zerodistrict.dispatch.optimal.problem import HIGHS_OPTIONS
+from zerodistrict.dispatch.optimal.problem import HIGHS_OPTIONS, OBJECTIVES
 from zerodistrict.errors import InputError, SolverError
 
 #: termination conditions (linopy's names) that mean the scenario admits no operation
 INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
 
 
-def _check(inputs: DispatchInputs, objective: str) -> None:
-    """Checks of the arguments before any model is built (the CLI relies on these)."""
-    if objective not in ("cost", "co2"):
-        raise InputError(f"objective must be 'cost' or 'co2', got {objective!r}")
+def _check(inputs: DispatchInputs, objective: str) -> str:
+    """Checks of the arguments before any model is built (the CLI relies on these); the objective's own name.
+
+    ``cost`` is the older name of ``energy_cost``.
+    """
+    if objective not in OBJECTIVES:
+        raise InputError(f"objective must be 'bill', 'energy_cost' (or 'cost') or 'co2', got {objective!r}")
     if inputs.n_steps == 0:
         raise InputError("dispatch inputs: the period has no time steps")
+    return "energy_cost" if objective == "cost" else objective
 
 
 def _solve(m: linopy.Model, solver_options: dict | None, inputs: DispatchInputs | None = None) -> None:

@@ -1,0 +1,236 @@
+"""The bill as the dispatch LP's objective (``objective="bill"``): a tariff's monthly structure in the LP.
+
+What "the bill" of the district is
+----------------------------------
+The LP bills the district on its **meters as the LP models them**:
+
+* without sharing, every home has its own meter and is billed alone (one account per home);
+  the community bus (community batteries, EVs, mobility stations), if it has any of these,
+  is one more account on the same tariff;
+* with sharing, the district trades with the grid at one connection. Its homes stay
+  ``A = n_homes`` households on the tariff, and the district's import and export are
+  shared **equally** among them: every monthly limit (tier widths) and every monthly
+  charge is multiplied by ``A``, and net-metering credit is netted on the district's
+  monthly totals. This is a linear function the LP owns. (The homes' bills reported by
+  the appraisal attribute imports in proportion to what each home draws from the line, and
+  bill no one for what the community's own stores import: a non-linear split the LP
+  cannot own. Under a convex tariff the equal split bills at most what any other split of
+  the same flows bills, Jensen's inequality.)
+
+:func:`dispatch_bill` computes this bill after any dispatch (rule-based or optimal) with
+:func:`zerodistrict.analysis.bills.monthly_bills`, every tariff feature included.
+
+Exact in the LP (linear or convex), per account ``a`` and calendar month ``m``
+-----------------------------------------------------------------------------
+* flat and time-of-use prices; increasing block tiers per month (tier variables with
+  monthly caps, :func:`add_tier_split`); a time-of-use table whose tier premium is the same
+  in every period (``price[p, j] = price[p, 0] + δ_j``, true of TNB ToU) is exact, since
+  then bills.py's pro-rata split of tiers between periods sums to
+  ``Σ_p price[p, 0]·q_p + Σ_j δ_j·k_j``;
+* per-kWh surcharges that are never waived; fixed charges that are never waived (constants);
+* export: none, a fixed price per kWh (FIT, post-FIT buyback), or net metering
+  (:func:`add_net_metering_credit`): the credit is at most the month's energy charge and, with
+  a credit rate, at most rate × exports; with the 1:1 kWh offset (Solar ATAP) the credited kWh
+  are valued at the first-tier energy price — exact while the month's imports stay in the first
+  tier and there is no time-of-use table (the month's average rate is then that price).
+
+Billed after dispatch only (not convex; :func:`dispatch_bill` includes them, the LP does not)
+--------------------------------------------------------------------------------------------
+* consumption rebates (TNB's Energy Efficiency Incentive bands): left out of the LP (rebates
+  are ≥ 0, so the LP objective is at most this much above the bill);
+* waivers by consumption (TNB's retail charge and fuel adjustment at ≤ 600 kWh): the LP
+  charges them in every month;
+* ``basis: whole`` tiers (the LP prices them incrementally), declining tiers, time-of-use
+  tables whose tier premiums differ by period, net metering's average-rate credit above the
+  first tier (the LP values credit at the first-tier price).
+
+The gap between the LP objective and :func:`dispatch_bill` of its own dispatch is measured on
+every preset by ``benchmarks/presets_full_year.py`` (2025, hourly): 0 to solver tolerance for
+TEPCO (saitama-misono) and flat prices (kuching-north); for kuala-lumpur-wangsa-maju the LP
+objective is RM 24,884 while the bill is RM 0 — the EEI rebate (up to 25 sen/kWh) plus Solar ATAP
+credit exceed every month's charges, and bills.py floors a month's bill at zero — so on TNB
+presets the LP minimises an upper bound of the bill, never the bill itself.
+
+Rolling horizons do not see months: a rolling dispatch with ``objective="bill"`` minimises the
+energy cost at the step prices (a note says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from zerodistrict.analysis import bills as bills_mod
+from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.scenario.tariff import Tariff
+
+
+@dataclass
+class _TariffLP:
+    """A tariff as the LP's arrays on a time axis (amounts per account)."""
+
+    tariff: Tariff
+    base_price: np.ndarray  # (t,) first-tier energy price of each step's period [currency/kWh]
+    tier_premium: np.ndarray  # (K,) energy price of tier j above the first tier's (row 0) [currency/kWh]
+    tier_width_kwh: np.ndarray  # (K,) monthly kWh of each tier per account (inf for the last)
+    month: np.ndarray  # (t,) month number 0..M-1 of each step
+    n_months: int
+    surcharge_per_kwh: np.ndarray  # (t,) every per-kWh surcharge at its rate of the step's month, waived or not
+    fixed_per_month: float  # every fixed charge, waived or not
+    month_share: np.ndarray  # (M,) share of each calendar month the period covers (bills.py pro rata) [0–1]
+    credit_per_kwh: float  # net metering: value of a credited kWh [currency/kWh]
+
+
+def tariff_lp(tariff: Tariff, index: pd.DatetimeIndex, step_hours: float) -> _TariffLP:
+    """The LP's view of ``tariff`` on ``index`` (see the module docstring for what it leaves out).
+
+    As in bills.py, a month the period covers in part has its tier widths and fixed charges
+    scaled by the share it covers (:func:`~zerodistrict.analysis.bills.month_share_ratio`),
+    and a surcharge dated by month is charged at that month's rate.
+    """
+    energy = tariff.energy
+    table = np.asarray([energy.prices_per_kwh] + [p.prices_per_kwh for p in energy.time_of_use], dtype=float)
+    period = bills_mod.period_of_step(energy, index)
+    starts, labels = bills_mod._month_starts(index)
+    month = np.zeros(len(index), dtype=np.int64)
+    month[starts[1:]] = 1
+    month = np.cumsum(month)
+    surcharge_by_month = sum((bills_mod.surcharge_rates(c, labels, len(labels)) for c in tariff.surcharges),
+                             np.zeros(len(labels)))
+    limits = np.asarray(energy.tier_limits_kwh, dtype=float)
+    width = np.diff(np.r_[0.0, limits, np.inf])
+    scheme = tariff.export
+    credit = 0.0
+    if scheme.scheme == "net_metering":
+        credit = float(table[:, 0].min()) if scheme.credit_per_kwh is None else float(scheme.credit_per_kwh)
+    return _TariffLP(
+        tariff=tariff, base_price=table[period, 0], tier_premium=table[0] - table[0, 0], tier_width_kwh=width,
+        month=month, n_months=int(month[-1]) + 1 if month.size else 0,
+        surcharge_per_kwh=surcharge_by_month[month],
+        fixed_per_month=float(sum(c.per_month for c in tariff.fixed)), credit_per_kwh=credit,
+        month_share=bills_mod.month_share_ratio(index, step_hours),
+    )
+
+
+def _monthly(expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray | None = None) -> linopy.LinearExpression:
+    """``Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``)."""
+    time = expr.indexes["time"]
+    if weights is not None:
+        expr = xr.DataArray(weights, coords=[time]) * expr
+    return expr.groupby(xr.DataArray(t.month, coords=[time], name="month")).sum()
+
+
+def add_tier_split(m: linopy.Model, t: _TariffLP, q: linopy.LinearExpression, accounts: float,
+                   name: str) -> linopy.LinearExpression | None:
+    """Monthly block tiers of a meter: ``Σ_j k_j(m) = Q(m)``, ``0 ≤ k_j(m) ≤ A·σ_m·(L_{j+1} − L_j)`` [kWh].
+
+    ``Q(m) = Σ_{t∈m} Δt·P_imp(t)`` is the meter's import of month m, ``A`` its accounts,
+    ``σ_m`` the share of month m the period covers (1 for a whole month), ``L_j`` the tier limits (``L_0 = 0``, the last tier unbounded). Returns the tier premium
+    ``Σ_m Σ_j δ_j·k_j(m)`` with ``δ_j = price_j − price_0``; with prices that increase by
+    tier the LP fills the cheaper tiers first, so this is bills.py's incremental charge
+    exactly (None with a single tier).
+    """
+    n_tiers = t.tier_premium.size
+    if n_tiers < 2:
+        return None
+    tier = pd.RangeIndex(n_tiers, name=f"{name}_tier")
+    coords = [q.indexes[d] for d in q.coord_dims] + [tier]
+    width = accounts * xr.DataArray(t.month_share, coords=[q.indexes["month"]]) * xr.DataArray(t.tier_width_kwh, coords=[tier])
+    upper = width.broadcast_like(xr.DataArray(np.zeros(tuple(len(c) for c in coords)), coords=coords)).transpose(
+        *[c.name for c in coords])
+    k = m.add_variables(0.0, upper, name=f"{name}_tier_kwh")
+    m.add_constraints(k.sum(tier.name) - q == 0.0, name=f"{name}_tiers")
+    return (xr.DataArray(t.tier_premium, coords=[tier]) * k).sum()
+
+
+def add_net_metering_credit(m: linopy.Model, t: _TariffLP, energy_charge: linopy.LinearExpression,
+                            x: linopy.LinearExpression, name: str) -> linopy.LinearExpression:
+    """Net-metering credit of a meter: ``0 ≤ v(m) ≤ E(m)`` and ``v(m) ≤ r·X(m)`` [currency].
+
+    ``E(m)`` is the month's energy charge, ``X(m) = Σ_{t∈m} Δt·P_exp(t)`` its export, ``r`` the
+    credit rate (the first-tier energy price for a 1:1 kWh offset). Credit beyond either
+    limit is forfeited at month end. Returns ``Σ_m v(m)``.
+    """
+    v = m.add_variables(0.0, coords=[energy_charge.indexes[d] for d in energy_charge.coord_dims], name=f"{name}_credit")
+    m.add_constraints(v - energy_charge <= 0.0, name=f"{name}_credit_le_energy_charge")
+    m.add_constraints(v - t.credit_per_kwh * x <= 0.0, name=f"{name}_credit_le_exports")
+    return v.sum()
+
+
+def meter_bill(m: linopy.Model, t: _TariffLP, imp: linopy.LinearExpression, exp: linopy.LinearExpression,
+               accounts: float, dt: float, name: str) -> tuple[linopy.LinearExpression, float]:
+    """Bill of one meter (or one per home) over the period: a linear expression and a constant [currency].
+
+    ``B = Σ_t Δt·(p_0(t) + s(t))·P_imp(t) + Σ_m Σ_j δ_j·k_j(m) − credit + Σ_m σ_m·A·F``, where ``p_0(t)``
+    is the first-tier energy price of the step's period, ``s(t)`` the per-kWh surcharges of the step's
+    month, ``F`` the fixed charges per month and ``σ_m`` the share of month m covered (the constant), and credit ``Σ_t Δt·x·P_exp(t)`` at a fixed export
+    price ``x`` or ``Σ_m v(m)`` of :func:`add_net_metering_credit`. Sums over homes if ``imp``
+    has a home dimension.
+    """
+    time = imp.indexes["time"]
+    base = xr.DataArray(dt * t.base_price, coords=[time])
+    q = _monthly(imp, t, np.full(time.size, dt))
+    premium = add_tier_split(m, t, q, accounts, name)
+    energy_m = _monthly(imp, t, dt * t.base_price)
+    if premium is not None:
+        energy_m = energy_m + (xr.DataArray(t.tier_premium, coords=[pd.RangeIndex(t.tier_premium.size,
+                                                                                    name=f"{name}_tier")])
+                               * m.variables[f"{name}_tier_kwh"]).sum(f"{name}_tier")
+    bill = (base * imp).sum() + (xr.DataArray(dt * t.surcharge_per_kwh, coords=[time]) * imp).sum()
+    if premium is not None:
+        bill = bill + premium
+    scheme = t.tariff.export.scheme
+    if scheme == "fixed":
+        bill = bill - (dt * float(t.tariff.export.price_per_kwh)) * exp.sum()
+    elif scheme == "net_metering":
+        x = _monthly(exp, t, np.full(time.size, dt))
+        bill = bill - add_net_metering_credit(m, t, energy_m, x, name)
+    n_meters = int(np.prod([imp.sizes[d] for d in imp.coord_dims if d != "time"]))
+    return bill, float(t.month_share.sum()) * accounts * t.fixed_per_month * n_meters
+
+
+def community_account(inputs: DispatchInputs) -> bool:
+    """Without sharing: whether the community bus has a meter of its own (stores or mobility load on it)."""
+    return bool(inputs.stores.at_community.any() or np.any(inputs.mobility_load_kw > 0))
+
+
+def dispatch_bill(inputs: DispatchInputs, result: DispatchResult) -> float:
+    """The district's bill over the period on the LP's metering model, every tariff feature included [currency].
+
+    Sharing: the district's grid import and export billed as ``n_homes`` equal accounts.
+    No sharing: each home's own meter (``home_import_kw``, ``home_export_kw``) plus, when
+    :func:`community_account`, the community bus's meter. Without a tariff: the energy cost
+    at the step prices, ``Σ_t Δt·(c_imp(t)·P_imp(t) − c_exp(t)·P_exp(t))``.
+    """
+    dt = inputs.step_hours
+    imp, exp = result.totals["grid_import_kw"], result.totals["grid_export_kw"]
+    if inputs.tariff is None:
+        return float(((imp * inputs.import_price) - exp * inputs.export_price).sum() * dt)
+    if inputs.sharing:
+        a = max(inputs.n_homes, 1)
+        parts = bills_mod.monthly_bills(inputs.tariff, inputs.index, imp[:, None] / a, exp[:, None] / a, dt)
+        return float(parts["bill"].sum() * a)
+    h_imp, h_exp = result.home_import_kw, result.home_export_kw
+    if community_account(inputs):
+        h_imp = np.column_stack([h_imp, np.maximum(imp - h_imp.sum(axis=1), 0.0)])
+        h_exp = np.column_stack([h_exp, np.maximum(exp - h_exp.sum(axis=1), 0.0)])
+    return float(bills_mod.monthly_bills(inputs.tariff, inputs.index, h_imp, h_exp, dt)["bill"].sum())
+
+
+def storage_credit(inputs: DispatchInputs, result: DispatchResult) -> float:
+    """What a comparison adds to a dispatch's bill for its stores' drawdown [currency].
+
+    Every store that ends below its initial energy is charged ``(initial − end)`` at the highest
+    import price of the period (the most a kWh of it could have saved); a store that ends above is
+    not credited (the LP ends each store at least where it started, and energy left in store has no
+    value in the period's bill), so one store's rise does not offset another's drawdown. The same
+    rule applies to both dispatches; the KPI ``storage_change_kwh`` is the net change of all stores.
+    """
+    if inputs.stores.n == 0:
+        return 0.0
+    drawdown = np.maximum(inputs.stores.initial_kwh - result.store_soc_kwh[-1], 0.0).sum()
+    return float(drawdown) * float(np.max(inputs.import_price, initial=0.0))
