@@ -174,10 +174,17 @@ def run_sweep(
         todo = [(d, s) for d, s in zip(plan.designs, plan.scenarios) if d.key not in stored]
         outcome = SweepOutcome(sweep_id=sweep_id, designs=len(plan.designs),
                                stored_before=len(plan.designs) - len(todo))
+        if not own_client and (scheduler is not None or workers is not None):
+            raise ValueError("give a client, or a scheduler / workers, not both")
+        if not todo:
+            if on_start is not None:
+                on_start(SweepStart(sweep_id=sweep_id, name=plan.name, designs=len(plan.designs),
+                                    stored=outcome.stored_before, to_compute=0, batches=0, workers=0, sites=0,
+                                    dashboard_link=None))
+            outcome.seconds = time.perf_counter() - started
+            return outcome
         if own_client:
             client, cluster = _connect(scheduler, workers)
-        elif scheduler is not None or workers is not None:
-            raise ValueError("give a client, or a scheduler / workers, not both")
         n_workers = max(1, len(client.scheduler_info()["workers"]))
         t0 = time.perf_counter()
         from zerodistrict import pipeline
