@@ -5,6 +5,12 @@ This module wires the stages; each stage stays callable on its own.
 into :class:`~zerodistrict.dispatch.common.DispatchInputs` (weather, PV,
 loads, EV schedules, prices, emission factors, outages); :func:`run` adds the
 dispatch and the analyses and returns a :class:`~zerodistrict.results.Result`.
+
+:func:`build_inputs` works in two steps: :func:`site_profiles` computes what
+every design at one site shares (weather, PV per kWp of each array, each
+group's load shapes), then the scenario's sizes scale them. A sweep computes
+the first step once per :func:`profiles_key` and passes it to :func:`run` of
+each design (``profiles=``); a single run computes both.
 """
 
 from __future__ import annotations

@@ -349,3 +349,15 @@ def test_a_real_scheduler_gives_the_local_cluster_kpis(tmp_path, client):
     assert list(a.index) == list(b.index)
     numeric = [c for c in a.columns if a[c].dtype.kind in "fi"]
     np.testing.assert_allclose(b[numeric].to_numpy(float), a[numeric].to_numpy(float), rtol=1e-9, atol=1e-9)
+
+
+def test_the_readme_sweep_file_plans_to_the_count_it_states(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Sweeps"):]
+    block = section[section.index("```yaml\n") + 8:]
+    path = tmp_path / "readme.yaml"
+    path.write_text(block[:block.index("```")], encoding="utf-8")
+    plan = plan_sweep(path)
+    assert len(plan.designs) == 420 and "3 × 7 × 20 = 420 designs" in section
+    factors = {s.grid.emission_factor_kg_per_kwh for s in plan.scenarios}
+    assert len(factors) == 20 and all(0.3 <= f <= 0.5 for f in factors)
