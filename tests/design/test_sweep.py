@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -148,6 +149,7 @@ def test_integer_distribution_rounds():
     ({"a": [1]}, {"size": {"target": "npv"}}, r"size: sizing designs in a sweep is not available yet"),
     ({"a[": [1]}, {}, r"a\[: malformed field path"),
     ({"a": [1]}, {"dispatch": "fast"}, r"dispatch: Input should be 'rule' or 'optimal'"),
+    ({"a": [1]}, {"sampels": 3}, r"invalid sweep\n  sampels: unknown field"),
 ])
 def test_bad_sweep_files_name_the_parameter(tmp_path, parameters, extra, match):
     path = _sweep_file(tmp_path, parameters, **extra)
@@ -295,6 +297,60 @@ def test_a_killed_worker_loses_at_most_its_batch(tmp_path, client):
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the tests after this one
 
 
+def _start_cli_sweep(path: Path, db: Path, tmp_path: Path) -> subprocess.Popen:
+    """``zerodistrict sweep`` in its own process group (as a terminal runs it), returning once a design is stored."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "zerodistrict.cli", "sweep", str(path), "--store",
+                             f"sqlite:///{db}", "--workers", "2"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if db.exists():
+            store = open_store(f"sqlite:///{db}")
+            try:
+                stored = store.stored_designs(store.latest_sweep_id())
+            except InputError:
+                stored = set()
+            store.close()
+            if stored:
+                break
+    if proc.poll() is not None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the sweep ended before it could be interrupted: {proc.communicate()}")
+    return proc
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_the_sweep_and_its_cluster_cleanly(tmp_path):
+    path = _sweep_file(tmp_path, {"community.batteries[0].capacity_kwh": {"start": 0, "stop": 590, "step": 10}})
+    _base(tmp_path, days=1)
+    db = tmp_path / "z.db"
+    proc = _start_cli_sweep(path, db, tmp_path)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the CLI and its workers
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: every finished batch is stored" in stderr
+    assert "Traceback" not in stderr
+    deadline = time.monotonic() + 20
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _group_alive(proc.pid), "worker processes outlived the interrupted sweep"
+    store = open_store(f"sqlite:///{db}")
+    assert 0 < len(store.stored_designs(store.latest_sweep_id())) < 60
+
+
 @pytest.mark.slow
 def test_a_200_design_sweep_killed_part_way_ends_with_200_designs(tmp_path, client):
     path = _sweep_file(tmp_path, {"homes[0].pv.kwp": {"start": 3.0, "stop": 5.0, "step": 0.5},
@@ -303,28 +359,9 @@ def test_a_200_design_sweep_killed_part_way_ends_with_200_designs(tmp_path, clie
     plan = plan_sweep(path)
     assert len(plan.designs) == 200
     db = tmp_path / "z.db"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "zerodistrict.cli", "sweep", str(path), "--store",
-                             f"sqlite:///{db}", "--workers", "2"], env=env, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        stored: set[str] = set()
-        while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-            if db.exists():
-                store = open_store(f"sqlite:///{db}")
-                try:
-                    stored = store.stored_designs(store.latest_sweep_id())
-                except InputError:
-                    stored = set()
-                store.close()
-                if stored:
-                    break
-        assert proc.poll() is None, "the sweep ended before it could be killed"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the process and its workers, as in a crash
-        proc.wait()
+    proc = _start_cli_sweep(path, db, tmp_path)
+    os.killpg(proc.pid, signal.SIGKILL)  # the process and its workers, as in a crash
+    proc.communicate()
     store = open_store(f"sqlite:///{db}")
     before = store.stored_designs(store.latest_sweep_id())
     assert 0 < len(before) < 200
@@ -361,3 +398,35 @@ def test_the_readme_sweep_file_plans_to_the_count_it_states(tmp_path):
     assert len(plan.designs) == 420 and "3 × 7 × 20 = 420 designs" in section
     factors = {s.grid.emission_factor_kg_per_kwh for s in plan.scenarios}
     assert len(factors) == 20 and all(0.3 <= f <= 0.5 for f in factors)
+
+
+def test_cli_sweep_reports_and_resumes(tmp_path):
+    from typer.testing import CliRunner
+
+    from zerodistrict.cli import app
+
+    path = _sweep_file(tmp_path, {"homes[0].pv.kwp": [3.0, 5.0]})
+    args = ["sweep", str(path), "--store", f"sqlite:///{tmp_path / 'z.db'}", "--workers", "1"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "2 designs, 0 already stored, 2 to compute" in first.output
+    assert "stored 2 new designs (0 were already stored)" in first.output
+    again = CliRunner().invoke(app, args)
+    assert "stored 0 new designs (2 were already stored)" in again.output
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"], r"--workers: applies to the local cluster only"),
+    (["--store", "nosuchdb://x"], r"--store: cannot open 'nosuchdb://x'"),
+])
+def test_cli_sweep_bad_options_are_one_message(tmp_path, extra, match):
+    from typer.testing import CliRunner
+
+    from zerodistrict.cli import app
+
+    path = _sweep_file(tmp_path, {"homes[0].pv.kwp": [3.0]})
+    args = ["sweep", str(path), "--store", f"sqlite:///{tmp_path / 'z.db'}", *extra]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert re.search(match, result.output), result.output
+    assert "Traceback" not in result.output

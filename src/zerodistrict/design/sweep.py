@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zerodistrict.design.sweep_spec import Design, SweepPlan
-from zerodistrict.errors import InputError
+from zerodistrict.errors import InputError, SolverError
 from zerodistrict.results.store import DesignRecord, Store, open_store
 from zerodistrict.scenario.models import Scenario
 
@@ -91,11 +91,17 @@ def run_batch(profiles, batch: list[tuple[Design, Scenario]], dispatch: str,
             result = pipeline.run(scenario, dispatch=dispatch, resilience_hours=resilience_hours or None,
                                   profiles=profiles)
         except InputError as exc:
-            values = ", ".join(f"{p}={v!r}" for p, v in design.parameters.items())
-            raise InputError(f"design {design.number} ({values}): {exc}") from None
+            raise InputError(f"design {design.number} ({_values(design)}): {exc}") from None
+        except SolverError as exc:
+            raise SolverError(f"design {design.number} ({_values(design)}): {exc}", exc.status,
+                              exc.termination_condition) from None
         records.append(DesignRecord(key=design.key, parameters=dict(design.parameters),
                                     scenario_hash=scenario_hash(scenario), kpis=result.kpis.to_json_dict()))
     return records
+
+
+def _values(design: Design) -> str:
+    return ", ".join(f"{p}={v!r}" for p, v in design.parameters.items())
 
 
 def _dashboard(client) -> str | None:
