@@ -141,14 +141,15 @@ def test_integer_distribution_rounds():
 
 @pytest.mark.parametrize(("parameters", "extra", "match"), [
     ({"a": []}, {}, r"parameters: a: an empty list of values"),
-    ({"a": {"start": 0, "stop": 1, "step": 0}}, {}, r"parameters.a.step: step must be > 0"),
-    ({"a": {"start": 2, "stop": 1, "step": 1}}, {}, r"parameters.a: stop 1.0 is below start 2.0"),
-    ({"a": {"distribution": "uniform", "low": 0}}, {"samples": 3}, r"parameters.a: uniform needs low, high"),
+    ({"a": {"start": 0, "stop": 1, "step": 0}}, {}, r"invalid sweep\n  parameters: a.step: step must be > 0, got 0.0$"),
+    ({"a": {"start": 2, "stop": 1, "step": 1}}, {}, r"parameters: a: stop 1.0 is below start 2.0$"),
+    ({"a": {"distribution": "uniform", "low": 0}}, {"samples": 3}, r"parameters: a: uniform needs low, high \(missing high\)$"),
     ({"a": {"distribution": "normal", "mean": 0, "sd": 1}}, {}, r"samples: the distributions need"),
     ({"a": [1]}, {"samples": 3}, r"samples: given, but no parameter has a distribution"),
     ({"a": [1]}, {"size": {"target": "npv"}}, r"size: sizing designs in a sweep is not available yet"),
     ({"a[": [1]}, {}, r"a\[: malformed field path"),
     ({"a": [1]}, {"dispatch": "fast"}, r"dispatch: Input should be 'rule' or 'optimal'"),
+    ({"a": 3}, {}, r"parameters: a: a list of values, a range \{start, stop, step\} or a distribution"),
     ({"a": [1]}, {"sampels": 3}, r"invalid sweep\n  sampels: unknown field"),
 ])
 def test_bad_sweep_files_name_the_parameter(tmp_path, parameters, extra, match):

@@ -156,6 +156,35 @@ class Sweep(Model):
     resilience_hours: float = Field(default=0.0, ge=0, description="outage survival per design up to this long [h]; 0: off")
     size: Any = Field(default=None, description="sizing targets: not available yet")
 
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _kinds(cls, value: Any) -> Any:
+        """Each parameter by its shape (a list, a mapping with ``distribution``, another mapping: a range), so
+        that an error names only what is wrong with the kind given."""
+        if not isinstance(value, dict):
+            return value
+        out, problems = {}, []
+        for path, spec in value.items():
+            if isinstance(spec, list):
+                out[path] = spec
+                continue
+            if not isinstance(spec, dict):
+                problems.append(f"{path}: a list of values, a range {{start, stop, step}} or a distribution "
+                                f"{{distribution: uniform, …}}, got {spec!r}")
+                continue
+            kind = Distribution if "distribution" in spec else Range
+            try:
+                out[path] = kind.model_validate(spec)
+            except ValidationError as err:
+                for item in err.errors(include_url=False):
+                    where = ".".join([path, *map(str, item["loc"])])
+                    msg = {"extra_forbidden": "unknown field", "missing": "required field is missing"}.get(
+                        item["type"], item["msg"].removeprefix("Value error, "))
+                    problems.append(f"{where}: {msg}")
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return out
+
     @field_validator("parameters")
     @classmethod
     def _paths(cls, value: dict) -> dict:
