@@ -12,6 +12,7 @@ Measures, on this machine (whole wall time of each call, including starting the 
 The load average is recorded beside the figures (the machine may be shared).
 
     python benchmarks/bench_sweep.py [--designs 1000] [--runs 5] [--resilience-designs 200]
+    python benchmarks/bench_sweep.py --cpu [--resilience-designs 200] [--runs 5]   # CPU seconds per design
 """
 
 from __future__ import annotations
@@ -91,12 +92,69 @@ def _whole_runs(folder: Path, path: Path, runs: int) -> dict:
             "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
+def _cpu_case(folder: Path, n: int, runs: int, resilience_hours: float = 168) -> dict:
+    """CPU seconds per design, like with like (both with the 168 h survival analysis): robust to a busy machine.
+
+    The sweep's CPU is its two workers' process time (imports, shared profiles' use, every design) plus the
+    client's; a whole run's is the child process's user + system time.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    from zerodistrict.design.sweep import run_sweep
+    from zerodistrict.design.sweep_spec import plan_sweep
+
+    path = _sweep_file(folder, n, resilience_hours, "bench-cpu")
+    plan = plan_sweep(path)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40) as cluster, Client(cluster) as client:
+        workers_before = sum(client.run(time.process_time).values())
+        client_before = time.process_time()
+        t0 = time.perf_counter()
+        outcome = run_sweep(plan, f"sqlite:///{folder / 'cpu.db'}", client=client)
+        wall = time.perf_counter() - t0
+        cpu = sum(client.run(time.process_time).values()) - workers_before + time.process_time() - client_before
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    run_cpu, run_wall = [], []
+    for i, scenario in enumerate(plan.scenarios[:runs]):
+        from zerodistrict.scenario.loading import dump_scenario
+
+        file = folder / f"cpu{i}.yaml"
+        file.write_text(dump_scenario(scenario), encoding="utf-8")
+        before, t0 = os.times(), time.perf_counter()
+        subprocess.run([sys.executable, "-m", "zerodistrict.cli", "run", str(file)], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        after = os.times()
+        run_wall.append(time.perf_counter() - t0)
+        run_cpu.append(after.children_user - before.children_user + after.children_system - before.children_system)
+    per_design = cpu / len(outcome.computed_keys)
+    return {"designs": len(outcome.computed_keys), "sweep_wall_s": round(wall, 2), "sweep_cpu_s": round(cpu, 2),
+            "sweep_cpu_s_per_design": round(per_design, 4),
+            "run_cpu_s": [round(c, 3) for c in run_cpu], "run_wall_s": [round(w, 3) for w in run_wall],
+            "run_cpu_s_median": round(statistics.median(run_cpu), 3),
+            "cpu_ratio_run_over_sweep_per_design": round(statistics.median(run_cpu) / per_design, 2),
+            "load_average_1_5_15_after": [round(x, 2) for x in os.getloadavg()]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--designs", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--resilience-designs", type=int, default=200)
+    parser.add_argument("--cpu", action="store_true", help="only the CPU-time comparison (key sweep_cpu)")
+    parser.add_argument("--cpu-resilience-hours", type=float, default=168,
+                        help="survival analysis of the sweep's designs in --cpu (0: off, key sweep_cpu_no_survival)")
     args = parser.parse_args()
+    if args.cpu:
+        with tempfile.TemporaryDirectory() as tmp:
+            case = _cpu_case(Path(tmp), args.resilience_designs, args.runs, args.cpu_resilience_hours)
+        print(case)
+        hours = args.cpu_resilience_hours
+        key, what = ("sweep_cpu", "both with the 168 h survival analysis") if hours else (
+            "sweep_cpu_no_survival", "the sweep WITHOUT the survival analysis (its default), the runs with it "
+            "(what `zerodistrict run` does): not like with like")
+        what = "CPU seconds per design, sweep (2 workers + client) against `zerodistrict run` as a whole process; " + what
+        print(f"wrote {record(key, {'what': what, **case})}")
+        return
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
