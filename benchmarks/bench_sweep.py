@@ -140,6 +140,7 @@ def main() -> None:
     parser.add_argument("--designs", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--resilience-designs", type=int, default=200)
+    parser.add_argument("--key", default="sweep", help="key of results.json to write (e.g. sweep_200 for a smaller N)")
     parser.add_argument("--cpu", action="store_true", help="only the CPU-time comparison (key sweep_cpu)")
     parser.add_argument("--cpu-resilience-hours", type=float, default=168,
                         help="survival analysis of the sweep's designs in --cpu (0: off, key sweep_cpu_no_survival)")
@@ -191,7 +192,7 @@ def main() -> None:
             "speedup_sweep_without_survival_vs_sequential_loop": round(whole["median_s"] * n / two["sweep_s"], 2),
         },
     }
-    path = record("sweep", result)
+    path = record(args.key, result)
     print(f"wrote {path}")
 
 
