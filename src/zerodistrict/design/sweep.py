@@ -26,9 +26,16 @@ import hashlib
 import logging
 import math
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+try:
+    from distributed import WorkerPlugin
+except ImportError:  # without dask, _connect says what to install
+    WorkerPlugin = object
 
 from zerodistrict.design.sweep_spec import Design, SweepPlan
 from zerodistrict.errors import InputError, SolverError
@@ -128,9 +135,27 @@ def _connect(scheduler: str | None, workers: int | None):
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise InputError(f"--workers: must be at least 1, got {n}")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
-    return Client(cluster), cluster
+    # Ctrl-C in a terminal reaches every process of the group: the workers ignore it (they inherit SIG_IGN
+    # across the spawn, and the plugin covers a worker restarted later) and the client closes the cluster
+    ignore = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore else None
+    try:
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+    finally:
+        if ignore:
+            signal.signal(signal.SIGINT, previous)
+    client = Client(cluster)
+    client.register_plugin(_IgnoreInterrupts(), name="zerodistrict-ignore-sigint")
+    return client, cluster
+
+
+class _IgnoreInterrupts(WorkerPlugin):
+    """A worker plugin: the worker process ignores SIGINT (its client handles Ctrl-C)."""
+
+    def setup(self, worker) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_sweep(
