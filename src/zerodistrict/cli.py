@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Callable, Optional
@@ -504,6 +505,62 @@ def results_report(
     with _writing(out_dir), staged_output(out_dir, force) as (tmp, written):
         write_sweep_report_files(stored, table, tmp)
     _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
+
+
+@app.command()
+@_input_errors
+def sweep(
+    sweep_file: Path = typer.Argument(..., help="sweep YAML: base, parameters (lists, ranges, distributions), dispatch"),
+    store: Optional[str] = typer.Option(None, "--store", help="results store URL (default sqlite:///zerodistrict.db "
+                                        "here; postgresql+psycopg://… works the same)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="address of a running Dask scheduler "
+                                            "(tcp://HOST:PORT); default: a local cluster on this machine"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="worker processes of the local cluster "
+                                          "(default: this machine's cores)"),
+) -> None:
+    """Simulate every design of a sweep on Dask and store its KPIs; a rerun computes only the designs not stored."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from zerodistrict.design.sweep import run_sweep
+    from zerodistrict.design.sweep_spec import plan_sweep
+
+    with err.status(Text(f"{sweep_file}: checking every design")):
+        plan = plan_sweep(sweep_file)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err)
+    task = None
+    started = {}
+
+    def on_start(info) -> None:
+        nonlocal task
+        _say(out, f"sweep {info.name} (id {info.sweep_id}): {info.designs} designs, {info.stored} already stored, "
+                  f"{info.to_compute} to compute in {info.batches} batches on {info.workers} workers "
+                  f"({info.sites} site profile{'s' if info.sites != 1 else ''} shared)")
+        if info.to_compute:
+            _say(out, f"dashboard: {info.dashboard_link}" if info.dashboard_link else
+                 "dashboard: not served (pip install bokeh to get Dask's dashboard)")
+        started["t"] = time.perf_counter()
+        if info.to_compute:
+            task = bar.add_task("designs", total=info.to_compute, rate="")
+            bar.start()
+
+    def on_progress(done: int, total: int) -> None:
+        rate = done / max(time.perf_counter() - started["t"], 1e-9)
+        bar.update(task, completed=done, rate=f"{rate:,.1f} designs/s")
+
+    try:
+        outcome = run_sweep(plan, store=store, scheduler=scheduler, workers=workers,
+                            on_start=on_start, on_progress=on_progress)
+    except KeyboardInterrupt:
+        bar.stop()
+        _say(err, "interrupted: every finished batch is stored; run the same command again to compute the rest")
+        raise typer.Exit(130) from None
+    finally:
+        bar.stop()
+    computed = len(outcome.computed_keys)
+    _say(out, f"stored {computed} new designs ({outcome.stored_before} were already stored) of sweep "
+              f"{outcome.sweep_id} in {outcome.seconds:,.1f} s; export them with: zerodistrict results export "
+              f"{outcome.sweep_id} --out FILE.csv")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -7,10 +7,19 @@ loads, EV schedules, prices, emission factors, outages); :func:`run` adds the
 dispatch and the analyses and returns a :class:`~zerodistrict.results.Result`.
 ``run`` first calls :func:`~zerodistrict.scenario.preflight.check_inputs`
 (every check that needs no simulation; ``zerodistrict validate`` calls it too).
+
+:func:`build_inputs` works in two steps: :func:`site_profiles` computes what
+every design at one site shares (weather, PV per kWp of each array, each
+group's load shapes), then the scenario's sizes scale them. A sweep computes
+the first step once per :func:`profiles_key` and passes it to :func:`run` of
+each design (``profiles=``); a single run computes both.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -106,45 +115,124 @@ def _stores(scenario: Scenario, index: pd.DatetimeIndex) -> Stores:
     )
 
 
-def build_inputs(
-    scenario: Scenario,
-    weather_path: Path | None = None,
-    progress: Progress | None = None,
-    mobility_load_kw: np.ndarray | None = None,
-) -> DispatchInputs:
-    """Profiles and parameters of every home, as arrays ready for a dispatch."""
+@dataclass(frozen=True)
+class SiteProfiles:
+    """What every design of one site shares: the weather, PV per kWp of each array, each group's load shapes.
+
+    Built once by :func:`site_profiles` and scaled to a design by
+    :func:`build_inputs`; a sweep computes it once per distinct :func:`profiles_key`
+    and sends it to every worker.
+
+    Attributes
+    ----------
+    key : str
+        :func:`profiles_key` of the scenarios these profiles fit.
+    index : pandas.DatetimeIndex
+        Step starts in local time.
+    weather : pandas.DataFrame or None
+        The weather of the period (None when nothing needs it).
+    pv_kw_per_kwp : dict
+        :func:`_array_key` of a PV array or profile → its AC output [kW per kWp], shape (t,).
+    load_kw : dict
+        :func:`_load_key` of a home group → its homes' loads [kW], shape (t, count), without water heaters.
+    """
+
+    key: str
+    index: pd.DatetimeIndex
+    weather: pd.DataFrame | None
+    pv_kw_per_kwp: dict[str, np.ndarray] = field(default_factory=dict)
+    load_kw: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _json_key(data) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def _array_key(pv) -> str:
+    """A PV array's geometry, losses and inverter (everything but ``kwp``), or a profile's file."""
+    return _json_key(pv.model_dump(mode="json", exclude={"kwp"}))
+
+
+def _load_key(gi: int, group) -> str:
+    """What a group's load shapes depend on: its position (the seed offset), size and load model."""
+    return _json_key([gi, group.count, group.load.model_dump(mode="json")])
+
+
+def profiles_key(scenario: Scenario, weather_path: Path | None = None) -> str:
+    """Scenarios with equal keys share their :class:`SiteProfiles` (site, period, weather, loads, PV arrays)."""
+    data = [scenario.site.model_dump(mode="json"), scenario.period.model_dump(mode="json"),
+            scenario.weather.model_dump(mode="json"), None if weather_path is None else str(weather_path),
+            [_load_key(gi, g) for gi, g in enumerate(scenario.homes)],
+            sorted({_array_key(g.pv) for g in scenario.homes if g.pv is not None and g.pv.kwp > 0})]
+    return hashlib.sha256(_json_key(data).encode()).hexdigest()[:16]
+
+
+def site_profiles(scenario: Scenario, weather_path: Path | None = None, progress: Progress | None = None) -> SiteProfiles:
+    """Weather, PV per kWp of each array and the load shapes of each home group of the scenario."""
     say = progress or (lambda msg: None)
     index = scenario.index()
-    n_t = len(index)
-    dt = scenario.period.step_hours
     site = scenario.site
     weather = None
     if weather_path is not None or needs_weather(scenario):
         say("weather")
         weather = weather_mod.weather_for(scenario.weather, site, index, override_path=weather_path)
+    profiles = SiteProfiles(key=profiles_key(scenario, weather_path), index=index, weather=weather)
+    for gi, group in enumerate(scenario.homes):
+        say(f"loads and PV of group {group.group} ({group.count} homes)")
+        key = _load_key(gi, group)
+        if key not in profiles.load_kw:
+            if isinstance(group.load, ArchetypeLoad):
+                profiles.load_kw[key] = loads_mod.archetype_load_kw(
+                    group.load.archetype, group.load.annual_kwh, group.count, index,
+                    weather["temp_air"].to_numpy(), seed=group.load.seed * 7919 + gi,
+                )
+            else:
+                profiles.load_kw[key] = np.repeat(read_profile_csv(group.load.csv, index, "load [kW]")[:, None],
+                                                  group.count, axis=1)
+        if group.pv is not None and group.pv.kwp > 0:
+            key = _array_key(group.pv)
+            if key not in profiles.pv_kw_per_kwp:
+                if isinstance(group.pv, PVArray):
+                    profiles.pv_kw_per_kwp[key] = pv_mod.pv_ac_kw_per_kwp(
+                        weather, site.latitude, site.longitude, site.altitude_m, group.pv)
+                else:
+                    profiles.pv_kw_per_kwp[key] = read_profile_csv(group.pv.profile_csv, index, "PV [kW per kWp]")
+    return profiles
+
+
+def build_inputs(
+    scenario: Scenario,
+    weather_path: Path | None = None,
+    progress: Progress | None = None,
+    mobility_load_kw: np.ndarray | None = None,
+    profiles: SiteProfiles | None = None,
+) -> DispatchInputs:
+    """Profiles and parameters of every home, as arrays ready for a dispatch.
+
+    ``profiles`` are the scenario's :class:`SiteProfiles` when already computed
+    (a sweep shares them between designs); they must have the scenario's
+    :func:`profiles_key` (ValueError otherwise); None computes them here.
+    """
+    say = progress or (lambda msg: None)
+    if profiles is None:
+        profiles = site_profiles(scenario, weather_path, progress=say)
+    elif profiles.key != profiles_key(scenario, weather_path):
+        raise ValueError("these site profiles were computed for another site, period, weather or load")
+    index = profiles.index
+    n_t = len(index)
+    dt = scenario.period.step_hours
     n_h = scenario.n_homes
     load = np.empty((n_t, n_h))
     pv = np.zeros((n_t, n_h))
     col = 0
     for gi, group in enumerate(scenario.homes):
         sl = slice(col, col + group.count)
-        say(f"loads and PV of group {group.group} ({group.count} homes)")
-        if isinstance(group.load, ArchetypeLoad):
-            load[:, sl] = loads_mod.archetype_load_kw(
-                group.load.archetype, group.load.annual_kwh, group.count, index,
-                weather["temp_air"].to_numpy(), seed=group.load.seed * 7919 + gi,
-            )
-        else:
-            load[:, sl] = read_profile_csv(group.load.csv, index, "load [kW]")[:, None]
+        load[:, sl] = profiles.load_kw[_load_key(gi, group)]
         if group.water_heater is not None:
             wh = group.water_heater
             load[:, sl] += loads_mod.water_heater_kw(wh.power_kw, wh.hours_per_day, wh.start, index)[:, None]
         if group.pv is not None and group.pv.kwp > 0:
-            if isinstance(group.pv, PVArray):
-                per_kwp = pv_mod.pv_ac_kw_per_kwp(weather, site.latitude, site.longitude, site.altitude_m, group.pv)
-            else:
-                per_kwp = read_profile_csv(group.pv.profile_csv, index, "PV [kW per kWp]")
-            pv[:, sl] = (per_kwp * group.pv.kwp)[:, None]
+            pv[:, sl] = (profiles.pv_kw_per_kwp[_array_key(group.pv)] * group.pv.kwp)[:, None]
         col += group.count
     home_group = np.repeat(np.arange(len(scenario.homes)), [g.count for g in scenario.homes])
     grid = scenario.grid
@@ -220,12 +308,14 @@ def run(
     weather_path: Path | None = None,
     progress: Progress | None = None,
     resilience_hours: float | None = 168.0,
+    profiles: SiteProfiles | None = None,
     **dispatch_options,
 ) -> Result:
     """Simulate the scenario over its period and compute its KPIs.
 
     ``resilience_hours`` is the longest outage of the survival analysis run
-    alongside (None or 0 skips it).
+    alongside (None or 0 skips it). ``profiles``: the scenario's
+    :class:`SiteProfiles` when already computed (see :func:`build_inputs`).
     """
     dispatch_options = check_dispatch_options(dispatch, **dispatch_options)
     say = progress or (lambda msg: None)
@@ -237,7 +327,7 @@ def run(
         index = scenario.index()
         ef = price_series(scenario.grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh")
         mobility = simulate_mobility(scenario.mobility, index, ef)
-    inputs = build_inputs(scenario, weather_path=weather_path, progress=say,
+    inputs = build_inputs(scenario, weather_path=weather_path, progress=say, profiles=profiles,
                           mobility_load_kw=None if mobility is None else mobility.district_charge_kw)
     say(f"{dispatch} dispatch")
     if dispatch == "rule":

@@ -111,7 +111,7 @@ def apply_parameters(base: dict, values: dict[str, Any]) -> dict:
                 done += f"[{step}]"
                 continue
             if not isinstance(node, dict):
-                raise InputError(f"{path}: {done} is {node!r} in the base scenario, not a section with "
+                raise InputError(f"{path}: {done} is {_shown(node)} in the base scenario, not a section with "
                                  f"field {step!r}")
             if last:
                 node[step] = value
@@ -124,3 +124,8 @@ def apply_parameters(base: dict, values: dict[str, Any]) -> dict:
                 node = node[step]
             done = f"{done}.{step}" if done else step
     return data
+
+
+def _shown(node) -> str:
+    """A value of the base scenario in a message: itself, or "a list" (its repr can be every home group)."""
+    return "a list" if isinstance(node, list) else repr(node)

@@ -1,0 +1,1 @@
+"""Designs in numbers: sweeps of many scenarios over their parameters (sweep files, Dask execution)."""
