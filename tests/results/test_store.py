@@ -268,7 +268,18 @@ def test_two_processes_writing_overlapping_batches(store_url, store, sweep_id):
 
 def test_opening_a_fresh_database_from_three_threads_at_once(store_url):
     """Sweeps started together each create (migrate) the schema: Alembic runs once, the others find head."""
-    barrier = threading.Barrier(3)
+    _three_threads_open(store_url)
+
+
+def test_fresh_sqlite_databases_opened_by_four_threads_never_lock(tmp_path):
+    """Twenty fresh files, four threads each: before the head check and WAL switch were serialised, about one
+    fresh database in seven ended in "database is locked" (measured: 23 of 150)."""
+    for k in range(20):
+        _three_threads_open(f"sqlite:///{tmp_path}/fresh-{k}.db", n=4)
+
+
+def _three_threads_open(store_url: str, n: int = 3) -> None:
+    barrier = threading.Barrier(n)
     ids, errors = [], []
 
     def open_and_add(n):
@@ -279,7 +290,7 @@ def test_opening_a_fresh_database_from_three_threads_at_once(store_url):
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=open_and_add, args=(n,)) for n in range(3)]
+    threads = [threading.Thread(target=open_and_add, args=(k,)) for k in range(n)]
     for t in threads:
         t.start()
     for t in threads:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import tempfile
 import threading
 import types
@@ -184,7 +185,14 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL is a property of the file: set once, by the first connection that finds it unset. Switching
+        # needs the file to itself; a connection that meets another one switching it gets "database is
+        # locked" at once (no busy wait), and the other one's switch is all it needed.
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -211,14 +219,17 @@ def _migrate(engine: sa.Engine) -> None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    with engine.connect() as conn:
-        config = _alembic_config(conn)
-        heads = set(ScriptDirectory.from_config(config).get_heads())
-        if set(MigrationContext.configure(conn).get_current_heads()) == heads:
-            return
-    with _MIGRATING, engine.connect().execution_options(writer=True) as conn:
-        command.upgrade(_alembic_config(conn), "head")
-        conn.commit()
+    # the check and the upgrade under one lock: threads of one process that open a fresh database together
+    # otherwise read "no schema" side by side while one of them creates it
+    with _MIGRATING:
+        with engine.connect() as conn:
+            config = _alembic_config(conn)
+            heads = set(ScriptDirectory.from_config(config).get_heads())
+            if set(MigrationContext.configure(conn).get_current_heads()) == heads:
+                return
+        with engine.connect().execution_options(writer=True) as conn:
+            command.upgrade(_alembic_config(conn), "head")
+            conn.commit()
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> Store:
