@@ -8,9 +8,22 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results.json"
 
 
+def commit() -> str:
+    """The commit the figures were measured at (``+dirty`` when the work tree has uncommitted changes)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=RESULTS.parent, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def record(key: str, value: object) -> Path:
-    """Set ``key`` of results.json to ``value`` (read, update, write back)."""
+    """Set ``key`` of results.json to ``value`` (read, update, write back), with the commit measured at."""
     data = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    if isinstance(value, dict):
+        value = {**value, "commit": value.get("commit") or commit()}
     data[key] = value
     RESULTS.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return RESULTS
