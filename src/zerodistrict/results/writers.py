@@ -231,12 +231,13 @@ def write_comparison_outputs(table: pd.DataFrame, out_dir: Path,
     return written
 
 
-# --------------------------------------------------------------------------- one text file
+# --------------------------------------------------------------------------- one file
 
 
-def write_text_output(text: str, path: Path) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` all-or-nothing: a temporary file beside it, renamed into place."""
-    path = Path(path)
+@contextlib.contextmanager
+def _staged_file(path: Path):
+    """Yield a temporary path beside ``path`` that is renamed onto it if the block succeeds (0644 under the
+    default umask), and removed otherwise: one output file all-or-nothing."""
     if path.is_dir():
         raise InputError(f"--out {path}: is a folder; give a file name")
     existing = path.parent
@@ -246,18 +247,22 @@ def write_text_output(text: str, path: Path) -> Path:
         raise InputError(f"--out {path}: {existing} is a file, so no folder can be made under it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".zerodistrict-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_text_output(text: str, path: Path) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` all-or-nothing: a temporary file beside it, renamed into place."""
+    path = Path(path)
+    with _staged_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
-
-
-# --------------------------------------------------------------------------- one table file
 
 
 def write_table_output(table: pd.DataFrame, path: Path) -> Path:
@@ -267,24 +272,9 @@ def write_table_output(table: pd.DataFrame, path: Path) -> Path:
     kind = path.suffix.lower()
     if kind not in (".csv", ".parquet"):
         raise InputError(f"--out {path}: give a .csv or .parquet file name")
-    if path.is_dir():
-        raise InputError(f"--out {path}: is a folder; give a file name")
-    existing = path.parent
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(f"--out {path}: {existing} is a file, so no folder can be made under it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".zerodistrict-", suffix=kind, dir=path.parent)
-    os.close(fd)
-    try:
+    with _staged_file(path) as tmp:
         if kind == ".csv":
             table.to_csv(tmp, index=False)
         else:
             table.to_parquet(tmp, index=False)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
