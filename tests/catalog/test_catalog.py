@@ -255,7 +255,7 @@ GOOD_FACTOR = "XX:\n  value: 0.5\n  year: 2024\n  source: '[K4] somewhere'\n"
             GOOD_FACTOR + "YY: [0.5,\n",
             r"grid_factors\.yaml: line \d+, column \d+: malformed YAML",
         ),
-        (catalog.grid_factors, "grid_factors.yaml", "- 0.5\n", r"grid_factors\.yaml: a catalog file must be a mapping"),
+        (catalog.grid_factors, "grid_factors.yaml", "- 0.5\n", r"grid_factors\.yaml: a catalog file must be a YAML mapping"),
     ],
 )
 def test_a_broken_file_names_the_file_and_key(tmp_path, load, name, text, message):

@@ -17,6 +17,7 @@ from zerodistrict.pipeline import run
 from zerodistrict.scenario import loading, scenario_from_dict
 from zerodistrict.scenario.base import MAX_HOME_GROUPS, MAX_HOMES, MAX_SCENARIO_BYTES
 from zerodistrict.scenario.preflight import check_inputs
+from zerodistrict.strict_yaml import read_mapping
 
 BASE = {
     "name": "t",
@@ -90,7 +91,7 @@ def test_yaml_merge_keys_are_not_duplicates(tmp_path):
     base = yaml.safe_dump(BASE, sort_keys=False)
     text = base + "x-defaults: &d {count: 2}\n"
     text = text.replace("- group: a\n    count: 3\n", "- <<: *d\n    group: a\n    count: 3\n")
-    data = loading._read_yaml(text, "s")
+    data = read_mapping(text, "s")
     assert data["homes"][0]["count"] == 3
 
 

@@ -41,23 +41,14 @@ SOURCE_KEYS = frozenset({"source", "year", "assumption", "note"})
 
 def read_file(path: Path | str) -> dict[str, Any]:
     """A data file's records (top-level mapping without its ``_`` keys), still with their sourced values."""
-    import yaml  # lazy: importing the catalog stays free
+    from zerodistrict.strict_yaml import read_mapping  # lazy: importing the catalog stays free
 
     path = Path(path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read catalog file: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}:{where} malformed YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: a catalog file must be a mapping of records, got {type(data).__name__}")
+    data = read_mapping(text, str(path), what="a catalog file", of="records")
     return {str(k): v for k, v in data.items() if not str(k).startswith("_")}
 
 

@@ -46,7 +46,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import Model, format_validation_error
-from zerodistrict.scenario.loading import PRESET_DIR, _read_yaml, list_presets, scenario_from_dict
+from zerodistrict.scenario.loading import PRESET_DIR, list_presets, scenario_from_dict
+from zerodistrict.strict_yaml import read_mapping
 from zerodistrict.scenario.models import Scenario
 from zerodistrict.scenario.paths import apply_parameters, parse_path
 
@@ -273,11 +274,11 @@ def _load_base(ref: str, sweep_dir: Path) -> tuple[dict, Path]:
     if path.suffix.lower() in (".yaml", ".yml") or path.exists():
         if not path.is_file():
             raise InputError(f"base: scenario file not found: {path}")
-        return _read_yaml(path.read_text(encoding="utf-8"), str(path)), path.parent
+        return read_mapping(path.read_text(encoding="utf-8"), str(path)), path.parent
     preset = PRESET_DIR / f"{ref}.yaml"
     if not preset.is_file():
         raise InputError(f"base: unknown preset {ref!r} and no such scenario file; presets: {', '.join(list_presets())}")
-    return _read_yaml(preset.read_text(encoding="utf-8"), f"preset {ref}"), PRESET_DIR
+    return read_mapping(preset.read_text(encoding="utf-8"), f"preset {ref}"), PRESET_DIR
 
 
 def load_sweep(path: Path | str) -> tuple[Sweep, str]:
@@ -286,7 +287,7 @@ def load_sweep(path: Path | str) -> tuple[Sweep, str]:
     if not path.is_file():
         raise InputError(f"{path}: sweep file not found")
     text = path.read_text(encoding="utf-8")
-    data = _read_yaml(text, str(path))
+    data = read_mapping(text, str(path))
     try:
         sweep = Sweep.model_validate(data)
     except ValidationError as err:

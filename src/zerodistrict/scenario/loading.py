@@ -8,7 +8,6 @@ parsed.
 
 from __future__ import annotations
 
-import gc
 import io
 import sys
 from pathlib import Path
@@ -19,74 +18,13 @@ from pydantic import ValidationError
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import MAX_SCENARIO_BYTES, format_validation_error
 from zerodistrict.scenario.models import Scenario
+from zerodistrict.strict_yaml import read_mapping
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
 
 def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
-
-
-class DuplicateKeyError(yaml.constructor.ConstructorError):
-    """A mapping gives the same key twice."""
-
-
-class _UniqueKeys:
-    """Mixin for a PyYAML loader: a key repeated in one mapping is an error naming the key and both lines."""
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = key_node.value
-                if key in seen:
-                    raise DuplicateKeyError(
-                        None, None, f"key {key!r} is given twice (first on line {seen[key] + 1})", key_node.start_mark)
-                seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-
-class _FastLoader(_UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """libyaml's parser where PyYAML has it (≈10× faster: start-up of ``validate``/``presets``)."""
-
-
-class _PlainLoader(_UniqueKeys, yaml.SafeLoader):
-    """The pure-Python parser, for its clearer messages on malformed YAML."""
-
-
-def _load_fast(text: str):
-    """libyaml with the cyclic garbage collector paused: a large file allocates millions of small
-    objects that are all kept, so the collector's passes are pure cost (3× faster on a 4 MB file)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return yaml.load(text, Loader=_FastLoader)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _read_yaml(text: str, source: str) -> dict:
-    try:
-        try:
-            data = _load_fast(text)
-        except DuplicateKeyError:
-            raise
-        except yaml.YAMLError:
-            data = yaml.load(text, Loader=_PlainLoader)  # the pure-Python parser's message for the error
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        raise InputError(f"{source}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{source}:{where}: malformed YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{source}: a scenario must be a YAML mapping of fields, got {type(data).__name__}")
-    return data
 
 
 def scenario_from_dict(data: dict, *, base_dir: Path | None = None, source: str = "scenario") -> Scenario:
@@ -103,7 +41,7 @@ def load_scenario(ref: str | Path) -> Scenario:
         text = sys.stdin.read(MAX_SCENARIO_BYTES + 1)
         if len(text) > MAX_SCENARIO_BYTES:
             raise InputError(f"<stdin>: the scenario is larger than the limit of {MAX_SCENARIO_BYTES:,} bytes")
-        return scenario_from_dict(_read_yaml(text, "<stdin>"), base_dir=Path.cwd(), source="<stdin>")
+        return scenario_from_dict(read_mapping(text, "<stdin>"), base_dir=Path.cwd(), source="<stdin>")
     path = Path(ref_str)
     try:
         exists = path.exists()
@@ -119,13 +57,13 @@ def load_scenario(ref: str | Path) -> Scenario:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{ref_str}: cannot read scenario file: {exc}") from None
-        return scenario_from_dict(_read_yaml(text, ref_str), base_dir=path.parent, source=ref_str)
+        return scenario_from_dict(read_mapping(text, ref_str), base_dir=path.parent, source=ref_str)
     preset = PRESET_DIR / f"{ref_str}.yaml"
     if not preset.is_file():
         raise InputError(
             f"unknown preset {ref_str!r} and no such scenario file; presets: {', '.join(list_presets())}"
         )
-    return scenario_from_dict(_read_yaml(preset.read_text(encoding="utf-8"), ref_str), base_dir=PRESET_DIR, source=f"preset {ref_str}")
+    return scenario_from_dict(read_mapping(preset.read_text(encoding="utf-8"), ref_str), base_dir=PRESET_DIR, source=f"preset {ref_str}")
 
 
 def dump_scenario(scenario: Scenario) -> str:
