@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from zerodistrict.results.result import Kpis
-from zerodistrict.results.store import DesignRecord, open_store
+from zerodistrict.results.store import DesignRecord, drop_store, open_store
 
 RUNS = 5
 N_DESIGNS = 1000
@@ -61,16 +61,6 @@ def one_run(url: str, rows: list[DesignRecord]) -> dict:
     return {"open_store_s": opened, "wall_s": wall, "cpu_s": cpu}
 
 
-def _empty_postgres(url: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for table in ("kpis", "designs", "sweeps", "alembic_version"):
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
-    engine.dispose()
-
-
 def measure(backend: str, url_of_run) -> dict:
     rows = designs()
     runs = [one_run(url_of_run(i), rows) for i in range(RUNS)]
@@ -94,7 +84,7 @@ def main() -> None:
     pg = os.environ.get("ZERODISTRICT_TEST_POSTGRES_URL")
     if pg:
         def fresh(_i: int) -> str:
-            _empty_postgres(pg)
+            drop_store(pg)
             return pg
         cases.append(measure("postgresql", fresh))
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,

@@ -5,7 +5,8 @@ it). Under CI (``CI`` set) a missing PostgreSQL fails the PostgreSQL tests inste
 import os
 
 import pytest
-import sqlalchemy as sa
+
+from zerodistrict.results.store import drop_store
 
 POSTGRES_ENV = "ZERODISTRICT_TEST_POSTGRES_URL"
 
@@ -20,19 +21,10 @@ def postgres_url() -> str:
     return url
 
 
-def _empty_postgres(url: str) -> None:
-    """Drop the store's tables: each test starts from an empty database."""
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for table in ("kpis", "designs", "sweeps", "alembic_version"):
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table} CASCADE")
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'results.db'}"
     url = postgres_url()
-    _empty_postgres(url)
+    drop_store(url)
     return url

@@ -274,6 +274,21 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     return Store(engine)
 
 
+def drop_store(url: str) -> None:
+    """Drop the store's tables (and Alembic's version table) at ``url``, leaving an empty database.
+
+    For tests and benchmarks that reuse one PostgreSQL database; the table names come from the models.
+    """
+    engine = _engine(_parse_url(url))
+    try:
+        with engine.connect().execution_options(writer=True) as conn:
+            Base.metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
 class Store:
     """A results store open on one database; see the module's docstring for its tables."""
 
