@@ -6,6 +6,8 @@ from the monthly series the year is built from), and the year's annual GHI is su
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,3 +93,14 @@ def test_johor_normal_is_the_real_file_and_the_synthetic_year_matches_it():
     assert np.allclose(CLIMATES["johor"].ghi_kwh_per_m2_day, file_daily, atol=0.006)
     annual = annual_ghi_kwh_per_m2(synthetic("johor", seed=0))
     assert abs(annual / file_kwh - 1) <= ANNUAL_GHI_TOLERANCE_RATIO
+
+
+def test_validation_page_names_its_command_and_its_figures_exist():
+    from paths import REPO
+
+    page = (REPO / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert "python docs/validation.py" in page and (REPO / "docs" / "validation.py").is_file()
+    figures = re.findall(r"\]\((validation/[\w.-]+\.png)\)", page)
+    assert len(figures) >= 4
+    for rel in figures:
+        assert (REPO / "docs" / rel).is_file(), rel
