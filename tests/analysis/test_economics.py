@@ -130,7 +130,7 @@ def test_per_home_appraisal_equals_the_district_one_home_at_a_time():
 
 def test_defaults_per_country_and_presets():
     jp = default_economics("jp")
-    assert jp.pv_per_kwp == 288_000.0 and jp.battery_per_kwh == 139_000.0 and jp.currency == "JPY"
+    assert jp.pv_per_kwp == 288_000.0 and jp.battery_per_kwh == 111_000.0 and jp.currency == "JPY"
     my = default_economics("MY")
     assert my.pv_per_kwp * 5 == pytest.approx(20_000.0)  # RM20,000 for an assumed 5 kWp
     assert my.currency == "MYR"

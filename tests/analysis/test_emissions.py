@@ -60,7 +60,9 @@ def test_summary_accepts_per_home_and_reports_increases():
 
 def test_grid_factors_carry_sources():
     assert GRID_FACTORS["JP"].kg_per_kwh == 0.437 and "fepc" in GRID_FACTORS["JP"].source
-    assert GRID_FACTORS["MY-peninsular"].kg_per_kwh == 0.78 and "0.64" in GRID_FACTORS["MY-peninsular"].note
+    # the average (location-based) factor; the combined margin 0.78 is kept apart for avoided emissions (issue 16)
+    assert GRID_FACTORS["MY-peninsular"].kg_per_kwh == 0.64 and "0.57" in GRID_FACTORS["MY-peninsular"].note
+    assert GRID_FACTORS["MY-peninsular-marginal"].kg_per_kwh == 0.78
     sarawak = GRID_FACTORS["MY-sarawak"]
     assert "assumption" in sarawak.source
     # the derivation from the 2020 generation mix, and its consistency with a 72 % cut from a ≈0.75 kg/kWh 2010 grid

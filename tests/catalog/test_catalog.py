@@ -395,3 +395,39 @@ def test_new_tariff_facts_have_sources_and_years():
     # the loaded models carry them
     assert EXPORT_SCHEMES["my-solar-atap-2026"].credit_years == 10
     assert TARIFFS["tepco-juryo-dento-b-2023"].surcharges[0].by_month[2].price_per_kwh == 3.49
+
+
+# --------------------------------------------------------------------------- data checked against sources (issue 16)
+
+
+#: preset → the grid whose average (location-based) factor its CO2 accounting uses
+PRESET_GRIDS = {"saitama-misono": "JP", "saitama-omiya-trial": "JP", "kuala-lumpur-wangsa-maju": "MY-peninsular",
+                "penang-george-town": "MY-peninsular", "kuching-north": "MY-sarawak"}
+
+
+def test_average_and_marginal_factors_are_named_apart():
+    marginal = {k for k in GRID_FACTORS if k.endswith("-marginal")}
+    assert marginal == {"MY-peninsular-marginal"}
+    for key in marginal:
+        average = GRID_FACTORS[key.removesuffix("-marginal")]
+        assert GRID_FACTORS[key].kg_per_kwh > average.kg_per_kwh  # coal/gas at the margin, hydro/RE in the mix
+        assert "avoided" in GRID_FACTORS[key].note and "average" in average.note
+    peninsular = GRID_FACTORS["MY-peninsular"]
+    assert peninsular.kg_per_kwh == 0.64 and peninsular.year == "2021" and "[K10]" in peninsular.source
+    assert GRID_FACTORS["MY-peninsular-marginal"].kg_per_kwh == 0.78 and "[K4]" in GRID_FACTORS["MY-peninsular-marginal"].source
+
+
+@pytest.mark.parametrize("name", sorted(PRESET_GRIDS))
+def test_presets_account_co2_with_the_average_factor(name):
+    assert name in PRESETS
+    assert load_scenario(name).grid.emission_factor_kg_per_kwh == GRID_FACTORS[PRESET_GRIDS[name]].kg_per_kwh
+
+
+def test_battery_costs_and_sarawak_price_are_sourced():
+    costs = raw(DATA / "costs.yaml")
+    _sourced(costs["JP"]["battery_per_kwh"], "S14")
+    assert costs["JP"]["battery_per_kwh"]["value"] == 111000.0 and costs["JP"]["battery_per_kwh"]["year"] == "FY2023"
+    assert "assumption" in costs["MY"]["battery_per_kwh"]  # still no Malaysian source: said so
+    text = (PRESET_DIR / "kuching-north.yaml").read_text(encoding="utf-8")
+    assert load_scenario("kuching-north").grid.import_price == 0.298
+    assert re.search(r"import_price: 0\.298 .*\[C5\]", text)
