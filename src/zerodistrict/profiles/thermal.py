@@ -548,16 +548,18 @@ def simulate_5r1c(
     )
 
 
-def schedule_setpoints(index: pd.DatetimeIndex, step_h: float, setpoint_c: float, hours: tuple[int, int],
-                       off_c: float) -> np.ndarray:
-    """Set-point of each step [°C]: ``setpoint_c`` in the local hours [on, off) (crossing midnight if off < on),
-    ``off_c`` (±inf) outside; on == off means always on."""
-    on, off = hours
+def schedule_setpoints(index: pd.DatetimeIndex, step_h: float, setpoint_c: float,
+                       windows: tuple[tuple[int, int], ...] | list, off_c: float) -> np.ndarray:
+    """Set-point of each step [°C]: ``setpoint_c`` inside any window of local hours [on, off) (crossing
+    midnight if off < on; on == off means all day), ``off_c`` (±inf: unit off) outside. Steps are
+    placed by their midpoints."""
     hour = (np.asarray(index.hour + index.minute / 60.0) + step_h / 2.0) % 24
-    if on == off:
-        active = np.ones(len(index), dtype=bool)
-    elif on < off:
-        active = (hour >= on) & (hour < off)
-    else:
-        active = (hour >= on) | (hour < off)
+    active = np.zeros(len(index), dtype=bool)
+    for on, off in windows:
+        if on % 24 == off % 24:
+            active[:] = True
+        elif on < off:
+            active |= (hour >= on) & (hour < off)
+        else:
+            active |= (hour >= on) | (hour < off)
     return np.where(active, setpoint_c, off_c)
