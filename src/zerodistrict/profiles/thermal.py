@@ -18,7 +18,12 @@ its heat capacity :math:`C_m` — joined by five conductances [W/K]:
   :math:`H_{tr,op}` the opaque envelope).
 
 Gains [W]: half the internal gains go to the air node (:math:`\\Phi_{ia}`), the
-rest and the solar gains split between surface and mass by area (eqs. C.1–C.3).
+rest and the solar gains split between surface and mass by area (eqs. C.1–C.3);
+the share :math:`H_{tr,w} / (9.1 A_t)` of those leaves through the windows at
+once (C.3), so the network's energy balance is over the gains less that share.
+In steady state the air node loses :math:`H_{ve} + (1/H_{tr,is} + 1/(H_{tr,w} +
+H_{tr,op}))^{-1}` per kelvin: the envelope's UA with the inner surface film
+:math:`H_{tr,is}` in series, 2–15 % below UA for usual homes.
 Heating or cooling :math:`\\Phi_{HC}` acts on the air node. The mass node is
 integrated with the Crank–Nicolson scheme of eq. C.4 (the step is the
 scenario's, not always 3600 s), and the air and surface nodes follow from it
