@@ -72,6 +72,7 @@ __all__ = [
     "GroupLoad",
     "appliance_load_kw",
     "archetype_load_kw",
+    "building_zone",
     "daily_profile_shape",
     "get_archetype",
     "group_load",
@@ -481,14 +482,22 @@ def group_load(group, group_index: int, site, weather: pd.DataFrame, index: pd.D
     return GroupLoad(appliances_kw + heating_kw + cooling_kw, heating_kw, cooling_kw)
 
 
+def building_zone(building):
+    """The :class:`~zerodistrict.profiles.thermal.ThermalZone` of a scenario's ``homes[].building``."""
+    from zerodistrict.profiles import thermal
+
+    dwelling = catalog.dwellings()[building.dwelling]
+    envelope = catalog.envelopes()[building.envelope or dwelling.envelope]
+    return thermal.zone_for(dwelling, envelope, building.floor_area_m2, building.orientation_deg,
+                            building.air_changes_per_h, building.shading_factor, building.thermal_mass,
+                            building.conditioned_ratio)
+
+
 def _space_conditioning_kw(building, dwelling, size: int, appliances_kw: np.ndarray, site, weather, index):
     """Heating and cooling electricity [kW] of the homes, each (t, n)."""
     from zerodistrict.profiles import thermal
 
-    envelope = catalog.envelopes()[building.envelope or dwelling.envelope]
-    zone = thermal.zone_for(dwelling, envelope, building.floor_area_m2, building.orientation_deg,
-                            building.air_changes_per_h, building.shading_factor, building.thermal_mass,
-                            building.conditioned_ratio)
+    zone = building_zone(building)
     ratio = building.conditioned_ratio if building.conditioned_ratio is not None else dwelling.conditioned_ratio
     step_h = _step_hours(index)
     temp_c = weather["temp_air"].to_numpy(dtype=np.float64)
