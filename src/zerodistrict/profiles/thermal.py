@@ -509,10 +509,12 @@ def simulate_5r1c(
     m0, _, _, air0 = iso_step(zone, 0.0, 0.0, te, phi_ia, phi_st, phi_m, dt_s)
     m1, _, _, air1 = iso_step(zone, 1.0, 0.0, te[:1], phi_ia[:1], phi_st[:1], phi_m[:1], dt_s)
     mp, _, _, airp = iso_step(zone, 0.0, 1.0, te[:1], phi_ia[:1], phi_st[:1], phi_m[:1], dt_s)
-    a = np.broadcast_to(m1[0] - m0[0], (n,)).copy()
-    c = np.broadcast_to(mp[0] - m0[0], (n,)).copy()
-    d = np.broadcast_to(air1[0] - air0[0], (n,)).copy()
-    f = np.broadcast_to(airp[0] - air0[0], (n,)).copy()
+    def coefficient(x):  # a float when every home shares the zone (faster), else one per home
+        x = np.broadcast_to(x, (n,))
+        return float(x[0]) if np.all(x == x[0]) else x.copy()
+
+    a, c = coefficient(m1[0] - m0[0]), coefficient(mp[0] - m0[0])
+    d, f = coefficient(air1[0] - air0[0]), coefficient(airp[0] - air0[0])
     b, e = m0, air0
     h_set = np.broadcast_to(np.asarray(heating_setpoint_c, dtype=float), (n_t,))
     c_set = np.broadcast_to(np.asarray(cooling_setpoint_c, dtype=float), (n_t,))
@@ -523,20 +525,31 @@ def simulate_5r1c(
         hi = np.max(c_set[np.isfinite(c_set)], initial=np.inf)
         theta_m0_c = float(np.clip(theta_e[: max(1, round(24 / step_h))].mean(), lo, hi))
     theta = np.broadcast_to(np.asarray(theta_m0_c, dtype=float), (n,)).copy()
+    lows, highs = h_set.tolist(), c_set.tolist()
+    inv_f = 1.0 / f
 
     def run(steps, theta, record):
         phi_out = np.empty((len(steps), n)) if record else None
         theta_start = np.empty((len(steps), n)) if record else None
-        inv_f = 1.0 / f
+        free = np.empty(n)
+        need = np.empty(n)
         for k, i in enumerate(steps):
-            free = d * theta + e[i]
-            need = np.where(free < h_set[i], (h_set[i] - free) * inv_f,
-                            np.where(free > c_set[i], (c_set[i] - free) * inv_f, 0.0))
-            np.clip(need, -cooling_max_w, heating_max_w, out=need)
+            # free-running air temperature, then the power that brings it into [heating, cooling] set-points
+            np.multiply(theta, d, out=free)
+            free += e[i]
+            np.maximum(free, lows[i], out=need)
+            np.minimum(need, highs[i], out=need)
+            need -= free
+            need *= inv_f
+            np.maximum(need, -cooling_max_w, out=need)
+            np.minimum(need, heating_max_w, out=need)
             if record:
                 theta_start[k] = theta
                 phi_out[k] = need
-            theta = a * theta + b[i] + c * need
+            theta *= a
+            theta += b[i]
+            need *= c
+            theta += need
         return theta, phi_out, theta_start
 
     if warmup_steps > 0:
