@@ -13,18 +13,24 @@ from hypothesis import strategies as st
 from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.profiles import households, thermal
-from zerodistrict.profiles.thermal import Dwelling, Envelope, heat_pump_cop, simulate_5r1c, zone_for
+from zerodistrict.profiles.thermal import (
+    Dwelling,
+    Envelope,
+    heat_pump_cop,
+    simulate_5r1c,
+    zone_for,
+)
 
 BIG_W = 1e9  # an unlimited unit
 
 
 def dwelling(**change) -> Dwelling:
-    fields = dict(name="d", description="", country="JP", envelope="e", floor_area_m2=120.0, storeys=2,
-                  storey_height_m=2.8, aspect_ratio=1.2, party_walls=False, window_floor_ratio_front=0.1,
-                  window_floor_ratio_back=0.05, window_floor_ratio_sides=0.03, shading_factor=0.8,
-                  thermal_mass="medium", conditioned_ratio=1.0, household_size=4, heating_setpoint_c=20.0,
-                  cooling_setpoint_c=26.0, heating_hours=((0, 0),), cooling_hours=((0, 0),), heating_cop=4.0,
-                  cooling_cop=4.0, capacity_w_m2=150.0)
+    fields = {"name": "d", "description": "", "country": "JP", "envelope": "e", "floor_area_m2": 120.0,
+              "storeys": 2, "storey_height_m": 2.8, "aspect_ratio": 1.2, "party_walls": False,
+              "window_floor_ratio_front": 0.1, "window_floor_ratio_back": 0.05, "window_floor_ratio_sides": 0.03,
+              "shading_factor": 0.8, "thermal_mass": "medium", "conditioned_ratio": 1.0, "household_size": 4,
+              "heating_setpoint_c": 20.0, "cooling_setpoint_c": 26.0, "heating_hours": ((0, 0),),
+              "cooling_hours": ((0, 0),), "heating_cop": 4.0, "cooling_cop": 4.0, "capacity_w_m2": 150.0}
     return Dwelling(**{**fields, **change})
 
 

@@ -507,7 +507,11 @@ def _space_conditioning_kw(building, dwelling, size: int, appliances_kw: np.ndar
     occupants_w = size * thermal.PERSON_HEAT_W * thermal.occupancy_ratio(index, step_h)
     phi_int_w = ratio * (occupants_w[:, None] + thermal.APPLIANCE_HEAT_RATIO * 1000.0 * appliances_kw)
     ac = building.air_conditioner
-    pick = lambda name: getattr(ac, name) if getattr(ac, name) is not None else getattr(dwelling, name)  # noqa: E731
+
+    def pick(name: str):  # the scenario's air-conditioner field, else the dwelling's default
+        value = getattr(ac, name)
+        return getattr(dwelling, name) if value is None else value
+
     heat_c, cool_c = pick("heating_setpoint_c"), pick("cooling_setpoint_c")
     if heat_c > cool_c:
         raise InputError(f"homes[].building.air_conditioner: heating_setpoint_c {heat_c} is above "

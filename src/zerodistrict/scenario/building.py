@@ -46,7 +46,7 @@ class AirConditioner(Model):
     _windows = field_validator("heating_hours", "cooling_hours")(_check_windows)
 
     @model_validator(mode="after")
-    def _setpoints_ordered(self) -> "AirConditioner":
+    def _setpoints_ordered(self) -> AirConditioner:
         h, c = self.heating_setpoint_c, self.cooling_setpoint_c
         if h is not None and c is not None and h > c:
             raise ValueError(f"heating_setpoint_c {h} is above cooling_setpoint_c {c}")
