@@ -3,7 +3,8 @@
 What is modelled
 ----------------
 Each home's conditioned zone is the simple hourly method of ISO 13790:2008,
-Annex C (kept as the "5R1C" option of ISO 52016-1:2017's successor practice):
+Annex C (ISO 52016-1:2017 replaced the standard with a finer node model; the
+"5R1C" network stays the usual reduced model of a zone):
 three temperature nodes — indoor air :math:`\\theta_{air}`, a star node of the
 inner surfaces :math:`\\theta_s` and the building mass :math:`\\theta_m` with
 its heat capacity :math:`C_m` — joined by five conductances [W/K]:
