@@ -342,3 +342,20 @@ def test_household_spread_without_a_building_keeps_the_shape():
     assert energy.std() > 0
     expected = households.appliance_kwh_per_home(5000, 0.3, 3, seed=7919) * 7 / 365
     np.testing.assert_allclose(energy, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("start", ["2025-01-06", "2025-08-04"])
+def test_hourly_and_quarter_hourly_steps_agree(start):
+    from zerodistrict.pipeline import build_inputs
+    from zerodistrict.scenario import scenario_from_dict
+
+    energy = {}
+    for step in (60, 15):
+        data = copy.deepcopy(BASE)
+        data["site"] = {"name": "x", "latitude": 35.9, "longitude": 139.7, "timezone": "Asia/Tokyo", "country": "JP"}
+        data["period"] = {"year": 2025, "step_minutes": step, "start": start, "days": 14}
+        data["homes"][0].update(load={"archetype": "jp-detached"}, building={"dwelling": "jp-detached"})
+        inputs = build_inputs(scenario_from_dict(data))
+        energy[step] = (inputs.heating_kw.sum() + inputs.cooling_kw.sum()) * step / 60
+    assert energy[60] > 50.0  # the period needs heating or cooling
+    assert energy[15] == pytest.approx(energy[60], rel=0.03)
