@@ -124,6 +124,7 @@ def test_bad_profile_csv_exit_1_and_nothing_written(values, message, tmp_path):
     _csv(tmp_path, values)
     data = _preset_dict()
     data["homes"][0]["load"] = {"csv": "load.csv"}
+    data["homes"][0].pop("building"), data["homes"][0].pop("household")  # a measured load is the whole load
     f = _write(tmp_path, data)
     out = tmp_path / "out"
     res = invoke("run", f, "--out", out)
@@ -139,6 +140,7 @@ def test_measured_csv_profiles_are_used(tmp_path):
     _csv(tmp_path, np.zeros(n), "pv.csv")
     data = _preset_dict()
     data["homes"][0].update(load={"csv": "load.csv"}, pv={"kwp": 4.4, "profile_csv": "pv.csv"})
+    data["homes"][0].pop("building"), data["homes"][0].pop("household")  # a measured load is the whole load
     del data["homes"][0]["water_heater"]
     f = _write(tmp_path, data)
     res = invoke("run", f, "--out", tmp_path / "out")

@@ -135,6 +135,9 @@ class SiteProfiles:
         :func:`_array_key` of a PV array or profile → its AC output [kW per kWp], shape (t,).
     load_kw : dict
         :func:`_load_key` of a home group → its homes' loads [kW], shape (t, count), without water heaters.
+    space_conditioning_kw : dict
+        :func:`_load_key` of a group with a building → its (heating, cooling) electricity [kW], each
+        (t, count), included in ``load_kw``.
     """
 
     key: str
@@ -142,6 +145,7 @@ class SiteProfiles:
     weather: pd.DataFrame | None
     pv_kw_per_kwp: dict[str, np.ndarray] = field(default_factory=dict)
     load_kw: dict[str, np.ndarray] = field(default_factory=dict)
+    space_conditioning_kw: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def _json_key(data) -> str:
@@ -154,8 +158,9 @@ def _array_key(pv) -> str:
 
 
 def _load_key(gi: int, group) -> str:
-    """What a group's load shapes depend on: its position (the seed offset), size and load model."""
-    return _json_key([gi, group.count, group.load.model_dump(mode="json")])
+    """What a group's load shapes depend on: its position (the seed offset), size, load model, building, household."""
+    extra = [None if part is None else part.model_dump(mode="json") for part in (group.building, group.household)]
+    return _json_key([gi, group.count, group.load.model_dump(mode="json")] + (extra if any(extra) else []))
 
 
 def profiles_key(scenario: Scenario, weather_path: Path | None = None) -> str:
@@ -182,10 +187,10 @@ def site_profiles(scenario: Scenario, weather_path: Path | None = None, progress
         key = _load_key(gi, group)
         if key not in profiles.load_kw:
             if isinstance(group.load, ArchetypeLoad):
-                profiles.load_kw[key] = loads_mod.archetype_load_kw(
-                    group.load.archetype, group.load.annual_kwh, group.count, index,
-                    weather["temp_air"].to_numpy(), seed=group.load.seed * 7919 + gi,
-                )
+                loads = loads_mod.group_load(group, gi, site, weather, index)
+                profiles.load_kw[key] = loads.load_kw
+                if group.building is not None:
+                    profiles.space_conditioning_kw[key] = (loads.heating_kw, loads.cooling_kw)
             else:
                 profiles.load_kw[key] = np.repeat(read_profile_csv(group.load.csv, index, "load [kW]")[:, None],
                                                   group.count, axis=1)
@@ -225,9 +230,15 @@ def build_inputs(
     load = np.empty((n_t, n_h))
     pv = np.zeros((n_t, n_h))
     col = 0
+    buildings = any(g.building is not None for g in scenario.homes)
+    heating_kw, cooling_kw = (np.zeros(n_t), np.zeros(n_t)) if buildings else (None, None)
     for gi, group in enumerate(scenario.homes):
         sl = slice(col, col + group.count)
         load[:, sl] = profiles.load_kw[_load_key(gi, group)]
+        if group.building is not None:
+            heat, cool = profiles.space_conditioning_kw[_load_key(gi, group)]
+            heating_kw += heat.sum(axis=1)
+            cooling_kw += cool.sum(axis=1)
         if group.water_heater is not None:
             wh = group.water_heater
             load[:, sl] += loads_mod.water_heater_kw(wh.power_kw, wh.hours_per_day, wh.start, index)[:, None]
@@ -258,6 +269,8 @@ def build_inputs(
         import_price=import_price,
         export_price=export_price,
         emission_factor_kg_per_kwh=price_series(grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh"),
+        heating_kw=heating_kw,
+        cooling_kw=cooling_kw,
         currency=grid.currency,
         outage=outage if outage.any() else None,
         tariff=grid.tariff,

@@ -17,7 +17,7 @@ from paths import REPO
 from zerodistrict import catalog
 from zerodistrict.analysis.emissions import GRID_FACTORS
 from zerodistrict.errors import InputError
-from zerodistrict.profiles import loads, weather
+from zerodistrict.profiles import households, loads, weather
 from zerodistrict.scenario.economics import ECONOMICS_DEFAULTS, default_economics
 from zerodistrict.scenario.loading import PRESET_DIR, list_presets, load_scenario
 from zerodistrict.scenario.tariff import EXPORT_SCHEMES, TARIFFS
@@ -34,6 +34,7 @@ LOADERS = {
     "tariffs_common.yaml": catalog.export_schemes,
     "tariffs_jp.yaml": catalog.tariffs,
     "tariffs_my.yaml": catalog.tariffs,
+    "buildings.yaml": catalog.dwellings,
 }
 
 #: module table → the catalog function behind it and the files it reads
@@ -44,6 +45,7 @@ TABLES = [
     (EXPORT_SCHEMES, catalog.export_schemes, "tariffs_*.yaml"),
     (ECONOMICS_DEFAULTS, catalog.economics_defaults, "costs.yaml"),
     (GRID_FACTORS, catalog.grid_factors, "grid_factors.yaml"),
+    (households.HOUSEHOLD_DEFAULTS, catalog.household_defaults, "buildings.yaml"),
 ]
 
 

@@ -106,6 +106,11 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
     cost_base = float((baseline_kw * inputs.import_price).sum() * dt_h)
     outage_steps = int(inputs.outage.sum()) if inputs.outage is not None else 0
     idx = inputs.index
+    space = {}
+    if inputs.heating_kw is not None and inputs.cooling_kw is not None:
+        heat_kwh, cool_kwh = float(inputs.heating_kw.sum() * dt_h), float(inputs.cooling_kw.sum() * dt_h)
+        space = {"heating_kwh": heat_kwh, "cooling_kwh": cool_kwh,
+                 "space_conditioning_ratio": _share(heat_kwh + cool_kwh, tot["load_kw"])}
     return Kpis(
         scenario=scenario_name,
         dispatch=result.method,
@@ -139,6 +144,7 @@ def compute_kpis(inputs: DispatchInputs, result: DispatchResult, scenario_name: 
         net_energy_cost_baseline=cost_base,
         currency=inputs.currency,
         storage_change_kwh=storage_change_kwh(inputs, result),
+        **space,
     )
 
 

@@ -1,4 +1,4 @@
-"""Reference data: climatologies, load archetypes, tariffs, export schemes, costs, grid factors.
+"""Reference data: climatologies, load archetypes, buildings, tariffs, export schemes, costs, grid factors.
 
 The numbers live in data files (``catalog/data/*.yaml``), one per topic or
 country; this module is their one loader. Every number in a data file sits in
@@ -263,6 +263,52 @@ def _grid_factors(path: Path) -> dict:
     return out
 
 
+def envelopes(path: Path | str | None = None) -> dict:
+    """Insulation levels by name (:class:`zerodistrict.profiles.thermal.Envelope`), from ``buildings.yaml``."""
+    if path is None:
+        return dict(_cached("envelopes"))
+    return _building_section(Path(path), "envelopes")
+
+
+def dwellings(path: Path | str | None = None) -> dict:
+    """Dwelling types by name (:class:`zerodistrict.profiles.thermal.Dwelling`), from ``buildings.yaml``."""
+    if path is None:
+        return dict(_cached("dwellings"))
+    return _building_section(Path(path), "dwellings")
+
+
+def household_defaults(path: Path | str | None = None) -> dict:
+    """Household electricity by country (:class:`zerodistrict.profiles.households.HouseholdDefaults`)."""
+    if path is None:
+        return dict(_cached("household_defaults"))
+    return _building_section(Path(path), "households")
+
+
+def _building_section(path: Path, section: str) -> dict:
+    from zerodistrict.profiles.households import HouseholdDefaults
+    from zerodistrict.profiles.thermal import Dwelling, Envelope
+
+    build = {"envelopes": Envelope, "dwellings": Dwelling, "households": HouseholdDefaults}[section]
+    records = read_file(path).get(section, {})
+    if not isinstance(records, dict):
+        raise InputError(f"{path}: {section}: must be a mapping of records")
+    out = {}
+    for name, raw in records.items():
+        where = f"{section}.{name}"
+        record = unwrap(raw, path, where)
+        if not isinstance(record, dict):
+            raise InputError(f"{path}: {where}: must be a mapping of fields")
+        record = {k: _tuples(v) for k, v in record.items()}
+        sources = {k: source_text(v) for k, v in raw.items() if is_sourced(v)}
+        key = "country" if section == "households" else "name"
+        out[name] = _record(path, where, build, **{key: name}, sources=sources, **record)
+    return out
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 _BUILDERS: dict[str, Callable[[], dict]] = {
     "climatologies": lambda: _climatologies(DATA_DIR / "climatologies.yaml"),
     "archetypes": lambda: _archetypes(DATA_DIR / "load_archetypes.yaml"),
@@ -270,6 +316,9 @@ _BUILDERS: dict[str, Callable[[], dict]] = {
     "export_schemes": lambda: _export_schemes(_files("tariffs_*.yaml", None)),
     "economics_defaults": lambda: _economics(DATA_DIR / "costs.yaml"),
     "grid_factors": lambda: _grid_factors(DATA_DIR / "grid_factors.yaml"),
+    "envelopes": lambda: _building_section(DATA_DIR / "buildings.yaml", "envelopes"),
+    "dwellings": lambda: _building_section(DATA_DIR / "buildings.yaml", "dwellings"),
+    "household_defaults": lambda: _building_section(DATA_DIR / "buildings.yaml", "households"),
 }
 
 

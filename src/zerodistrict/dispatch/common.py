@@ -282,6 +282,9 @@ class DispatchInputs:
     tariff: Tariff | None = None
     #: how the optimal dispatch ends its stores (:data:`StorageEnd`); both dispatches start at ``initial_soc_ratio``
     storage_end: StorageEnd = "at_least_initial"
+    #: (t,) the district's heating and cooling electricity [kW], part of ``load_kw``; None: no home is a building
+    heating_kw: np.ndarray | None = None
+    cooling_kw: np.ndarray | None = None
 
     @property
     def n_steps(self) -> int:

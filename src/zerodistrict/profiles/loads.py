@@ -69,9 +69,13 @@ if TYPE_CHECKING:  # pandas and scipy load where a profile is built: validating 
 __all__ = [
     "ARCHETYPES",
     "Archetype",
+    "GroupLoad",
+    "appliance_load_kw",
     "archetype_load_kw",
+    "building_zone",
     "daily_profile_shape",
     "get_archetype",
+    "group_load",
     "water_heater_kw",
 ]
 
@@ -384,3 +388,140 @@ def water_heater_kw(power_kw: float, hours_per_day: float, start: str, index: pd
         hi = np.minimum(step_end, start_h + day + hours_per_day)
         covered_h += np.maximum(hi - lo, 0.0)
     return power_kw * np.minimum(covered_h / step_h, 1.0)
+
+
+# --------------------------------------------------------------------------- homes as buildings, households
+
+
+def appliance_load_kw(archetype: str, annual_kwh: np.ndarray, index: pd.DatetimeIndex, seed: int) -> np.ndarray:
+    """Appliance electricity of homes of one archetype: its base tables only (no heating, no cooling).
+
+    Each home gets a routine shift and the smooth noise of :func:`archetype_load_kw`;
+    column ``j`` is scaled so its energy is ``annual_kwh[j]`` pro rata of the period.
+
+    Parameters
+    ----------
+    archetype : str
+        Name in :data:`ARCHETYPES`.
+    annual_kwh : numpy.ndarray
+        Appliance energy of each home over a calendar year, shape (n,). [kWh]
+    index : pandas.DatetimeIndex
+        Step starts in local time.
+    seed : int
+        Seed of the homes' shifts and noise.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (t, n): average power of each step [kW], ≥ 0.
+    """
+    arch = get_archetype(archetype)
+    annual = np.asarray(annual_kwh, dtype=np.float64).reshape(-1)
+    if np.any(annual < 0) or not np.all(np.isfinite(annual)):
+        raise InputError("homes[].household.appliance_kwh: every home's energy must be finite and ≥ 0")
+    step_h = _step_hours(index)
+    midpoint_h = _clock_hours(index) + step_h / 2.0
+    hour = midpoint_h[:, None] - _shift_grid_h()[None, :]
+    weekend = np.asarray(index.day_of_week >= 5)[:, None]
+    base = np.where(weekend, _interp_daily(arch.base_weekend_kw, hour), _interp_daily(arch.base_weekday_kw, hour))
+    rng = np.random.default_rng(seed)
+    load_kw = base[:, rng.integers(0, base.shape[1], size=annual.size)]
+    load_kw *= _smooth_noise(rng, load_kw.shape, arch.noise_sigma, arch.noise_corr_h, step_h)
+    load_kw *= annual * _period_fraction(index, step_h) / (load_kw.sum(axis=0) * step_h)
+    return load_kw
+
+
+@dataclass(frozen=True)
+class GroupLoad:
+    """A home group's electricity [kW], each (t, count); heating and cooling are zero without a building."""
+
+    load_kw: np.ndarray  #: everything but the water heater: appliances + heating + cooling
+    heating_kw: np.ndarray
+    cooling_kw: np.ndarray
+
+
+def group_load(group, group_index: int, site, weather: pd.DataFrame, index: pd.DatetimeIndex) -> GroupLoad:
+    """The electricity of a home group with an archetype load, a household and/or a building.
+
+    Without building or household: :func:`archetype_load_kw` (every home its
+    ``annual_kwh``). With a household: each home's energy is drawn by
+    :func:`~zerodistrict.profiles.households.appliance_kwh_per_home`. With a
+    building: appliances (:func:`appliance_load_kw`) plus the heating and
+    cooling electricity of :func:`~zerodistrict.profiles.thermal.simulate_5r1c`
+    with the air conditioner's COP (:func:`~zerodistrict.profiles.thermal.heat_pump_cop`);
+    the appliances' heat and the occupants' are internal gains.
+    """
+    from zerodistrict.profiles import households
+
+    load = group.load
+    temp_c = weather["temp_air"].to_numpy(dtype=np.float64)
+    seed = load.seed * 7919 + group_index
+    n = group.count
+    if group.building is None and group.household is None:
+        load_kw = archetype_load_kw(load.archetype, load.annual_kwh, n, index, temp_c, seed=seed)
+        zeros = np.zeros_like(load_kw)
+        return GroupLoad(load_kw, zeros, zeros)
+    building, hh = group.building, group.household
+    dwelling = catalog.dwellings()[building.dwelling] if building is not None else None
+    size = (hh.size if hh is not None else None) or (dwelling.household_size if dwelling is not None else 4)
+    mean_kwh = (hh.appliance_kwh if hh is not None else None) or load.annual_kwh
+    cv = hh.appliance_cv if hh is not None else None
+    if mean_kwh is None or cv is None:
+        defaults = households.get_household_defaults(site.country)
+        if mean_kwh is None:
+            mean_kwh = households.typical_kwh(defaults, size, appliances_only=building is not None)
+        if cv is None:
+            cv = defaults.appliance_cv
+    home_kwh = households.appliance_kwh_per_home(mean_kwh, cv, n, seed=(hh.seed if hh else 0) * 7919 + group_index)
+    if building is None:
+        load_kw = archetype_load_kw(load.archetype, 1.0, n, index, temp_c, seed=seed) * home_kwh
+        zeros = np.zeros_like(load_kw)
+        return GroupLoad(load_kw, zeros, zeros)
+    appliances_kw = appliance_load_kw(load.archetype, home_kwh, index, seed)
+    heating_kw, cooling_kw = _space_conditioning_kw(building, dwelling, size, appliances_kw, site, weather, index)
+    return GroupLoad(appliances_kw + heating_kw + cooling_kw, heating_kw, cooling_kw)
+
+
+def building_zone(building):
+    """The :class:`~zerodistrict.profiles.thermal.ThermalZone` of a scenario's ``homes[].building``."""
+    from zerodistrict.profiles import thermal
+
+    dwelling = catalog.dwellings()[building.dwelling]
+    envelope = catalog.envelopes()[building.envelope or dwelling.envelope]
+    return thermal.zone_for(dwelling, envelope, building.floor_area_m2, building.orientation_deg,
+                            building.air_changes_per_h, building.shading_factor, building.thermal_mass,
+                            building.conditioned_ratio)
+
+
+def _space_conditioning_kw(building, dwelling, size: int, appliances_kw: np.ndarray, site, weather, index):
+    """Heating and cooling electricity [kW] of the homes, each (t, n)."""
+    from zerodistrict.profiles import thermal
+
+    zone = building_zone(building)
+    ratio = building.conditioned_ratio if building.conditioned_ratio is not None else dwelling.conditioned_ratio
+    step_h = _step_hours(index)
+    temp_c = weather["temp_air"].to_numpy(dtype=np.float64)
+    irradiance = thermal.facade_irradiance_w_m2(weather, site.latitude, site.longitude, site.altitude_m,
+                                                zone.facade_azimuth_deg)
+    phi_sol_w = thermal.solar_gains_w(zone, irradiance)
+    occupants_w = size * thermal.PERSON_HEAT_W * thermal.occupancy_ratio(index, step_h)
+    phi_int_w = ratio * (occupants_w[:, None] + thermal.APPLIANCE_HEAT_RATIO * 1000.0 * appliances_kw)
+    ac = building.air_conditioner
+
+    def pick(name: str):  # the scenario's air-conditioner field, else the dwelling's default
+        value = getattr(ac, name)
+        return getattr(dwelling, name) if value is None else value
+
+    heat_c, cool_c = pick("heating_setpoint_c"), pick("cooling_setpoint_c")
+    if heat_c > cool_c:
+        raise InputError(f"homes[].building.air_conditioner: heating_setpoint_c {heat_c} is above "
+                         f"cooling_setpoint_c {cool_c}")
+    heat_set = thermal.schedule_setpoints(index, step_h, heat_c, pick("heating_hours"), -np.inf)
+    cool_set = thermal.schedule_setpoints(index, step_h, cool_c, pick("cooling_hours"), np.inf)
+    capacity_w = pick("capacity_w_m2") * float(zone.floor_m2)
+    warmup = min(len(index), round(7 * 24 / step_h))
+    result = thermal.simulate_5r1c(zone, temp_c, phi_int_w, phi_sol_w, heat_set, cool_set, capacity_w, capacity_w,
+                                   step_h, warmup_steps=warmup)
+    cop_heat = thermal.heat_pump_cop(temp_c, heat_c, pick("heating_cop"), "heating")
+    cop_cool = thermal.heat_pump_cop(temp_c, cool_c, pick("cooling_cop"), "cooling")
+    return result.heating_w / 1000.0 / cop_heat[:, None], result.cooling_w / 1000.0 / cop_cool[:, None]

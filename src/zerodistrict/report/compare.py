@@ -56,6 +56,9 @@ TABLE_ROWS = (
     ("payback_years", 1, "number"),
     ("critical_survival_hours_p50", 0, "number"),
     ("mobility_trips_served", 0, "number"),
+    ("space_conditioning_ratio", 0, "percent"),
+    ("cooling_kwh_per_home", 0, "number"),
+    ("heating_kwh_per_home", 0, "number"),
 )
 
 
@@ -113,6 +116,25 @@ def _row(result) -> dict:
         "critical_survival_hours_p50": float(survival),
         "mobility_trips_served": math.nan if served is None else float(served[0]),
         "mobility_trips_served_ratio": math.nan if served is None else served[1],
+        "space_conditioning_ratio": nan_if_none(k.space_conditioning_ratio),
+        "cooling_kwh_per_home": _per(nan_if_none(k.cooling_kwh), n),
+        "heating_kwh_per_home": _per(nan_if_none(k.heating_kwh), n),
+        **_envelope_figures(result.scenario),
+    }
+
+
+def _envelope_figures(scenario) -> dict:
+    """Mean over the homes modelled as buildings: the conditioned zone's loss coefficient UA [W/K] and its
+    windows' effective solar aperture (g × unshaded glass) [m²]; NaN without buildings."""
+    from zerodistrict.profiles.loads import building_zone
+
+    groups = [(g.count, building_zone(g.building)) for g in scenario.homes if g.building is not None]
+    homes = sum(count for count, _ in groups)
+    if not homes:
+        return {"envelope_w_per_k_per_home": math.nan, "solar_aperture_m2_per_home": math.nan}
+    return {
+        "envelope_w_per_k_per_home": sum(c * float(z.h_total) for c, z in groups) / homes,
+        "solar_aperture_m2_per_home": sum(c * z.window_g_eff * sum(z.window_m2) for c, z in groups) / homes,
     }
 
 
@@ -231,6 +253,36 @@ def _cost_sentences(lang: Language, a: pd.Series, b: pd.Series) -> list[str]:
                              share_b=lang.percent(b["net_energy_cost_to_baseline_ratio"]))]
 
 
+def _space_conditioning_sentences(lang: Language, a: pd.Series, b: pd.Series, same_site: bool) -> list[str]:
+    """Heating + cooling per home of ``a`` against ``b``, then the envelope figures behind it.
+
+    The envelope is named as the reason only when both runs are at one site (same weather) and the
+    envelope's loss coefficient moves the same way as the energy; otherwise its figures are stated.
+    """
+    hvac_a = a["cooling_kwh_per_home"] + a["heating_kwh_per_home"]
+    hvac_b = b["cooling_kwh_per_home"] + b["heating_kwh_per_home"]
+    if not (math.isfinite(hvac_a) and math.isfinite(hvac_b)):
+        return []
+    rel = _relative(hvac_a, hvac_b)
+    direction = _direction(rel, SAME_RELATIVE)
+    first = lang.text(
+        f"thermal.sentence_{direction}", a=a["site"], b=b["site"],
+        hvac_a=lang.quantity(hvac_a, "unit.kwh"), hvac_b=lang.quantity(hvac_b, "unit.kwh"),
+        diff=lang.quantity(abs(hvac_a - hvac_b), "unit.kwh"),
+        rel=lang.percent(abs(rel)) if math.isfinite(rel) else lang.text("format.missing"),
+        share_a=lang.percent(a["space_conditioning_ratio"]), share_b=lang.percent(b["space_conditioning_ratio"]))
+    h_a, h_b = a["envelope_w_per_k_per_home"], b["envelope_w_per_k_per_home"]
+    envelope_direction = _direction(_relative(h_a, h_b), SAME_RELATIVE)
+    key = (f"thermal.envelope_explains_{direction}" if same_site and direction != "same"
+           and envelope_direction == direction else "thermal.envelope_figures")
+    second = lang.text(
+        key, a=a["site"], b=b["site"],
+        h_a=lang.quantity(h_a, "thermal.unit_w_per_k"), h_b=lang.quantity(h_b, "thermal.unit_w_per_k"),
+        sol_a=lang.quantity(a["solar_aperture_m2_per_home"], "thermal.unit_m2", 1),
+        sol_b=lang.quantity(b["solar_aperture_m2_per_home"], "thermal.unit_m2", 1))
+    return [first, second]
+
+
 def explain_differences(table: pd.DataFrame, lang: Language) -> list[list[str]]:
     """Sentences comparing each run after the first with the first, in the report's language.
 
@@ -244,17 +296,20 @@ def explain_differences(table: pd.DataFrame, lang: Language) -> list[list[str]]:
     -------
     list of list of str
         For each run after the first, its sentences: PV yield, self-sufficiency,
-        PV against demand and storage, CO2 per home, cost per home. Runs are
+        PV against demand and storage, CO2 per home, cost per home, and (homes
+        modelled as buildings) heating and cooling per home. Runs are
         named by site, or by scenario when both are at the same site.
     """
     paragraphs = []
     for i in range(1, len(table)):
         a, reference = table.iloc[i].copy(), table.iloc[0].copy()
-        if a["site"] == reference["site"]:  # two designs at one site: name them by scenario instead
+        same_site = a["site"] == reference["site"]
+        if same_site:  # two designs at one site: name them by scenario instead
             a["site"], reference["site"] = str(a.name), str(reference.name)
         sentences = [_yield_sentence(lang, a, reference), _self_sufficiency_sentence(lang, a, reference),
                      *_drivers_sentences(lang, a, reference), _co2_sentence(lang, a, reference),
-                     *_cost_sentences(lang, a, reference)]
+                     *_cost_sentences(lang, a, reference),
+                     *_space_conditioning_sentences(lang, a, reference, same_site)]
         paragraphs.append([s for s in sentences if s])
     return paragraphs
 

@@ -97,6 +97,10 @@ def _summary_cards(page: _Page, result) -> None:
     if served is not None:
         cards.append(_card(lang.text("card.trips"), lang.number(served[0]),
                            lang.text("card.trips_note", share=lang.percent(served[1]))))
+    if k.space_conditioning_ratio is not None:
+        cards.append(_card(lang.text("thermal.card"), lang.percent(k.space_conditioning_ratio), lang.text(
+            "thermal.card_note", cooling=lang.quantity(k.cooling_kwh or 0.0, "unit.kwh"),
+            heating=lang.quantity(k.heating_kwh or 0.0, "unit.kwh"), load=lang.quantity(k.load_kwh, "unit.kwh"))))
     page.add(f'<div class="cards">{"".join(cards)}</div>')
     if k.annualised_from_days is not None:
         page.note(lang.text("note.annualised", days=_days(lang, k.annualised_from_days)), "note warning")

@@ -97,6 +97,11 @@ class Kpis(BaseModel):
     #: energy in all stores at the end minus at the start [kWh]; comparisons charge a drawdown (< 0) at the
     #: highest import price (dispatch.optimal.storage_credit)
     storage_change_kwh: float = 0.0
+    # homes as buildings (issue 16): heating and cooling electricity, part of load_kwh; None without a building
+    heating_kwh: float | None = None
+    cooling_kwh: float | None = None
+    #: (heating + cooling) / load_kwh: the share of the homes' electricity that conditions their air
+    space_conditioning_ratio: float | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -147,4 +152,9 @@ class Result:
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        return self.dispatch.timeseries()
+        """District flows [kW]; with buildings also ``heating_kw`` and ``cooling_kw`` (electricity, within ``load_kw``)."""
+        ts = self.dispatch.timeseries()
+        if self.inputs.heating_kw is not None:
+            ts["heating_kw"] = self.inputs.heating_kw
+            ts["cooling_kw"] = self.inputs.cooling_kw
+        return ts

@@ -38,6 +38,7 @@ from zerodistrict.scenario.base import (
     Weekdays,
     clock_hours,
 )
+from zerodistrict.scenario.building import Building, Household
 from zerodistrict.scenario.economics import Economics
 from zerodistrict.scenario.mobility import Mobility
 from zerodistrict.scenario.tariff import Tariff, tariff_currency
@@ -129,10 +130,10 @@ class WeatherSource(Model):
 
 class ArchetypeLoad(Model):
     archetype: str = Field(description="household archetype, e.g. jp-detached, my-terrace")
-    annual_kwh: float = Field(
-        gt=0, le=100_000,
+    annual_kwh: float | None = Field(
+        default=None, gt=0, le=100_000,
         description="[kWh/yr] per home; ≤ 100,000 (assumption: beyond any residence; the presets' homes use "
-        "≈4,200–5,300)")
+        "≈4,200–5,300). Needed unless the group has a building or a household (they derive it)")
     seed: int = Field(default=0, ge=0, description="seed of the homes' random variation")
 
     @field_validator("archetype")
@@ -274,6 +275,27 @@ class HomeGroup(Model):
         default=0.5, ge=0, le=1,
         description="share of the load that is critical in an outage; 0.5 is REopt's default critical_load_fraction (NREL REopt, 2023)",
     )
+    building: Building | None = Field(
+        default=None,
+        description="model the homes as buildings (ISO 13790 5R1C): heating and cooling from the envelope, "
+        "weather and air conditioner, added to the archetype's appliance shape; needs an archetype load")
+    household: Household | None = Field(
+        default=None, description="household size and the spread of appliance use between the group's homes")
+
+    @model_validator(mode="after")
+    def _load_energy_given_once(self) -> "HomeGroup":
+        if isinstance(self.load, ArchetypeLoad):
+            if self.building is not None and self.load.annual_kwh is not None:
+                raise ValueError("load.annual_kwh: with a building the appliance energy is "
+                                 "household.appliance_kwh (heating and cooling come from the building); drop it")
+            if self.building is None and self.household is None and self.load.annual_kwh is None:
+                raise ValueError("load.annual_kwh: needed (or give a household or a building to derive it)")
+            if self.household is not None and self.household.appliance_kwh is not None \
+                    and self.load.annual_kwh is not None:
+                raise ValueError("household.appliance_kwh: load.annual_kwh gives it already; keep one")
+        elif self.building is not None or self.household is not None:
+            raise ValueError("building, household: need an archetype load (its appliance shape), not a csv load")
+        return self
 
 
 # --------------------------------------------------------------------------- community
