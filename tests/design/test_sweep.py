@@ -23,7 +23,8 @@ from zerodistrict import pipeline
 from zerodistrict.design.sweep import batch_size, run_batch, run_sweep
 from zerodistrict.design.sweep_spec import MAX_DESIGNS, Sweep, expand, plan_sweep
 from zerodistrict.errors import InputError
-from zerodistrict.results.store import open_store
+from stores import postgres_url
+from zerodistrict.results.store import drop_store, open_store
 from zerodistrict.scenario.loading import PRESET_DIR
 from zerodistrict.scenario.paths import apply_parameters
 
@@ -388,6 +389,29 @@ def test_a_real_scheduler_gives_the_local_cluster_kpis(tmp_path, client):
     assert list(a.index) == list(b.index)
     numeric = [c for c in a.columns if a[c].dtype.kind in "fi"]
     np.testing.assert_allclose(b[numeric].to_numpy(float), a[numeric].to_numpy(float), rtol=1e-9, atol=1e-9)
+
+
+def _kpi_table(url: str, sweep_id: int):
+    with open_store(url) as store:
+        return store.export(sweep_id).set_index("design").sort_index()
+
+
+def test_postgresql_stores_the_sqlite_kpis(tmp_path, client):
+    """The same sweep into PostgreSQL and into SQLite (both on the LocalCluster): the same designs, KPIs to 1e-9."""
+    url = postgres_url()
+    drop_store(url)
+    plan = plan_sweep(_sweep_file(tmp_path, SMALL))
+    lite_url = f"sqlite:///{tmp_path / 'lite.db'}"
+    lite = run_sweep(plan, lite_url, client=client)
+    pg = run_sweep(plan, url, client=client)
+    assert len(pg.computed_keys) == 12
+    a, b = _kpi_table(lite_url, lite.sweep_id), _kpi_table(url, pg.sweep_id)
+    assert list(a.index) == list(b.index) and list(a.columns) == list(b.columns)
+    numeric = [c for c in a.columns if a[c].dtype.kind in "fi"]
+    assert len(numeric) > 10
+    np.testing.assert_allclose(b[numeric].to_numpy(float), a[numeric].to_numpy(float), rtol=1e-9, atol=1e-9)
+    # resuming against PostgreSQL computes nothing again
+    assert run_sweep(plan, url, client=client).computed_keys == []
 
 
 def test_the_readme_sweep_file_plans_to_the_count_it_states(tmp_path):
