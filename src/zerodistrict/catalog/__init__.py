@@ -1,4 +1,4 @@
-"""Reference data: climatologies, load archetypes, tariffs, export schemes, costs, grid factors.
+"""Reference data: climatologies, load archetypes, tariffs, export schemes, costs, grid factors, hydrogen costs.
 
 The numbers live in data files (``catalog/data/*.yaml``), one per topic or
 country; this module is their one loader. Every number in a data file sits in
@@ -234,6 +234,22 @@ def _economics(path: Path) -> dict:
     return out
 
 
+def hydrogen_costs(path: Path | str | None = None) -> dict:
+    """Installed costs of the hydrogen chain by country (:class:`zerodistrict.scenario.hydrogen.HydrogenCosts`)."""
+    if path is None:
+        return dict(_cached("hydrogen_costs"))
+    return _hydrogen_costs(Path(path))
+
+
+def _hydrogen_costs(path: Path) -> dict:
+    from zerodistrict.scenario.hydrogen import HydrogenCosts
+
+    out = {}
+    for country, raw in read_file(path).items():
+        out[country.upper()] = _record(path, country, HydrogenCosts.model_validate, unwrap(raw, path, country))
+    return out
+
+
 def grid_factors(path: Path | str | None = None) -> dict:
     """Annual grid emission factors by grid (:class:`zerodistrict.analysis.emissions.GridFactor`).
 
@@ -270,6 +286,7 @@ _BUILDERS: dict[str, Callable[[], dict]] = {
     "export_schemes": lambda: _export_schemes(_files("tariffs_*.yaml", None)),
     "economics_defaults": lambda: _economics(DATA_DIR / "costs.yaml"),
     "grid_factors": lambda: _grid_factors(DATA_DIR / "grid_factors.yaml"),
+    "hydrogen_costs": lambda: _hydrogen_costs(DATA_DIR / "hydrogen_costs.yaml"),
 }
 
 

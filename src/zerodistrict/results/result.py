@@ -97,6 +97,13 @@ class Kpis(BaseModel):
     #: energy in all stores at the end minus at the start [kWh]; comparisons charge a drawdown (< 0) at the
     #: highest import price (dispatch.optimal.storage_credit)
     storage_change_kwh: float = 0.0
+    # hydrogen (issue 15; analysis/hydrogen.py): present when the scenario has community.hydrogen
+    hydrogen_produced_kg: float | None = None
+    hydrogen_demand_kg: float | None = None
+    hydrogen_served_ratio: float | None = None  # offtake served from the tank / offtake; the rest is grey hydrogen
+    electrolyser_full_load_hours: float | None = None  # [h] electrolyser energy / rated kW
+    lcoh_per_kg: float | None = None  # [currency/kg] levelised cost of the hydrogen produced
+    hydrogen_co2_avoided_kg: float | None = None  # grey hydrogen displaced less the electrolyser's grid CO2
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

@@ -57,6 +57,7 @@ def _concat(parts: list[DispatchResult], inputs: DispatchInputs, objective: floa
         notes=[n for r in parts for n in r.notes],
         store_charge_kw=cat([r.store_charge_kw for r in parts]),
         store_discharge_kw=cat([r.store_discharge_kw for r in parts]),
+        store_unserved_kwh=cat([r.store_unserved_kwh for r in parts]),
     )
 
 

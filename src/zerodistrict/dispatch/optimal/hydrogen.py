@@ -1,0 +1,149 @@
+"""The hydrogen chain in the dispatch LP: offtake bought as grey hydrogen, standing losses, an outage-only fuel cell.
+
+A hydrogen store is a unit of the community storage group like any other (charge: the
+electrolyser's AC input; discharge: the fuel cell's AC output; energy: hydrogen LHV
+[kWh]; trip energy: the offtake). This module adds what differs, from
+``inputs.hydrogen`` (:class:`~zerodistrict.dispatch.common.HydrogenInputs`):
+
+=====================  ==========================================  =================================
+symbol                 meaning                                     code name
+=====================  ==========================================  =================================
+``u_s(t)``             offtake not served from the tank, bought    ``hydrogen_unserved``
+                       as grey hydrogen [kWh LHV per step]
+``r_s``                share of stored hydrogen kept per step      ``HydrogenLP.retention``
+                       (1 − standing loss)
+``w``                  objective weight of grey hydrogen           ``HydrogenLP.weight_per_kwh``
+                       [objective unit per kWh LHV]
+=====================  ==========================================  =================================
+
+The storage balance of :func:`~zerodistrict.dispatch.optimal.model.add_storage_balance`
+becomes ``e_s(t) = r_s·e_s(t−1) + η_c·ch_s(t)·Δt − dis_s(t)·Δt/η_d − trip_s(t) + u_s(t)``
+with ``0 ≤ u_s(t) ≤ trip_s(t)`` (:func:`storage_terms`), the objective gains ``Σ w·u_s(t)``
+(:func:`objective_term`), and an outage-only fuel cell gets ``dis_s(t) = 0`` outside
+outages (:func:`add_hydrogen_variables`).
+
+Relaxation: the electrolyser's minimum load (no production between 0 and
+``min_load_ratio × P``) is not convex; the LP lets the electrolyser run at any load from 0
+to ``P`` (a mixed-integer model would need a binary per step). The rule CEMS keeps it.
+
+Sizing (the capacity LP, :mod:`~zerodistrict.dispatch.optimal.capacity`): the tank is the
+unit's energy capacity ``E_s`` [kWh LHV = kg × ``lhv_kwh_per_kg``] and the electrolyser its
+power capacity ``P_s`` [kW AC input] (the fuel cell scales with it in its given ratio):
+``StoreCapacity(energy_kwh=CapacityRange(upper=kg_max × 33.33, cost_per_unit=cost_per_kg / 33.33),
+power_kw=CapacityRange(upper=kw_max, cost_per_unit=cost_per_kw))`` on ``community_storage``,
+with per-unit arrays that fix the other units (``lower = upper``); :func:`hydrogen_capacity`
+builds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import linopy
+import numpy as np
+import xarray as xr
+
+if TYPE_CHECKING:
+    from zerodistrict.dispatch.common import DispatchInputs
+    from zerodistrict.dispatch.optimal.capacity import StoreCapacity
+    from zerodistrict.dispatch.optimal.problem import _Problem
+
+#: the model's store group that holds the hydrogen stores
+GROUP = "community_storage"
+
+
+@dataclass
+class HydrogenLP:
+    """Hydrogen arrays over the community storage group (c units; non-hydrogen units are neutral)."""
+
+    retention: np.ndarray  # (c,) r_s: 1 for non-hydrogen units
+    unserved_ub_kwh: np.ndarray  # (t, c) trip energy that may be bought (hydrogen offtake; 0 elsewhere)
+    weight_per_kwh: float  # w: objective per kWh LHV bought
+    discharge_blocked: np.ndarray | None  # (t, c) bool: the fuel cell is off (outage-only, no outage)
+
+
+def hydrogen_lp(inputs: DispatchInputs, objective: str) -> HydrogenLP | None:
+    """The LP's hydrogen arrays, or None without hydrogen stores or without ``inputs.hydrogen``."""
+    h = inputs.hydrogen
+    comm = inputs.stores.community()
+    is_h2 = comm.kind == "hydrogen"
+    if h is None or not is_h2.any():
+        return None
+    h.check(inputs.stores)
+    n_t = inputs.n_steps
+    retention = np.ones(comm.n)
+    retention[is_h2] = 1.0 - np.asarray(h.loss_ratio_per_step, dtype=float)
+    ub = np.where(is_h2[None, :], comm.trip_kwh, 0.0)
+    per_kg = h.grey_co2_kg_per_kg if objective == "co2" else h.grey_price_per_kg
+    blocked = None
+    only = np.zeros(comm.n, dtype=bool)
+    only[is_h2] = np.asarray(h.discharge_outage_only, dtype=bool)
+    if only.any():
+        outage = np.zeros(n_t, dtype=bool) if inputs.outage is None else np.asarray(inputs.outage, dtype=bool)
+        blocked = only[None, :] & ~outage[:, None]
+    return HydrogenLP(retention=retention, unserved_ub_kwh=ub, weight_per_kwh=per_kg / h.lhv_kwh_per_kg,
+                      discharge_blocked=blocked)
+
+
+def add_hydrogen_variables(m: linopy.Model, p: _Problem) -> None:
+    """``0 ≤ u_s(t) ≤ trip_s(t)`` [kWh]; an outage-only fuel cell: ``dis_s(t) ≤ 0`` outside outages."""
+    h = p.hydrogen
+    if h is None or f"{GROUP}_soc" not in m.variables:
+        return
+    soc = m.variables[f"{GROUP}_soc"]
+    coords = [soc.indexes["time"], soc.indexes[GROUP]]
+    m.add_variables(0.0, xr.DataArray(h.unserved_ub_kwh, coords=coords), name="hydrogen_unserved")
+    if h.discharge_blocked is not None:
+        dis = m.variables[f"{GROUP}_discharge"]
+        blocked = xr.DataArray(h.discharge_blocked, coords=coords)
+        dis.upper = dis.upper.where(~blocked, 0.0)
+
+
+def storage_terms(m: linopy.Model, p: _Problem, name: str) -> dict:
+    """Keyword arguments of ``add_storage_balance`` for group ``name``: ``retention`` (c,) and ``unserved``."""
+    h = p.hydrogen
+    if h is None or name != GROUP or "hydrogen_unserved" not in m.variables:
+        return {}
+    return {"retention": h.retention, "unserved": m.variables["hydrogen_unserved"]}
+
+
+def objective_term(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
+    """``Σ_t Σ_s w·u_s(t)``: the grey hydrogen bought [objective unit]."""
+    if p.hydrogen is None or "hydrogen_unserved" not in m.variables:
+        return None
+    return p.hydrogen.weight_per_kwh * m.variables["hydrogen_unserved"].sum()
+
+
+def unserved_kwh(m: linopy.Model, n_t: int, n_c: int) -> np.ndarray:
+    """(t, c) the solution's ``u_s(t)`` [kWh] (zeros without hydrogen)."""
+    if "hydrogen_unserved" not in m.variables:
+        return np.zeros((n_t, n_c))
+    sol = m.variables["hydrogen_unserved"].solution.transpose("time", GROUP)
+    return np.maximum(np.asarray(sol.values, dtype=float), 0.0)
+
+
+def hydrogen_capacity(inputs: DispatchInputs, tank_kg: tuple[float, float], electrolyser_kw: tuple[float, float],
+                      cost_per_kg: float = 0.0, cost_per_kw: float = 0.0) -> dict[str, StoreCapacity]:
+    """Capacities for the sizing LP: the hydrogen stores' tank [kg] and electrolyser [kW] become variables.
+
+    Other community units keep their capacities (``lower = upper``). Costs are per kg of tank and per kW
+    of electrolyser for the period modelled (annualise and scale before), in the objective's unit.
+
+    Returns
+    -------
+    dict
+        ``{"community_storage": StoreCapacity(...)}`` for ``OptimalModel.build(capacities=...)``.
+    """
+    from zerodistrict.dispatch.optimal.capacity import CapacityRange, StoreCapacity
+
+    lhv = inputs.hydrogen.lhv_kwh_per_kg if inputs.hydrogen is not None else 33.33
+    comm = inputs.stores.community()
+    is_h2 = comm.kind == "hydrogen"
+    e_lo = np.where(is_h2, tank_kg[0] * lhv, comm.max_kwh)
+    e_hi = np.where(is_h2, tank_kg[1] * lhv, comm.max_kwh)
+    p_lo = np.where(is_h2, electrolyser_kw[0], comm.charge_power_kw)
+    p_hi = np.where(is_h2, electrolyser_kw[1], comm.charge_power_kw)
+    return {GROUP: StoreCapacity(
+        energy_kwh=CapacityRange(e_lo, e_hi, np.where(is_h2, cost_per_kg / lhv, 0.0)),
+        power_kw=CapacityRange(p_lo, p_hi, np.where(is_h2, cost_per_kw, 0.0)))}
