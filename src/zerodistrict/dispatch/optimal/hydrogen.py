@@ -47,7 +47,7 @@ import xarray as xr
 if TYPE_CHECKING:
     from zerodistrict.dispatch.common import DispatchInputs
     from zerodistrict.dispatch.optimal.capacity import StoreCapacity
-    from zerodistrict.dispatch.optimal.problem import _Problem
+    from zerodistrict.dispatch.optimal.problem import _Problem, _Stores
 
 #: the model's store group that holds the hydrogen stores
 GROUP = "community_storage"
@@ -63,8 +63,13 @@ class HydrogenLP:
     discharge_blocked: np.ndarray | None  # (t, c) bool: the fuel cell is off (outage-only, no outage)
 
 
-def hydrogen_lp(inputs: DispatchInputs, objective: str) -> HydrogenLP | None:
-    """The LP's hydrogen arrays, or None without hydrogen stores or without ``inputs.hydrogen``."""
+def hydrogen_lp(inputs: DispatchInputs, objective: str, community: _Stores | None = None) -> HydrogenLP | None:
+    """The LP's hydrogen arrays, or None without hydrogen stores or without ``inputs.hydrogen``.
+
+    With standing losses, a store's end-of-period floor (``community.terminal_kwh``, its initial
+    energy) becomes what it would hold left idle, ``r_s^T·floor_s``: a lossy tank cannot keep its
+    initial energy without producing, which may be impossible (no surplus) and is no obligation.
+    """
     h = inputs.hydrogen
     comm = inputs.stores.community()
     is_h2 = comm.kind == "hydrogen"
@@ -74,6 +79,8 @@ def hydrogen_lp(inputs: DispatchInputs, objective: str) -> HydrogenLP | None:
     n_t = inputs.n_steps
     retention = np.ones(comm.n)
     retention[is_h2] = 1.0 - np.asarray(h.loss_ratio_per_step, dtype=float)
+    if community is not None and community.terminal_kwh is not None:
+        community.terminal_kwh = community.terminal_kwh * retention ** n_t
     ub = np.where(is_h2[None, :], comm.trip_kwh, 0.0)
     per_kg = h.grey_co2_kg_per_kg if objective == "co2" else h.grey_price_per_kg
     blocked = None

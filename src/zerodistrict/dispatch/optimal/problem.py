@@ -243,7 +243,7 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         voll=value_of_lost_load(inputs, objective) if voll is None else voll,
         cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
         tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
-        hydrogen=hydrogen_lp(inputs, objective),
+        hydrogen=hydrogen_lp(inputs, objective, community),
     )
 
 
