@@ -5,8 +5,19 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from zerodistrict.analysis.hydrogen import annuity_factor, hydrogen_flows, hydrogen_kpis, mass_balance_residual_kg
-from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchResult, HydrogenInputs, Stores, check_balance
+from zerodistrict.analysis.hydrogen import (
+    annuity_factor,
+    hydrogen_flows,
+    hydrogen_kpis,
+    mass_balance_residual_kg,
+)
+from zerodistrict.dispatch.common import (
+    COMMUNITY_BUS,
+    DispatchResult,
+    HydrogenInputs,
+    Stores,
+    check_balance,
+)
 from zerodistrict.pipeline import run
 from zerodistrict.scenario import load_scenario
 from zerodistrict.scenario.hydrogen import HydrogenCosts

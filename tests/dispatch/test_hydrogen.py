@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zerodistrict.analysis.hydrogen import hydrogen_flows, mass_balance_residual_kg
-from zerodistrict.dispatch.common import COMMUNITY_BUS, HydrogenInputs, Stores, check_balance
+from zerodistrict.dispatch.common import (
+    COMMUNITY_BUS,
+    HydrogenInputs,
+    Stores,
+    check_balance,
+)
 from zerodistrict.dispatch.optimal import OptimalModel, dispatch_optimal
 from zerodistrict.dispatch.rule import dispatch_rule
 from zerodistrict.errors import InputError

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
-from zerodistrict.scenario.base import WEEKDAYS, Clock, FilePath, Model, Weekdays, clock_hours
+from zerodistrict.scenario.base import (
+    WEEKDAYS,
+    Clock,
+    FilePath,
+    Model,
+    Weekdays,
+    clock_hours,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -154,7 +161,7 @@ class Hydrogen(Model):
         "(catalog/data/hydrogen_costs.yaml)")
 
     @model_validator(mode="after")
-    def _fuel_cell_has_a_tank(self) -> "Hydrogen":
+    def _fuel_cell_has_a_tank(self) -> Hydrogen:
         if self.fuel_cell is not None and self.tank.capacity_kg == 0:
             raise ValueError("fuel_cell: a fuel cell needs a tank (tank.capacity_kg > 0)")
         return self
