@@ -187,3 +187,38 @@ def test_hydrogen_inputs_need_one_entry_per_store():
     h = replace(chain(), min_load_ratio=np.array([0.1, 0.2]))
     with pytest.raises(InputError, match=r"hydrogen.min_load_ratio: give one value per hydrogen store \(1\)"):
         dispatch_rule(with_hydrogen(inp, h2_store(2), h))
+
+
+# --------------------------------------------------------------------------- sizing and rolling horizon
+
+
+@pytest.mark.parametrize("grey_price, objective, kw, kg", [(60.0, 35.0, 50.0, 1.0), (30.0, 30.0, 0.0, 0.0)])
+def test_sizing_builds_electrolyser_and_tank_only_when_they_beat_grey_hydrogen(grey_price, objective, kw, kg):
+    from zerodistrict.dispatch.optimal.hydrogen import hydrogen_capacity
+
+    # 100 kW of free surplus at step 0, 1 kg drawn at step 1; 50 kWh/kg; 0.5 per kW and 10 per kg of tank:
+    # making the kg costs 50 × 0.5 + 1 × 10 = 35
+    inp = inputs(np.zeros((2, 1)), np.array([[100.0], [0.0]]), import_price=1.0, export_price=0.0,
+                 export_allowed=False)
+    inp = with_hydrogen(inp, h2_store(2, tank_kg=0.0, electrolyser_kw=0.0, offtake_kg=[0.0, 1.0]),
+                        chain(price=grey_price))
+    caps = hydrogen_capacity(inp, tank_kg=(0.0, 100.0), electrolyser_kw=(0.0, 1000.0), cost_per_kg=10.0,
+                             cost_per_kw=0.5)
+    om = OptimalModel.build(inp, "energy_cost", capacities=caps).solve()
+    assert om.result().objective == pytest.approx(objective, rel=1e-6)
+    chosen = om.capacities()["community_storage"]
+    assert chosen["power_kw"][-1] == pytest.approx(kw, abs=1e-6)
+    assert chosen["energy_kwh"][-1] / LHV == pytest.approx(kg, abs=1e-6)
+
+
+def test_rolling_horizon_balances_energy_and_hydrogen():
+    n_t = 72
+    inp = random_district(7, n_t=n_t, n_h=3, export_allowed=False)
+    hour = np.arange(n_t) % 24
+    store = h2_store(n_t, tank_kg=3.0, electrolyser_kw=4.0, fuel_cell_kw=1.0, init_ratio=0.5,
+                     offtake_kg=np.where(hour == 22, 0.5, 0.0))
+    inp = with_hydrogen(inp, store, chain(loss=0.002, price=500.0))
+    res = dispatch_optimal(inp, objective="energy_cost", horizon_hours=48)
+    check_balance(res.totals, tol_kw=1e-5)
+    f = check_mass_balance(inp, res, tol_kg=1e-5)
+    assert f.produced_kg.sum() > 0

@@ -3,8 +3,10 @@
 :class:`DispatchInputs` holds the district as arrays ready for a model —
 time along axis 0, homes (or stores) along axis 1 — so that dispatch code never
 touches the scenario or a file. Storage is one list, :class:`Stores`: every
-home battery, community battery, EV (and, later, hydrogen tank) is a column
-with its kind and its location (a home or the community bus).
+home battery, community battery, EV and hydrogen tank is a column with its
+kind and its location (a home or the community bus). Hydrogen stores keep their
+energy as hydrogen LHV [kWh]; the rest of their chain (electrolyser minimum load,
+standing losses, grey hydrogen price) is :class:`HydrogenInputs`.
 :class:`DispatchResult` holds the flows, with district totals per step (the
 ``timeseries.csv`` contract), the per-home matrices the analyses need (bills,
 resilience) and each store's state of charge.

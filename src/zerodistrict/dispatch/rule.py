@@ -48,6 +48,16 @@ serve only the critical part of each home's deficit (``critical_load_ratio``
 of its load, served first by its own PV); the non-critical rest is met only
 by PV and shared surplus, and is shed first.
 
+Hydrogen stores (kind ``hydrogen``, with ``inputs.hydrogen``): the electrolyser
+takes surplus at the bus in its place among the kinds (``HydrogenInputs.priority``:
+after the batteries by default), and only at or above its minimum load (below it,
+nothing: the surplus passes on to the next store, export or curtailment); the offtake
+(the store's trip energy) is drawn at the start of its step from what the tank holds,
+the rest is bought as grey hydrogen (``store_unserved_kwh``) and is no reserve to
+charge for; standing losses take their share of the tank at the start of each step;
+the fuel cell feeds the bus like a battery, only in an outage when
+``discharge_outage_only``; electrolyser and fuel cell are separate converters.
+
 Simplifications: no grid charging of stores beyond trip reserves (a rule
 controller without price foresight); power at the community bus is allocated
 to homes pro rata to their remaining deficits; a trip's energy leaves the

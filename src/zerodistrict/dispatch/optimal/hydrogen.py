@@ -122,6 +122,15 @@ def objective_term(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | No
     return p.hydrogen.weight_per_kwh * m.variables["hydrogen_unserved"].sum()
 
 
+def grey_cost(inputs: DispatchInputs, unserved_kwh_tn: np.ndarray | None, objective: str) -> float:
+    """``Σ w·u`` of a dispatch's bought hydrogen (``store_unserved_kwh`` of the hydrogen stores) [objective unit]."""
+    h = inputs.hydrogen
+    if h is None or unserved_kwh_tn is None:
+        return 0.0
+    per_kg = h.grey_co2_kg_per_kg if objective == "co2" else h.grey_price_per_kg
+    return per_kg / h.lhv_kwh_per_kg * float(unserved_kwh_tn[:, inputs.stores.kind == "hydrogen"].sum())
+
+
 def unserved_kwh(m: linopy.Model, n_t: int, n_c: int) -> np.ndarray:
     """(t, c) the solution's ``u_s(t)`` [kWh] (zeros without hydrogen)."""
     if "hydrogen_unserved" not in m.variables:
