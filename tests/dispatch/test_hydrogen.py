@@ -211,6 +211,21 @@ def test_sizing_builds_electrolyser_and_tank_only_when_they_beat_grey_hydrogen(g
     assert chosen["energy_kwh"][-1] / LHV == pytest.approx(kg, abs=1e-6)
 
 
+def test_served_ratio_target_forces_the_build():
+    from zerodistrict.dispatch.optimal.hydrogen import add_served_ratio_target, hydrogen_capacity
+
+    inp = inputs(np.zeros((2, 1)), np.array([[100.0], [0.0]]), import_price=1.0, export_price=0.0,
+                 export_allowed=False)
+    inp = with_hydrogen(inp, h2_store(2, tank_kg=0.0, electrolyser_kw=0.0, offtake_kg=[0.0, 1.0]), chain(price=30.0))
+    caps = hydrogen_capacity(inp, tank_kg=(0.0, 100.0), electrolyser_kw=(0.0, 1000.0), cost_per_kg=10.0,
+                             cost_per_kw=0.5)
+    om = OptimalModel.build(inp, "energy_cost", capacities=caps)
+    add_served_ratio_target(om.model, om._problem, 0.5)  # half the kg made (17.5), half bought (15)
+    assert om.solve().result().objective == pytest.approx(32.5, rel=1e-6)
+    with pytest.raises(InputError, match=r"hydrogen_served_ratio target: must be between 0 and 1, got 1.5"):
+        add_served_ratio_target(om.model, om._problem, 1.5)
+
+
 def test_rolling_horizon_balances_energy_and_hydrogen():
     n_t = 72
     inp = random_district(7, n_t=n_t, n_h=3, export_allowed=False)

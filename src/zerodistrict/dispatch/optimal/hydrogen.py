@@ -139,6 +139,28 @@ def unserved_kwh(m: linopy.Model, n_t: int, n_c: int) -> np.ndarray:
     return np.maximum(np.asarray(sol.values, dtype=float), 0.0)
 
 
+def add_served_ratio_target(m: linopy.Model, p: _Problem, ratio: float) -> None:
+    """The sizing target ``hydrogen_served_ratio ≥ x``: ``Σ_t Σ_s u_s(t) ≤ (1 − x)·Σ_t Σ_s trip_s(t)`` [kWh].
+
+    For ``zerodistrict size --target hydrogen_served_ratio>=x``; call it on ``OptimalModel.model``
+    (with ``OptimalModel._problem``) before solving.
+
+    Raises
+    ------
+    InputError
+        ``ratio`` outside 0–1, or a model without hydrogen offtake.
+    """
+    from zerodistrict.errors import InputError
+
+    if not 0.0 <= ratio <= 1.0:
+        raise InputError(f"hydrogen_served_ratio target: must be between 0 and 1, got {ratio}")
+    if p.hydrogen is None or "hydrogen_unserved" not in m.variables:
+        raise InputError("hydrogen_served_ratio target: the scenario has no hydrogen offtake (community.hydrogen)")
+    demand = float(p.hydrogen.unserved_ub_kwh.sum())
+    m.add_constraints(m.variables["hydrogen_unserved"].sum() <= (1.0 - ratio) * demand,
+                      name="hydrogen_served_ratio_target")
+
+
 def hydrogen_capacity(inputs: DispatchInputs, tank_kg: tuple[float, float], electrolyser_kw: tuple[float, float],
                       cost_per_kg: float = 0.0, cost_per_kw: float = 0.0) -> dict[str, StoreCapacity]:
     """Capacities for the sizing LP: the hydrogen stores' tank [kg] and electrolyser [kW] become variables.
