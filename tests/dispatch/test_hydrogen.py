@@ -175,6 +175,15 @@ def test_lp_relaxes_the_minimum_load():
     assert res.store_unserved_kwh[0, -1] / LHV == pytest.approx(0.02 - 0.5 / 50.0, abs=1e-9)
 
 
+def test_lp_without_grid_charging_runs_the_electrolyser_on_net_surplus_only():
+    # step 0: PV 3 kW under a 4 kW load (no surplus); step 1: 2 kW of surplus. Grey hydrogen is dear, the grid cheap:
+    # were PV at step 0 allowed into the electrolyser, the LP would import for the load and make hydrogen
+    inp = inputs(np.array([[4.0], [1.0]]), np.array([[3.0], [3.0]]), import_price=0.01, export_allowed=False)
+    inp = with_hydrogen(inp, h2_store(2, tank_kg=10.0, electrolyser_kw=5.0, offtake_kg=[0.0, 1.0]), chain(price=1e4))
+    res = dispatch_optimal(inp, objective="energy_cost")
+    np.testing.assert_allclose(res.store_charge_kw[:, -1], [0.0, 2.0], atol=1e-7)
+
+
 def test_hydrogen_store_must_be_on_the_community_bus():
     inp = inputs(np.full((2, 1), 1.0), np.full((2, 1), 1.0))
     store = replace(h2_store(2), location=np.array([0]))

@@ -24,6 +24,11 @@ KPIs (sums over the run's period):
   electrolyser's input: :func:`grid_part_kw`) at the import price, the rest — district PV — at the
   export price it could have earned (0 without export);
 - ``hydrogen_co2_avoided_kg`` = ΣS × grey CO2 factor − grid CO2 of the electrolyser's grid part.
+
+Simplification: the grid part is the import of the same step. Import shifted in time — PV that a
+battery would have stored for the homes' night going to the electrolyser instead, the homes then
+importing at night — is not charged to the hydrogen; compare ``co2_kg`` with a run without
+``community.hydrogen`` for the whole effect.
 """
 
 from __future__ import annotations

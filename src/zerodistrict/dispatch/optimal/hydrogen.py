@@ -61,6 +61,7 @@ class HydrogenLP:
     unserved_ub_kwh: np.ndarray  # (t, c) trip energy that may be bought (hydrogen offtake; 0 elsewhere)
     weight_per_kwh: float  # w: objective per kWh LHV bought
     discharge_blocked: np.ndarray | None  # (t, c) bool: the fuel cell is off (outage-only, no outage)
+    charge_cap_kw: np.ndarray | None = None  # (t, c) electrolysers without grid charging: the district's net surplus
 
 
 def hydrogen_lp(inputs: DispatchInputs, objective: str, community: _Stores | None = None) -> HydrogenLP | None:
@@ -89,18 +90,32 @@ def hydrogen_lp(inputs: DispatchInputs, objective: str, community: _Stores | Non
     if only.any():
         outage = np.zeros(n_t, dtype=bool) if inputs.outage is None else np.asarray(inputs.outage, dtype=bool)
         blocked = only[None, :] & ~outage[:, None]
+    cap = None
+    sun_only = is_h2 & ~comm.grid_charging
+    if sun_only.any() and inputs.sharing:
+        surplus = np.maximum(inputs.pv_kw.sum(axis=1) - inputs.load_kw.sum(axis=1) - inputs.mobility_load_kw, 0.0)
+        cap = np.where(sun_only[None, :], surplus[:, None], np.inf)
     return HydrogenLP(retention=retention, unserved_ub_kwh=ub, weight_per_kwh=per_kg / h.lhv_kwh_per_kg,
-                      discharge_blocked=blocked)
+                      discharge_blocked=blocked, charge_cap_kw=cap)
 
 
 def add_hydrogen_variables(m: linopy.Model, p: _Problem) -> None:
-    """``0 ≤ u_s(t) ≤ trip_s(t)`` [kWh]; an outage-only fuel cell: ``dis_s(t) ≤ 0`` outside outages."""
+    """``0 ≤ u_s(t) ≤ trip_s(t)`` [kWh]; bounds of the electrolyser and the fuel cell [kW].
+
+    An outage-only fuel cell: ``dis_s(t) ≤ 0`` outside outages. An electrolyser without grid
+    charging runs on the district's net surplus only: ``ch_s(t) ≤ max(0, Σ_h PV_h(t) − Σ_h L_h(t) − L^m(t))``
+    (tighter than the shared meter's ``Σ ch ≤ Σ PV`` of ``add_no_grid_charging``, which would let the
+    LP send PV to the electrolyser while the grid serves the homes).
+    """
     h = p.hydrogen
     if h is None or f"{GROUP}_soc" not in m.variables:
         return
     soc = m.variables[f"{GROUP}_soc"]
     coords = [soc.indexes["time"], soc.indexes[GROUP]]
     m.add_variables(0.0, xr.DataArray(h.unserved_ub_kwh, coords=coords), name="hydrogen_unserved")
+    if h.charge_cap_kw is not None:
+        ch = m.variables[f"{GROUP}_charge"]
+        ch.upper = np.minimum(ch.upper, xr.DataArray(h.charge_cap_kw, coords=coords))
     if h.discharge_blocked is not None:
         dis = m.variables[f"{GROUP}_discharge"]
         blocked = xr.DataArray(h.discharge_blocked, coords=coords)
