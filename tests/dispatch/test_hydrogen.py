@@ -106,6 +106,27 @@ def test_optimal_balances_energy_and_hydrogen_on_every_step(inp):
         assert (res.store_discharge_kw[~outage, -1] <= 1e-9).all()
 
 
+@settings(max_examples=15, deadline=None)
+@given(hydrogen_districts())
+def test_optimal_costs_no_more_than_the_rules_with_hydrogen(inp):
+    # the LP's bounds admit what the rules do (min load, net surplus, fuel cell); the rules' drawdown is credited
+    from zerodistrict.dispatch.optimal.problem import value_of_lost_load
+    from zerodistrict.dispatch.optimal.rolling import objective_value
+
+    voll = value_of_lost_load(inp, "energy_cost")
+    rule = dispatch_rule(inp)
+    best = dispatch_optimal(inp, objective="energy_cost")
+    s = inp.stores
+    h2 = s.kind == "hydrogen"
+    floor = np.where(h2, s.initial_kwh * (1.0 - np.where(h2, inp.hydrogen.loss_ratio_per_step[0], 0.0)) ** inp.n_steps,
+                     s.initial_kwh)
+    drawdown = np.maximum(floor - rule.store_soc_kwh[-1], 0.0)
+    grid_worth = inp.import_price.max() / s.charge_efficiency
+    worth = np.where(h2, np.maximum(inp.hydrogen.grey_price_per_kg / LHV, grid_worth), grid_worth)
+    rule_cost = objective_value(inp, rule, "energy_cost", voll) + float(drawdown @ worth)
+    assert best.objective <= rule_cost + 1e-6 * max(1.0, abs(rule_cost))
+
+
 # --------------------------------------------------------------------------- hand-checked cases
 
 

@@ -57,11 +57,13 @@ GROUP = "community_storage"
 class HydrogenLP:
     """Hydrogen arrays over the community storage group (c units; non-hydrogen units are neutral)."""
 
+    hydrogen_units: np.ndarray  # (c,) bool: the unit is a hydrogen store
     retention: np.ndarray  # (c,) r_s: 1 for non-hydrogen units
     unserved_ub_kwh: np.ndarray  # (t, c) trip energy that may be bought (hydrogen offtake; 0 elsewhere)
     weight_per_kwh: float  # w: objective per kWh LHV bought
     discharge_blocked: np.ndarray | None  # (t, c) bool: the fuel cell is off (outage-only, no outage)
-    charge_cap_kw: np.ndarray | None = None  # (t, c) electrolysers without grid charging: the district's net surplus
+    sun_only: np.ndarray | None = None  # (c,) bool: electrolysers without grid charging (shared meter)
+    surplus_kw: np.ndarray | None = None  # (t,) the district's net surplus max(0, ΣPV − ΣL − L^m)
 
 
 def hydrogen_lp(inputs: DispatchInputs, objective: str, community: _Stores | None = None) -> HydrogenLP | None:
@@ -90,22 +92,19 @@ def hydrogen_lp(inputs: DispatchInputs, objective: str, community: _Stores | Non
     if only.any():
         outage = np.zeros(n_t, dtype=bool) if inputs.outage is None else np.asarray(inputs.outage, dtype=bool)
         blocked = only[None, :] & ~outage[:, None]
-    cap = None
     sun_only = is_h2 & ~comm.grid_charging
+    surplus = None
     if sun_only.any() and inputs.sharing:
         surplus = np.maximum(inputs.pv_kw.sum(axis=1) - inputs.load_kw.sum(axis=1) - inputs.mobility_load_kw, 0.0)
-        cap = np.where(sun_only[None, :], surplus[:, None], np.inf)
-    return HydrogenLP(retention=retention, unserved_ub_kwh=ub, weight_per_kwh=per_kg / h.lhv_kwh_per_kg,
-                      discharge_blocked=blocked, charge_cap_kw=cap)
+    return HydrogenLP(hydrogen_units=is_h2, retention=retention, unserved_ub_kwh=ub, weight_per_kwh=per_kg / h.lhv_kwh_per_kg,
+                      discharge_blocked=blocked, sun_only=sun_only if surplus is not None else None,
+                      surplus_kw=surplus)
 
 
 def add_hydrogen_variables(m: linopy.Model, p: _Problem) -> None:
-    """``0 ≤ u_s(t) ≤ trip_s(t)`` [kWh]; bounds of the electrolyser and the fuel cell [kW].
+    """``0 ≤ u_s(t) ≤ trip_s(t)`` [kWh]; an outage-only fuel cell: ``dis_s(t) ≤ 0`` outside outages [kW].
 
-    An outage-only fuel cell: ``dis_s(t) ≤ 0`` outside outages. An electrolyser without grid
-    charging runs on the district's net surplus only: ``ch_s(t) ≤ max(0, Σ_h PV_h(t) − Σ_h L_h(t) − L^m(t))``
-    (tighter than the shared meter's ``Σ ch ≤ Σ PV`` of ``add_no_grid_charging``, which would let the
-    LP send PV to the electrolyser while the grid serves the homes).
+    Also adds :func:`add_sun_only` (all hydrogen variables and constraints come from this one hook).
     """
     h = p.hydrogen
     if h is None or f"{GROUP}_soc" not in m.variables:
@@ -113,13 +112,34 @@ def add_hydrogen_variables(m: linopy.Model, p: _Problem) -> None:
     soc = m.variables[f"{GROUP}_soc"]
     coords = [soc.indexes["time"], soc.indexes[GROUP]]
     m.add_variables(0.0, xr.DataArray(h.unserved_ub_kwh, coords=coords), name="hydrogen_unserved")
-    if h.charge_cap_kw is not None:
-        ch = m.variables[f"{GROUP}_charge"]
-        ch.upper = np.minimum(ch.upper, xr.DataArray(h.charge_cap_kw, coords=coords))
     if h.discharge_blocked is not None:
         dis = m.variables[f"{GROUP}_discharge"]
         blocked = xr.DataArray(h.discharge_blocked, coords=coords)
         dis.upper = dis.upper.where(~blocked, 0.0)
+    add_sun_only(m, p)
+
+
+def add_sun_only(m: linopy.Model, p: _Problem) -> None:
+    """Electrolysers without grid charging run on what the district supplies itself, not the grid [kW]:
+
+    ``Σ_{s∈H} ch_s(t) − Σ_{s∉hydrogen} dis_s(t) ≤ max(0, Σ_h PV_h(t) − Σ_h L_h(t) − L^m(t))`` over the
+    sun-only electrolysers ``H``, the other stores (homes' and the bus's) discharging on the left. Tighter
+    than the shared meter's ``Σ ch ≤ Σ PV`` (:func:`~zerodistrict.dispatch.optimal.model.add_no_grid_charging`),
+    which lets PV go to the electrolyser while the grid serves the homes; loose enough for what the rule
+    CEMS does (its electrolyser takes the bus's surplus, which home batteries serving their own homes can
+    raise above the district's net surplus).
+    """
+    h = p.hydrogen
+    if h is None or h.sun_only is None:
+        return
+    v = m.variables
+    lhs = v[f"{GROUP}_charge"].isel({GROUP: np.flatnonzero(h.sun_only)}).sum(GROUP)
+    other = np.flatnonzero(~h.hydrogen_units)
+    if other.size:
+        lhs = lhs - v[f"{GROUP}_discharge"].isel({GROUP: other}).sum(GROUP)
+    if "home_battery_discharge" in v:
+        lhs = lhs - v["home_battery_discharge"].sum("home_battery")
+    m.add_constraints(lhs <= xr.DataArray(h.surplus_kw, coords=[lhs.indexes["time"]]), name="hydrogen_sun_only")
 
 
 def storage_terms(m: linopy.Model, p: _Problem, name: str) -> dict:
