@@ -104,6 +104,12 @@ KPI_ROWS = [
     ("Outage survival, critical load (mean)", "critical_survival_hours_mean", "h", "{:,.1f}"),
     ("Mobility trips", "mobility_trips", "", "{:,.0f}"),
     ("Mobility trips served", "mobility_trips_served_ratio", "%", "{:.1%}"),
+    ("Hydrogen produced", "hydrogen_produced_kg", "kg", "{:,.0f}"),
+    ("Hydrogen offtake", "hydrogen_demand_kg", "kg", "{:,.0f}"),
+    ("Hydrogen offtake served from the tank", "hydrogen_served_ratio", "%", "{:.1%}"),
+    ("Electrolyser full-load hours", "electrolyser_full_load_hours", "h", "{:,.0f}"),
+    ("Levelised cost of hydrogen", "lcoh_per_kg", "{currency}/kg", "{:,.2f}"),
+    ("CO2 avoided by hydrogen", "hydrogen_co2_avoided_kg", "kg", "{:,.0f}"),
 ]
 
 

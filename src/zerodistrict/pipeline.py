@@ -29,7 +29,7 @@ import pandas as pd
 from zerodistrict.analysis import resilience as resilience_mod
 from zerodistrict.analysis.appraisal import _home_kwp, appraise, economics_kpis, period_notes, period_warnings
 from zerodistrict.analysis.kpis import compute_kpis, homes_table
-from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
+from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, HydrogenInputs, Stores
 from zerodistrict.dispatch.rule import dispatch_rule
 from zerodistrict.dispatch.optimal.problem import OBJECTIVES
 from zerodistrict.errors import InputError
@@ -100,6 +100,35 @@ def _ev_stores(scenario: Scenario, index: pd.DatetimeIndex) -> Stores:
     )
 
 
+def hydrogen_parts(scenario: Scenario, index: pd.DatetimeIndex) -> tuple[Stores, HydrogenInputs | None]:
+    """The hydrogen store (energy = hydrogen LHV [kWh]; offtake as its trip energy) and its chain's parameters."""
+    from zerodistrict.scenario.hydrogen import H2_LHV_KWH_PER_KG
+
+    h = scenario.community.hydrogen
+    n_t = len(index)
+    if h is None:
+        return Stores.empty(n_t), None
+    dt = scenario.period.step_hours
+    fc = h.fuel_cell
+    store = Stores.create(
+        n_t, name=[h.name], kind="hydrogen", location=COMMUNITY_BUS,
+        capacity_kwh=h.tank.capacity_kg * H2_LHV_KWH_PER_KG, charge_power_kw=h.electrolyser.power_kw,
+        discharge_power_kw=0.0 if fc is None else fc.power_kw, charge_efficiency=h.charge_efficiency,
+        discharge_efficiency=1.0 if fc is None else fc.efficiency, min_soc_ratio=0.0,
+        initial_soc_ratio=h.tank.initial_ratio, grid_charging=h.grid_charging,
+        trip_kwh=(h.offtake_kg(index, dt) * H2_LHV_KWH_PER_KG)[:, None],
+    )
+    chain = HydrogenInputs(
+        min_load_ratio=np.array([h.electrolyser.min_load_ratio]),
+        loss_ratio_per_step=np.array([1.0 - (1.0 - h.tank.loss_ratio_per_day) ** (dt / 24.0)]),
+        discharge_outage_only=np.array([fc is not None and fc.outage_only]),
+        grey_price_per_kg=h.grey_hydrogen.price_per_kg, grey_co2_kg_per_kg=h.grey_hydrogen.co2_kg_per_kg,
+        lhv_kwh_per_kg=H2_LHV_KWH_PER_KG, priority=h.priority,
+        water_l_per_kg=np.array([h.electrolyser.water_l_per_kg]),
+    )
+    return store, chain
+
+
 def _stores(scenario: Scenario, index: pd.DatetimeIndex) -> Stores:
     """Every store: home batteries at their home (homes without one have none), then the community's
     batteries and EVs at the bus, in the scenario's order."""
@@ -112,6 +141,7 @@ def _stores(scenario: Scenario, index: pd.DatetimeIndex) -> Stores:
                          [f"{g.group} {k + 1} battery" for g, k, _ in with_bat], [h for _, _, h in with_bat]),
         _battery_columns(comm, n_t, [b.name for b in comm], COMMUNITY_BUS),
         _ev_stores(scenario, index),
+        hydrogen_parts(scenario, index)[0],
     )
 
 
@@ -275,7 +305,24 @@ def build_inputs(
         outage=outage if outage.any() else None,
         tariff=grid.tariff,
         storage_end=scenario.community.storage_end,
+        hydrogen=hydrogen_parts(scenario, index)[1],
     )
+
+
+def _hydrogen_kpis(scenario: Scenario, inputs: DispatchInputs, result, period_days: float) -> dict:
+    """Hydrogen KPIs, with the levelised cost when costs (scenario or catalog) and an appraisal are at hand."""
+    from zerodistrict.analysis.hydrogen import hydrogen_kpis
+    from zerodistrict.scenario.economics import ECONOMICS_DEFAULTS
+    from zerodistrict.scenario.hydrogen import default_hydrogen_costs
+
+    h = scenario.community.hydrogen
+    costs = h.costs or default_hydrogen_costs(scenario.site.country)
+    econ = scenario.economics
+    if econ is None and not scenario.economics_skipped:
+        econ = ECONOMICS_DEFAULTS.get(scenario.site.country.upper())
+    if costs is None or econ is None or costs.currency != inputs.currency:
+        return hydrogen_kpis(inputs, result, period_days)
+    return hydrogen_kpis(inputs, result, period_days, costs, econ.discount_rate, econ.om_ratio_per_year)
 
 
 #: the options each dispatch accepts, with the values allowed (None: any)
@@ -354,6 +401,8 @@ def run(
     homes = homes_table(inputs, result)
     if mobility is not None:
         kpis = kpis.model_copy(update=mobility.kpis)
+    if scenario.community.hydrogen is not None:
+        kpis = kpis.model_copy(update=_hydrogen_kpis(scenario, inputs, result, kpis.period_days))
     survival = None
     if inputs.n_homes and resilience_hours:
         say("outage survival for every start hour")

@@ -31,6 +31,7 @@ LOADERS = {
     "load_archetypes.yaml": catalog.archetypes,
     "costs.yaml": catalog.economics_defaults,
     "grid_factors.yaml": catalog.grid_factors,
+    "hydrogen_costs.yaml": catalog.hydrogen_costs,
     "tariffs_common.yaml": catalog.export_schemes,
     "tariffs_jp.yaml": catalog.tariffs,
     "tariffs_my.yaml": catalog.tariffs,

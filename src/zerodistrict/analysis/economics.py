@@ -94,7 +94,9 @@ def capex_items(economics: Economics, assets: Assets) -> dict[str, float | np.nd
 
 #: capital cost of a store by its kind: (capex item, Economics unit-cost field, quantity of each store).
 #: Batteries cost per kWh installed; an EV costs its charger (the vehicle itself is a mobility asset).
-#: A kind without an entry (hydrogen, until economics has its costs) cannot be appraised.
+#: Hydrogen stores (a transport depot's electrolyser, tank, fuel cell) are appraised apart, by their levelised cost
+#: of hydrogen (:mod:`zerodistrict.analysis.hydrogen`), not in the homes' capex; any other kind without an entry
+#: cannot be appraised.
 KIND_COSTS: dict[str, tuple[str, str, Callable[[Stores], np.ndarray]]] = {
     "battery": ("battery", "battery_per_kwh", lambda s: s.capacity_kwh),
     "ev": ("ev_chargers", "ev_charger_per_unit", lambda s: np.ones(s.n)),
@@ -111,6 +113,8 @@ def store_capex(economics: Economics, stores: Stores) -> dict[str, np.ndarray]:
     """
     out = {item: np.zeros(stores.n) for item, _, _ in KIND_COSTS.values()}
     for kind in dict.fromkeys(stores.kind):
+        if kind == "hydrogen":  # appraised apart (lcoh_per_kg)
+            continue
         if kind not in KIND_COSTS:
             raise InputError(f"stores: no capital cost for stores of kind {kind!r}; "
                              f"economics prices {', '.join(KIND_COSTS)}")

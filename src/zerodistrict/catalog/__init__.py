@@ -1,4 +1,5 @@
-"""Reference data: climatologies, load archetypes, buildings, tariffs, export schemes, costs, grid factors.
+"""Reference data: climatologies, load archetypes, buildings, tariffs, export schemes, costs, grid factors,
+hydrogen costs.
 
 The numbers live in data files (``catalog/data/*.yaml``), one per topic or
 country; this module is their one loader. Every number in a data file sits in
@@ -234,6 +235,22 @@ def _economics(path: Path) -> dict:
     return out
 
 
+def hydrogen_costs(path: Path | str | None = None) -> dict:
+    """Installed costs of the hydrogen chain by country (:class:`zerodistrict.scenario.hydrogen.HydrogenCosts`)."""
+    if path is None:
+        return dict(_cached("hydrogen_costs"))
+    return _hydrogen_costs(Path(path))
+
+
+def _hydrogen_costs(path: Path) -> dict:
+    from zerodistrict.scenario.hydrogen import HydrogenCosts
+
+    out = {}
+    for country, raw in read_file(path).items():
+        out[country.upper()] = _record(path, country, HydrogenCosts.model_validate, unwrap(raw, path, country))
+    return out
+
+
 def grid_factors(path: Path | str | None = None) -> dict:
     """Annual grid emission factors by grid (:class:`zerodistrict.analysis.emissions.GridFactor`).
 
@@ -319,6 +336,7 @@ _BUILDERS: dict[str, Callable[[], dict]] = {
     "envelopes": lambda: _building_section(DATA_DIR / "buildings.yaml", "envelopes"),
     "dwellings": lambda: _building_section(DATA_DIR / "buildings.yaml", "dwellings"),
     "household_defaults": lambda: _building_section(DATA_DIR / "buildings.yaml", "households"),
+    "hydrogen_costs": lambda: _hydrogen_costs(DATA_DIR / "hydrogen_costs.yaml"),
 }
 
 

@@ -3,8 +3,10 @@
 :class:`DispatchInputs` holds the district as arrays ready for a model —
 time along axis 0, homes (or stores) along axis 1 — so that dispatch code never
 touches the scenario or a file. Storage is one list, :class:`Stores`: every
-home battery, community battery, EV (and, later, hydrogen tank) is a column
-with its kind and its location (a home or the community bus).
+home battery, community battery, EV and hydrogen tank is a column with its
+kind and its location (a home or the community bus). Hydrogen stores keep their
+energy as hydrogen LHV [kWh]; the rest of their chain (electrolyser minimum load,
+standing losses, grey hydrogen price) is :class:`HydrogenInputs`.
 :class:`DispatchResult` holds the flows, with district totals per step (the
 ``timeseries.csv`` contract), the per-home matrices the analyses need (bills,
 resilience) and each store's state of charge.
@@ -253,6 +255,55 @@ class Stores:
         return out
 
 
+#: where the rule CEMS ranks hydrogen stores among the bus's stores (``HydrogenInputs.priority``)
+HYDROGEN_PRIORITIES = ("after_batteries", "before_batteries", "last")
+
+
+@dataclass
+class HydrogenInputs:
+    """What the stores of kind ``hydrogen`` need beyond :class:`Stores` (one entry each, in their list order).
+
+    A hydrogen store's energy is its hydrogen's lower heating value [kWh] (``lhv_kwh_per_kg`` per kg);
+    its charge is the electrolyser's AC input, its discharge the fuel cell's AC output, its
+    ``trip_kwh`` the offtake. Offtake the store cannot give is bought as delivered grey hydrogen.
+
+    Attributes
+    ----------
+    min_load_ratio : (k,) electrolyser minimum load as a share of its charge power (the rule CEMS
+        produces nothing below it; the LP relaxes it).
+    loss_ratio_per_step : (k,) share of the stored hydrogen lost each step.
+    discharge_outage_only : (k,) bool: the fuel cell serves only in a grid outage.
+    grey_price_per_kg : [currency/kg] delivered grey hydrogen.
+    grey_co2_kg_per_kg : [kg-CO2/kg] of delivered grey hydrogen.
+    lhv_kwh_per_kg : [kWh/kg] energy of a kg in the store.
+    priority : one of :data:`HYDROGEN_PRIORITIES` (rule CEMS).
+    water_l_per_kg : (k,) [L/kg] electrolyser water use (reported, not dispatched).
+    """
+
+    min_load_ratio: np.ndarray
+    loss_ratio_per_step: np.ndarray
+    discharge_outage_only: np.ndarray
+    grey_price_per_kg: float
+    grey_co2_kg_per_kg: float
+    lhv_kwh_per_kg: float
+    priority: str = "after_batteries"
+    water_l_per_kg: np.ndarray | None = None
+
+    def check(self, stores: Stores) -> None:
+        """Raise InputError unless there is one entry per hydrogen store, each on the community bus."""
+        h2 = stores.kind == "hydrogen"
+        k = int(h2.sum())
+        for name in ("min_load_ratio", "loss_ratio_per_step", "discharge_outage_only"):
+            if np.asarray(getattr(self, name)).shape != (k,):
+                raise InputError(f"hydrogen.{name}: give one value per hydrogen store ({k}), "
+                                 f"got shape {np.asarray(getattr(self, name)).shape}")
+        if (h2 & ~stores.at_community).any():
+            i = int(np.flatnonzero(h2 & ~stores.at_community)[0])
+            raise InputError(f"stores[{i}] ({stores.name[i]}): a hydrogen store must be on the community bus")
+        if self.priority not in HYDROGEN_PRIORITIES:
+            raise InputError(f"hydrogen.priority: {self.priority!r} is not one of {', '.join(HYDROGEN_PRIORITIES)}")
+
+
 @dataclass
 class DispatchInputs:
     """The district as arrays (see module docstring for shapes and signs)."""
@@ -285,6 +336,8 @@ class DispatchInputs:
     #: (t,) the district's heating and cooling electricity [kW], part of ``load_kw``; None: no home is a building
     heating_kw: np.ndarray | None = None
     cooling_kw: np.ndarray | None = None
+    #: the hydrogen stores' chain (:class:`HydrogenInputs`); None: hydrogen stores (if any) act as plain stores
+    hydrogen: HydrogenInputs | None = None
 
     @property
     def n_steps(self) -> int:
@@ -312,6 +365,9 @@ class DispatchResult:
     notes: list[str] = field(default_factory=list)
     store_charge_kw: np.ndarray | None = None  # (t, n) AC power into each store
     store_discharge_kw: np.ndarray | None = None  # (t, n) AC power out of each store
+    #: (t, n) trip energy a store could not give at the step it was due [kWh]: hydrogen offtake bought as grey
+    #: hydrogen, or an EV trip the rule CEMS found short; None: not tracked
+    store_unserved_kwh: np.ndarray | None = None
 
     def timeseries(self) -> pd.DataFrame:
         cols = {name: self.totals[name] for name in TIMESERIES_COLUMNS + EXTRA_COLUMNS if name in self.totals}

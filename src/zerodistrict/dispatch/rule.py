@@ -48,6 +48,16 @@ serve only the critical part of each home's deficit (``critical_load_ratio``
 of its load, served first by its own PV); the non-critical rest is met only
 by PV and shared surplus, and is shed first.
 
+Hydrogen stores (kind ``hydrogen``, with ``inputs.hydrogen``): the electrolyser
+takes surplus at the bus in its place among the kinds (``HydrogenInputs.priority``:
+after the batteries by default), and only at or above its minimum load (below it,
+nothing: the surplus passes on to the next store, export or curtailment); the offtake
+(the store's trip energy) is drawn at the start of its step from what the tank holds,
+the rest is bought as grey hydrogen (``store_unserved_kwh``) and is no reserve to
+charge for; standing losses take their share of the tank at the start of each step;
+the fuel cell feeds the bus like a battery, only in an outage when
+``discharge_outage_only``; electrolyser and fuel cell are separate converters.
+
 Simplifications: no grid charging of stores beyond trip reserves (a rule
 controller without price foresight); power at the community bus is allocated
 to homes pro rata to their remaining deficits; a trip's energy leaves the
@@ -60,7 +70,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zerodistrict.dispatch.common import KINDS, DispatchInputs, DispatchResult, Stores
+from zerodistrict.dispatch.common import KINDS, DispatchInputs, DispatchResult, HydrogenInputs, Stores
 from zerodistrict.errors import InputError
 
 #: order of use of the community bus's stores by kind (lower first), both to charge and to discharge.
@@ -68,12 +78,21 @@ from zerodistrict.errors import InputError
 #: so that shared cars are not worn by the district (their trip reserves are charged before anything).
 KIND_PRIORITY = {"battery": 0, "hydrogen": 1, "ev": 2}
 assert set(KIND_PRIORITY) == set(KINDS)
+#: the order of kinds for each ``HydrogenInputs.priority`` (``after_batteries`` is :data:`KIND_PRIORITY`)
+HYDROGEN_ORDER = {"after_batteries": KIND_PRIORITY, "before_batteries": {"hydrogen": 0, "battery": 1, "ev": 2},
+                  "last": {"battery": 0, "ev": 1, "hydrogen": 2}}
+
+
+def kind_priority(hydrogen: HydrogenInputs | None) -> dict[str, int]:
+    """Order of use of the bus's stores by kind, with the hydrogen chain's configured place."""
+    return KIND_PRIORITY if hydrogen is None else HYDROGEN_ORDER[hydrogen.priority]
 
 
 class _Group:
     """Bus stores of one kind as plain floats (they are few; per-store numpy calls would cost more)."""
 
-    def __init__(self, s: Stores, dt: float):
+    def __init__(self, s: Stores, dt: float, hydrogen: HydrogenInputs | None = None,
+                 outage: np.ndarray | None = None):
         self.n = s.n
         self.dt = dt
         has = s.capacity_kwh > 0
@@ -95,22 +114,52 @@ class _Group:
         self.trip_steps = s.trip_kwh.any(axis=1).tolist() if self.n and s.trip_kwh.any() else None
         self.reserve = s.reserve_kwh().tolist() if self.trip_steps is not None else None
         self.shortfall_kwh = 0.0
+        self.unserved = [0.0] * self.n  # trip energy short this step [kWh]
+        self.min_on = [0.0] * self.n  # minimum charging power when charging at all [kW]
+        self.retain = None  # share of the stored energy kept from one step to the next (None: all)
+        self.dis_steps = None  # (t,) steps when discharging is allowed (None: always)
+        if hydrogen is not None:
+            self._hydrogen(hydrogen, outage)
         self.short = False
         self.ch = [0.0] * self.n
         self.dis = [0.0] * self.n
 
+    def _hydrogen(self, h: HydrogenInputs, outage: np.ndarray | None) -> None:
+        """Hydrogen stores: electrolyser minimum load, standing losses, a separate fuel cell, no trip reserve.
+
+        The offtake is not a reserve to charge for (what the tank lacks is bought as grey hydrogen);
+        the electrolyser and the fuel cell are two converters, so one does not use up the other's power.
+        """
+        self.min_on = (np.asarray(h.min_load_ratio, dtype=float) * np.asarray(self.pc)).tolist()
+        loss = np.asarray(h.loss_ratio_per_step, dtype=float)
+        self.retain = (1.0 - loss).tolist() if loss.any() else None
+        self.d_per_c = [0.0] * self.n
+        self.c_per_d = [0.0] * self.n
+        self.reserve = None
+        blocked = np.asarray(h.discharge_outage_only, dtype=bool)
+        if blocked.any():
+            in_outage = np.zeros(len(self.trip), dtype=bool) if outage is None else np.asarray(outage, dtype=bool)
+            # (t, k) allowed: not outage-only, or in an outage
+            self.dis_steps = (~blocked[None, :] | in_outage[:, None]).tolist()
+
     def start(self, t: int) -> None:
-        """Departures take their trip energy; note who is available and how much each must keep."""
+        """Standing losses; departures take their trip energy; note who is available and how much each must keep."""
+        if self.retain is not None:
+            self.soc = [soc * r for soc, r in zip(self.soc, self.retain)]
+        self.unserved = [0.0] * self.n
         if self.trip_steps is not None and self.trip_steps[t]:
             for e, kwh in enumerate(self.trip[t].tolist()):
                 if kwh > 0.0:
                     used = min(kwh, max(self.soc[e] - self.emin[e], 0.0))
                     self.shortfall_kwh += kwh - used
+                    self.unserved[e] = kwh - used
                     self.soc[e] -= used
         self.parked = [True] * self.n if self.always else self.avail[t]
         self.keep = self.emin if self.reserve is None else self.reserve[t]
         self.hc = [p if ok else 0.0 for p, ok in zip(self.pc, self.parked)]  # charge kW left this step
         self.hd = [p if ok else 0.0 for p, ok in zip(self.pd, self.parked)]  # discharge kW left this step
+        if self.dis_steps is not None:
+            self.hd = [p if ok else 0.0 for p, ok in zip(self.hd, self.dis_steps[t])]
         self.ch = [0.0] * self.n
         self.dis = [0.0] * self.n
         self.short = self.reserve is not None and any(
@@ -143,7 +192,7 @@ class _Group:
             else:
                 want = min(self.hc[e], max(self.cap[e] - self.soc[e], 0.0) / (self.ec[e] * self.dt)) if self.parked[e] else 0.0
             kw = min(want, avail_kw - used)
-            if kw > 0.0:
+            if kw > 0.0 and kw >= self.min_on[e]:
                 self._charge(e, kw)
                 used += kw
         if to_reserve:
@@ -171,12 +220,17 @@ class _Group:
 class _Bus:
     """The community bus's stores: one :class:`_Group` per kind, in :data:`KIND_PRIORITY` order."""
 
-    def __init__(self, stores: Stores, dt: float):
+    def __init__(self, stores: Stores, dt: float, hydrogen: HydrogenInputs | None = None,
+                 outage: np.ndarray | None = None):
         cols = np.flatnonzero(stores.at_community)
-        kinds = sorted(set(stores.kind[cols]), key=KIND_PRIORITY.__getitem__)
+        kinds = sorted(set(stores.kind[cols]), key=kind_priority(hydrogen).__getitem__)
         self.cols = [cols[stores.kind[cols] == k] for k in kinds]  # positions in inputs.stores
         self.is_ev = [k == "ev" for k in kinds]
-        self.groups = [_Group(stores.select(c), dt) for c in self.cols]
+        self.kinds = kinds
+        if hydrogen is not None:
+            hydrogen.check(stores)
+        self.groups = [_Group(stores.select(c), dt, hydrogen if k == "hydrogen" else None, outage)
+                       for c, k in zip(self.cols, kinds)]
         self.n = len(cols)
 
     def start(self, t: int) -> None:
@@ -217,7 +271,8 @@ class _Bus:
 
     @property
     def shortfall_kwh(self) -> float:
-        return sum(g.shortfall_kwh for g in self.groups)
+        """EV (and battery) trip energy short over the period; hydrogen offtake short is bought, not a shortfall."""
+        return sum(g.shortfall_kwh for g, k in zip(self.groups, self.kinds) if k != "hydrogen")
 
 
 def _home_arrays(inputs: DispatchInputs) -> tuple[Stores, np.ndarray]:
@@ -272,7 +327,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     # state: energy above each home's floor [kWh]
     e = hb.initial_kwh - emin_h
     any_home_bat = bool(has_bat.any())
-    bus = _Bus(inputs.stores, dt)
+    bus = _Bus(inputs.stores, dt, inputs.hydrogen, outage)
     n_b = bus.n
     mobility = (np.zeros(n_t) if inputs.mobility_load_kw is None
                 else np.asarray(inputs.mobility_load_kw, dtype=float))
@@ -312,6 +367,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     bus_soc = [np.zeros((n_t, g.n)) for g in bus.groups]
     bus_ch = [np.zeros((n_t, g.n)) for g in bus.groups]
     bus_dis = [np.zeros((n_t, g.n)) for g in bus.groups]
+    bus_unserved = [np.zeros((n_t, g.n)) for g in bus.groups]
     surplus_total = surplus.sum(axis=1)
     deficit_total = deficit.sum(axis=1)
     crit_def = None
@@ -408,6 +464,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
                 bus_soc[k][t] = g.soc
                 bus_ch[k][t] = g.ch
                 bus_dis[k][t] = g.dis
+                bus_unserved[k][t] = g.unserved
         unserved = home_need - imp_homes
         curtail = home_spill - exp
         if sharing and curtail > 0.0 and keep < 1.0:
@@ -466,8 +523,9 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         if any_home_bat:
             store_ch[:, slots[homes]] = home_ch[:, homes]
             store_dis[:, slots[homes]] = home_dis[:, homes]
-    for cols, soc_k, ch_k, dis_k in zip(bus.cols, bus_soc, bus_ch, bus_dis):
-        store_soc[:, cols], store_ch[:, cols], store_dis[:, cols] = soc_k, ch_k, dis_k
+    store_unserved = np.zeros((n_t, n_s))
+    for cols, soc_k, ch_k, dis_k, un_k in zip(bus.cols, bus_soc, bus_ch, bus_dis, bus_unserved):
+        store_soc[:, cols], store_ch[:, cols], store_dis[:, cols], store_unserved[:, cols] = soc_k, ch_k, dis_k, un_k
     return DispatchResult(
         index=inputs.index,
         step_hours=dt,
@@ -487,4 +545,5 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         notes=notes,
         store_charge_kw=store_ch,
         store_discharge_kw=store_dis,
+        store_unserved_kwh=store_unserved,
     )

@@ -197,6 +197,25 @@ def _mobility(page: _Page, result) -> None:
     page.note(page.lang.text("note.mobility"))
 
 
+def _hydrogen(page: _Page, result) -> None:
+    """Hydrogen KPIs and the largest step residual of the mass balance (only for a scenario with hydrogen)."""
+    from zerodistrict.analysis.hydrogen import hydrogen_flows, mass_balance_residual_kg
+
+    lang, k = page.lang, result.kpis
+    flows = hydrogen_flows(result.inputs, result.dispatch)
+    residual = float(np.abs(mass_balance_residual_kg(flows)).max(initial=0.0)) if flows is not None else 0.0
+    page.note(lang.text(
+        "hydrogen.note", produced=lang.quantity(k.hydrogen_produced_kg, "unit.kg"),
+        hours=lang.quantity(k.electrolyser_full_load_hours, "unit.hours"),
+        served=lang.percent(k.hydrogen_served_ratio if k.hydrogen_served_ratio is not None else float("nan")),
+        demand=lang.quantity(k.hydrogen_demand_kg, "unit.kg"),
+        co2=lang.quantity(k.hydrogen_co2_avoided_kg, "unit.kg_co2"), residual=f"{residual:.1e} kg"))
+    if k.lcoh_per_kg is None:
+        page.note(lang.text("hydrogen.no_lcoh"))
+    else:
+        page.note(lang.text("hydrogen.lcoh", lcoh=lang.money(k.lcoh_per_kg, k.currency)))
+
+
 def _scenario_meta(lang: Language, result) -> str:
     k = result.kpis
     end = pd.Timestamp(k.period_end) - pd.Timedelta(days=1)
@@ -227,6 +246,9 @@ def _scenario_sections(page: _Page, result, number: int) -> None:
     _resilience(page, result)
     page.heading(3, lang.text("section.mobility"))
     _mobility(page, result)
+    if result.kpis.hydrogen_produced_kg is not None:
+        page.heading(3, lang.text("hydrogen.section"))
+        _hydrogen(page, result)
 
 
 def _comparison(page: _Page, results: list) -> None:

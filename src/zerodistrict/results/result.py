@@ -102,6 +102,13 @@ class Kpis(BaseModel):
     cooling_kwh: float | None = None
     #: (heating + cooling) / load_kwh: the share of the homes' electricity that conditions their air
     space_conditioning_ratio: float | None = None
+    # hydrogen (issue 15; analysis/hydrogen.py): present when the scenario has community.hydrogen
+    hydrogen_produced_kg: float | None = None
+    hydrogen_demand_kg: float | None = None
+    hydrogen_served_ratio: float | None = None  # offtake served from the tank / offtake; the rest is grey hydrogen
+    electrolyser_full_load_hours: float | None = None  # [h] electrolyser energy / rated kW
+    lcoh_per_kg: float | None = None  # [currency/kg] levelised cost of the hydrogen produced
+    hydrogen_co2_avoided_kg: float | None = None  # grey hydrogen displaced less the electrolyser's grid CO2
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)

@@ -40,6 +40,7 @@ from zerodistrict.scenario.base import (
 )
 from zerodistrict.scenario.building import Building, Household
 from zerodistrict.scenario.economics import Economics
+from zerodistrict.scenario.hydrogen import Hydrogen
 from zerodistrict.scenario.mobility import Mobility
 from zerodistrict.scenario.tariff import Tariff, tariff_currency
 
@@ -356,6 +357,8 @@ class Community(Model):
     batteries: list[CommunityBattery] = Field(
         default_factory=list, max_length=1000, description="stationary batteries on the community bus; ≤ 1,000")
     evs: list[EV] = Field(default_factory=list, max_length=100, description="fleets; ≤ 100 (assumption)")
+    hydrogen: Hydrogen | None = Field(
+        default=None, description="electrolyser, tank, fuel cell and hydrogen offtake on the community bus")
     storage_end: Literal["at_least_initial", "cyclic"] = Field(
         default="at_least_initial",
         description="optimal dispatch: every store (home and community) starts at its initial_soc_ratio and ends "
@@ -371,9 +374,10 @@ class Community(Model):
     @model_validator(mode="after")
     def _unique_names(self) -> "Community":
         seen: set[str] = set()
-        for name in [b.name for b in self.batteries] + [ev.name for ev in self.evs]:
+        h2 = [self.hydrogen.name] if self.hydrogen is not None else []
+        for name in [b.name for b in self.batteries] + [ev.name for ev in self.evs] + h2:
             if name in seen:
-                raise ValueError(f"the name {name!r} is used by two community batteries or EV fleets; "
+                raise ValueError(f"the name {name!r} is used by two community batteries, EV fleets or the hydrogen store; "
                                  "give each its own name")
             seen.add(name)
         return self

@@ -17,6 +17,7 @@ import linopy
 import numpy as np
 
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.dispatch.optimal.hydrogen import unserved_kwh
 from zerodistrict.dispatch.optimal.problem import NOISE_KW, _netted_parts, _Problem, _Stores
 
 def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -68,6 +69,7 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     cs_ch = np.maximum(_values(m, "community_storage_charge", (n_t, p.community.n)), 0.0)
     cs_dis = np.maximum(_values(m, "community_storage_discharge", (n_t, p.community.n)), 0.0)
     cs_soc = _clip_soc(_values(m, "community_storage_soc", (n_t, p.community.n)), p.community)
+    cs_unserved = unserved_kwh(m, n_t, p.community.n)
     imp = np.maximum(_values(m, "grid_import", (n_t,)), 0.0)
     exp = np.maximum(_values(m, "grid_export", (n_t,)), 0.0)
     shed_mob = np.maximum(_values(m, "shed_mobility", (n_t,)), 0.0)
@@ -110,8 +112,9 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     if keep is not None:
         sl = slice(0, keep)
         (ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, h_imp, h_exp, line_in, line_out, cs_ch, cs_dis, cs_soc, imp, exp,
-         shed_mob, load, pv, lost) = (x[sl] for x in (ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, h_imp, h_exp, line_in,
-                                                line_out, cs_ch, cs_dis, cs_soc, imp, exp, shed_mob, load, pv, lost))
+         shed_mob, load, pv, lost, cs_unserved) = (
+            x[sl] for x in (ch_h, dis_h, soc_h, curt_h, shed_h, shed_c_h, h_imp, h_exp, line_in, line_out, cs_ch,
+                            cs_dis, cs_soc, imp, exp, shed_mob, load, pv, lost, cs_unserved))
         inputs = _window_view(inputs, keep)
     sent = (1.0 - loss) * line_out.sum(axis=1)
     drawn = line_in.sum(axis=1)
@@ -162,6 +165,7 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         objective=float(m.objective.value),
         store_charge_kw=_per_store(stores, ch_h, cs_ch),
         store_discharge_kw=_per_store(stores, dis_h, cs_dis),
+        store_unserved_kwh=_per_store(stores, np.zeros_like(soc_h), cs_unserved),
     )
 
 

@@ -27,6 +27,7 @@ from zerodistrict.dispatch.optimal.capacity import (
     solved_stores,
     unit_inputs,
 )
+from zerodistrict.dispatch.optimal import hydrogen as h2
 from zerodistrict.dispatch.optimal.extract import _result
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
@@ -203,12 +204,14 @@ def add_meter_balance(m: linopy.Model, p: _Problem) -> None:
     m.add_constraints(comm == _da(p.mobility_kw, [comm.indexes["time"]]), name="community_balance")
 
 
-def add_storage_balance(m: linopy.Model, s: _Stores, name: str, dt: float, cyclic: bool) -> None:
+def add_storage_balance(m: linopy.Model, s: _Stores, name: str, dt: float, cyclic: bool,
+                        retention: np.ndarray | None = None, unserved: linopy.Variable | None = None) -> None:
     """Energy balance of each storage unit [kWh]:
 
-    ``e_s(t) = e_s(t−1) + η_c·ch_s(t)·Δt − dis_s(t)·Δt/η_d − trip_s(t)``, where ``trip_s`` is the
+    ``e_s(t) = r_s·e_s(t−1) + η_c·ch_s(t)·Δt − dis_s(t)·Δt/η_d − trip_s(t) + u_s(t)``, where ``trip_s`` is the
     energy an EV's trip takes at departure (0 for batteries). Cyclic: ``e_s(−1) ≡ e_s(T−1)``
-    (end equals start, level free); otherwise ``e_s(−1)`` is the initial energy.
+    (end equals start, level free); otherwise ``e_s(−1)`` is the initial energy. ``r_s`` (standing
+    losses, default 1) and ``u_s`` (trip energy bought elsewhere, default 0): :mod:`.hydrogen`.
     """
     if s.n == 0:
         return
@@ -217,10 +220,13 @@ def add_storage_balance(m: linopy.Model, s: _Stores, name: str, dt: float, cycli
     unit = soc.indexes[name]
     time = soc.indexes["time"]
     prev = soc.roll(time=1) if cyclic else soc.shift(time=1).fillna(0)
-    lhs = soc - prev - _da(s.eta_c * dt, [unit]) * ch + _da(dt / s.eta_d, [unit]) * dis
+    keep = np.ones(s.n) if retention is None else retention
+    lhs = soc - _da(keep, [unit]) * prev - _da(s.eta_c * dt, [unit]) * ch + _da(dt / s.eta_d, [unit]) * dis
+    if unserved is not None:
+        lhs = lhs - unserved
     rhs = -s.trip_kwh.copy()
     if not cyclic:
-        rhs[0] += s.initial_kwh
+        rhs[0] += keep * s.initial_kwh
     m.add_constraints(lhs == _da(rhs, [time, unit]), name=f"{name}_energy")
 
 
@@ -298,6 +304,9 @@ def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
     if tie is not None:
         penalty = penalty + tie
     extra = capacity_cost(m, sized or {})
+    grey = h2.objective_term(m, p)
+    if grey is not None:
+        penalty = penalty + grey
     m.add_objective(energy + penalty if extra is None else energy + penalty + extra)
 
 
@@ -356,9 +365,10 @@ def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model
         raise InputError("capacities: capacity variables need the perfect-foresight (cyclic) model")
     m = linopy.Model(force_dim_names=True)
     add_variables(m, p, sized)
+    h2.add_hydrogen_variables(m, p)
     {"merged": add_district_balance, "line": add_line_balance, "meters": add_meter_balance}[p.mode](m, p)
     for s, name in ((p.home, "home_battery"), (p.community, "community_storage")):
-        add_storage_balance(m, s, name, p.step_hours, p.cyclic)
+        add_storage_balance(m, s, name, p.step_hours, p.cyclic, **h2.storage_terms(m, p, name))
         add_terminal_soc(m, s, name)
         if name in sized:
             add_soc_capacity(m, name, sized[name])

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from zerodistrict.dispatch.common import DispatchInputs, Stores
+from zerodistrict.dispatch.optimal.hydrogen import HydrogenLP, hydrogen_lp
 from zerodistrict.dispatch.optimal.tariff import _TariffLP, community_account, tariff_lp
 
 #: ``bill``: the households' bill under the scenario's tariff (:mod:`~zerodistrict.dispatch.optimal.tariff`);
@@ -89,6 +90,7 @@ class _Problem:
     accounts: float = 1.0  # households billed on the shared meter (modes merged, line)
     community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
+    hydrogen: HydrogenLP | None = None  # hydrogen stores' offtake, losses, fuel cell (optimal/hydrogen.py)
 
     @property
     def n_steps(self) -> int:
@@ -241,6 +243,7 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         voll=value_of_lost_load(inputs, objective) if voll is None else voll,
         cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
         tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
+        hydrogen=hydrogen_lp(inputs, objective, community),
     )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from zerodistrict.analysis.emissions import co2_kg
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
+from zerodistrict.dispatch.optimal.hydrogen import grey_cost
 from zerodistrict.dispatch.optimal.model import OptimalModel, _build
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
@@ -57,6 +58,7 @@ def _concat(parts: list[DispatchResult], inputs: DispatchInputs, objective: floa
         notes=[n for r in parts for n in r.notes],
         store_charge_kw=cat([r.store_charge_kw for r in parts]),
         store_discharge_kw=cat([r.store_discharge_kw for r in parts]),
+        store_unserved_kwh=cat([r.store_unserved_kwh for r in parts]),
     )
 
 
@@ -71,6 +73,7 @@ def objective_value(inputs: DispatchInputs, result: DispatchResult, objective: O
     else:
         energy = float(((tot["grid_import_kw"] * inputs.import_price)
                         - tot["grid_export_kw"] * inputs.export_price).sum() * dt)
+    energy += grey_cost(inputs, result.store_unserved_kwh, objective)  # hydrogen offtake bought
     critical = float(tot["critical_unserved_kw"].sum() * dt)
     other = float(tot["unserved_kw"].sum() * dt) - critical
     return energy + voll * other + CRITICAL_PENALTY_MULTIPLE * voll * critical

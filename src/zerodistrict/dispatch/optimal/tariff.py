@@ -229,8 +229,13 @@ def storage_credit(inputs: DispatchInputs, result: DispatchResult) -> float:
     not credited (the LP ends each store at least where it started, and energy left in store has no
     value in the period's bill), so one store's rise does not offset another's drawdown. The same
     rule applies to both dispatches; the KPI ``storage_change_kwh`` is the net change of all stores.
+    Hydrogen stores (with ``inputs.hydrogen``) are charged at the grey hydrogen price per kWh instead:
+    what buying the missing hydrogen costs.
     """
     if inputs.stores.n == 0:
         return 0.0
-    drawdown = np.maximum(inputs.stores.initial_kwh - result.store_soc_kwh[-1], 0.0).sum()
-    return float(drawdown) * float(np.max(inputs.import_price, initial=0.0))
+    drawdown = np.maximum(inputs.stores.initial_kwh - result.store_soc_kwh[-1], 0.0)
+    price = np.full(inputs.stores.n, float(np.max(inputs.import_price, initial=0.0)))
+    if inputs.hydrogen is not None:
+        price[inputs.stores.kind == "hydrogen"] = inputs.hydrogen.grey_price_per_kg / inputs.hydrogen.lhv_kwh_per_kg
+    return float(drawdown @ price)
