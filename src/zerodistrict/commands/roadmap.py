@@ -78,7 +78,7 @@ def _summary(result) -> "Table":
             if key == "year":
                 value = int(value)
             elif key != "homes_converted":
-                value = value / 1e3 if fmt == kt else value / 1e6  # t → kt, money → millions
+                value = value / 1e6 if str(key).startswith("investment_") else value / 1e3  # money → millions, t → kt
             cells.append(fmt.format(value))
         t.add_row(*cells)
     return t
