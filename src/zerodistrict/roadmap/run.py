@@ -119,7 +119,7 @@ def _design_scenario(design: Design, base_dir: Path, where: str) -> Scenario:
     return scenario.model_copy(update=update)
 
 
-def design_figures(design: Design, base_dir: Path, where: str = "designs[0]",
+def design_figures(design: Design, base_dir: Path, where: str = "designs[0]", currency: str | None = None,
                    progress: Progress | None = None) -> DesignFigures:
     """Simulate one design (without resilience; its shared mobility left to the roadmap) and take its figures.
 
@@ -127,7 +127,8 @@ def design_figures(design: Design, base_dir: Path, where: str = "designs[0]",
     ------
     InputError
         A scenario that cannot be loaded or run, has no homes, no capital cost
-        (``economics: null``) or no grid demand; each names ``where``.
+        (``economics: null``), another currency than ``currency`` (when given) or
+        no grid demand; each names ``where``.
     """
     from zerodistrict.analysis.kpis import baseline_demand_kw
     from zerodistrict.pipeline import run
@@ -135,6 +136,9 @@ def design_figures(design: Design, base_dir: Path, where: str = "designs[0]",
     scenario = _design_scenario(design, base_dir, where)
     if scenario.n_homes == 0:
         raise InputError(f"{where}.scenario: {scenario.name} has no homes to scale to the city")
+    if currency is not None and scenario.grid.currency != currency:
+        raise InputError(f"{where}.scenario: {scenario.name} counts money in {scenario.grid.currency}, the city in "
+                         f"{currency} (city.currency); give a design in the city's currency")
     try:
         result = run(scenario, dispatch=design.dispatch, progress=progress, resilience_hours=None,
                      objective=design.objective)
@@ -323,12 +327,9 @@ def run_roadmap(roadmap: Roadmap, base_dir: Path, progress: Progress | None = No
     n = len(roadmap.designs)
     for i, design in enumerate(roadmap.designs):
         where = f"designs[{i}]"
-        fig = design_figures(design, base_dir, where,
-                             progress=lambda msg, i=i, name=design.scenario: say(f"design {i + 1}/{n} {name}: {msg}"))
-        if fig.currency != roadmap.city.currency:
-            raise InputError(f"{where}.scenario: {fig.scenario} counts money in {fig.currency}, the city in "
-                             f"{roadmap.city.currency} (city.currency); give a design in the city's currency")
-        figures.append(fig)
+        figures.append(design_figures(
+            design, base_dir, where, currency=roadmap.city.currency,
+            progress=lambda msg, i=i, name=design.scenario: say(f"design {i + 1}/{n} {name}: {msg}")))
     say("scaling to the city")
     table = scale(roadmap, figures)
     notes = [f"{f.scenario}: simulated {f.period_days:g} days, scaled to {DAYS_PER_YEAR:g}"

@@ -93,10 +93,12 @@ class SCurve(Model):
     saturation_ratio: float = Field(gt=0, le=1, description="share of the eligible homes converted in the long run")
 
     def share(self, years: np.ndarray) -> np.ndarray:
+        """Share converted by each of ``years`` (0–saturation, never falling)."""
         years = np.asarray(years, dtype=float)
-        logistic = lambda y: 1.0 / (1.0 + np.exp(-self.steepness_per_year * (y - self.midpoint_year)))  # noqa: E731
-        floor = logistic(self.start_year - 1.0)
-        share = self.saturation_ratio * (logistic(years) - floor) / (1.0 - floor)
+        x = self.steepness_per_year * (years - self.midpoint_year)
+        x0 = self.steepness_per_year * (self.start_year - 1.0 - self.midpoint_year)
+        # (L(y) − L0) / (1 − L0) = 1 − (1 + e^x0) / (1 + e^x), in logs: no 0/0 when L0 rounds to 1
+        share = self.saturation_ratio * -np.expm1(np.logaddexp(0.0, x0) - np.logaddexp(0.0, x))
         return np.where(years >= self.start_year, share, 0.0)
 
 
