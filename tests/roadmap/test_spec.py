@@ -44,6 +44,7 @@ def changed(path: str, value):
      r"grid\.points: cover 2026–2027; the roadmap needs 2025–2027"),
     ("grid.points", [{"year": 2027, "value": 0.5}, {"year": 2025, "value": 0.3}],
      r"grid\.points: years must rise strictly, got \[2027, 2025\]"),
+    ("designs.0.objective", "co2", r"designs\[0\]: objective 'co2' applies to dispatch: optimal only, not rule"),
     ("end_year", 2020, r"end_year 2020 is before start_year 2026"),
     ("target.milestones", [{"year": 2024, "reduction_ratio": 0.5, "source": "assumption"}],
      r"target\.milestones: the first year 2024 must come after target\.base_year 2025"),

@@ -126,9 +126,16 @@ class Design(Model):
     applies_to: list[str] = Field(min_length=1, description="dwelling types of city.housing this design converts")
     adoption: Adoption
     dispatch: Literal["rule", "optimal"] = "rule"
-    objective: str | None = Field(default=None, description="optimal dispatch only: bill, energy_cost or co2")
+    objective: Literal["bill", "energy_cost", "cost", "co2"] | None = Field(
+        default=None, description="optimal dispatch only: bill, energy_cost or co2")
     days: int | None = Field(default=None, ge=1, le=366, description="simulate only these days of the design's "
                              "year (scaled to 365 days; quicker, less exact)")
+
+    @model_validator(mode="after")
+    def _objective_needs_optimal(self) -> "Design":
+        if self.objective is not None and self.dispatch != "optimal":
+            raise ValueError(f"objective {self.objective!r} applies to dispatch: optimal only, not {self.dispatch}")
+        return self
 
 
 class GridPath(Model):
