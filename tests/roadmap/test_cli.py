@@ -1,6 +1,9 @@
 """``zerodistrict roadmap`` end to end: a preset to roadmap.csv and report.html, files with paths, bad input."""
 
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from zerodistrict.cli import app
+from zerodistrict.roadmap import list_roadmap_presets
 from zerodistrict.scenario import dump_scenario, load_scenario
 
 runner = CliRunner()
@@ -81,8 +85,12 @@ def test_options_that_need_out(tmp_path):
     assert res.exit_code == 1 and "--lang: 'fr' is not one of en, ja, ms" in res.output
 
 
-def test_presets_lists_the_roadmaps():
-    res = invoke("presets")
-    assert res.exit_code == 0, res.output
-    for name in ("kuala-lumpur-2050", "penang-2030", "kuching-2050"):
-        assert name in res.output
+def test_presets_lists_the_roadmaps_whole_at_80_columns():
+    done = subprocess.run([sys.executable, "-m", "zerodistrict.cli", "presets"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "80"}, check=True)
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    table = done.stdout.split("Roadmaps (zerodistrict roadmap NAME)")[1]
+    first_cells = [line.split("│")[1].strip() for line in table.splitlines()
+                   if line.startswith("│") and line.split("│")[1].strip()]
+    assert first_cells == list_roadmap_presets()  # each name whole on one line
+    assert "Kuala Lumpur to 2050: the Wangsa Maju terrace design" in " ".join(table.replace("│", " ").split())
