@@ -53,8 +53,8 @@ def _roadmap(ref: str, out_dir: Optional[Path], lang: Optional[str], force: bool
         _say(out, f"wrote {', '.join(p.name for p in written)} to {out_dir}")
 
 
-def _summary(result) -> "Table":
-    """Every fifth year and the last: homes converted, residential CO2 without and with, net, target, investment."""
+def _summary(result):
+    """A rich Table of every fifth year and the last: homes converted, residential CO2 without and with, net, target, investment."""
     from rich.table import Table
 
     spec, table = result.roadmap, result.table

@@ -15,7 +15,8 @@ _WHERE = {
     "DesignFigures": "run", "RoadmapResult": "run", "run_roadmap": "run", "scale": "run",
     "Roadmap": "spec", "list_roadmap_presets": "spec", "load_roadmap": "spec", "roadmap_from_dict": "spec",
 }
-__all__ = sorted(_WHERE)
+__all__ = ["DesignFigures", "Roadmap", "RoadmapResult", "list_roadmap_presets", "load_roadmap",
+           "roadmap_from_dict", "run_roadmap", "scale"]
 
 
 def __getattr__(name: str):
