@@ -138,7 +138,7 @@ def _first_sentence(text: str | None) -> str:
 
 @app.command()
 def presets() -> None:
-    """List the built-in scenarios (name, homes, site, and the first sentence of the description)."""
+    """List the built-in scenarios (name, homes, site, and the first sentence of the description), then the roadmaps."""
     from zerodistrict.scenario import list_presets, load_scenario
 
     table = Table(title="Built-in scenarios", title_justify="left", show_lines=True)
@@ -153,6 +153,20 @@ def presets() -> None:
             about.append("\n" + description, style="")
         table.add_row(Text(name), str(sc.n_homes), about)
     out.print(table)
+    from zerodistrict.roadmap import list_roadmap_presets, load_roadmap
+
+    roadmaps = Table(title="Roadmaps (zerodistrict roadmap NAME)", title_justify="left", show_lines=True)
+    roadmaps.add_column("name", no_wrap=True)
+    roadmaps.add_column("years", no_wrap=True)
+    roadmaps.add_column("city and description", ratio=1)
+    for name in list_roadmap_presets():
+        spec, _ = load_roadmap(name)
+        about = Text(spec.city.name, style="bold")
+        description = _first_sentence(spec.description)
+        if description:
+            about.append("\n" + description, style="")
+        roadmaps.add_row(Text(name), f"{spec.start_year}–{spec.end_year}", about)
+    out.print(roadmaps)
 
 
 @app.command()
@@ -567,6 +581,10 @@ def sweep(
     _say(out, f"stored {computed} new designs ({outcome.stored_before} were already stored) of sweep "
               f"{outcome.sweep_id} in {outcome.seconds:,.1f} s; export them with: zerodistrict results export "
               f"{outcome.sweep_id} --out FILE.csv")
+
+
+from zerodistrict.commands import roadmap as _roadmap_command  # noqa: E402  (uses the helpers above)
+app.command(name="roadmap")(_roadmap_command.roadmap)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -214,6 +214,20 @@ def _hydrogen(page: _Page, result) -> None:
         page.note(lang.text("hydrogen.no_lcoh"))
     else:
         page.note(lang.text("hydrogen.lcoh", lcoh=lang.money(k.lcoh_per_kg, k.currency)))
+def _gpc(page: _Page, result) -> None:
+    """The run's emissions by GPC sub-sector (location-based scope 2): design against its baseline [t CO2]."""
+    from zerodistrict.analysis.gpc import METHOD, run_gpc_rows
+
+    lang = page.lang
+    head = "".join(f"<th>{html.escape(lang.text(k))}</th>" for k in (
+        "gpc.reference", "gpc.sector", "gpc.scope", "gpc.without_run", "gpc.with_run", "gpc.change"))
+    rows = "".join(
+        f"<tr><td>{r.sector.reference}</td><td>{html.escape(lang.text(r.sector.key))}</td><td>{r.sector.scope}</td>"
+        + "".join(f'<td class="num">{html.escape(lang.number(v / 1000.0, 1))}</td>'
+                  for v in (r.without_kg, r.with_kg, r.change_kg)) + "</tr>"
+        for r in run_gpc_rows(result.kpis))
+    page.add(f'<table class="compare gpc"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+    page.note(lang.text("gpc.note_run", method=lang.text(f"gpc.method_{METHOD.replace('-', '_')}")))
 
 
 def _scenario_meta(lang: Language, result) -> str:
@@ -249,6 +263,8 @@ def _scenario_sections(page: _Page, result, number: int) -> None:
     if result.kpis.hydrogen_produced_kg is not None:
         page.heading(3, lang.text("hydrogen.section"))
         _hydrogen(page, result)
+    page.heading(3, lang.text("gpc.section"))
+    _gpc(page, result)
 
 
 def _comparison(page: _Page, results: list) -> None:
