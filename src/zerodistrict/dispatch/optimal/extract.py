@@ -11,7 +11,7 @@ the PV and load they come from) moves a flow by at most HiGHS's feasibility tole
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import linopy
 import numpy as np
@@ -19,17 +19,32 @@ import numpy as np
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.dispatch.optimal.problem import NOISE_KW, _netted_parts, _Problem, _Stores
 
-def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
+@dataclass
+class SolvedArrays:
+    """A solution held as arrays (the rolling horizon's reused HiGHS model, :mod:`.window`).
+
+    ``values``: each variable's solution, time first; ``objective``: the LP objective.
+    """
+
+    values: dict[str, np.ndarray]
+    objective: float
+
+
+def _values(m: linopy.Model | SolvedArrays, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Solution of a variable as an array, with values within ``NOISE_KW`` of zero set to zero.
 
     HiGHS may leave a variable at ``−1e-12`` or so of its bound 0; callers also clip the
     flows at 0 (a bound violation within the solver's feasibility tolerance). Neither is
     chosen to make the balance hold.
     """
-    if name not in m.variables:
+    if isinstance(m, SolvedArrays):
+        if name not in m.values:
+            return np.zeros(shape)
+        x = np.asarray(m.values[name], dtype=float).reshape(shape)
+    elif name not in m.variables:
         return np.zeros(shape)
-    sol = m.variables[name].solution
-    x = np.asarray(sol.transpose("time", ...).values, dtype=float).reshape(shape)
+    else:
+        x = np.asarray(m.variables[name].solution.transpose("time", ...).values, dtype=float).reshape(shape)
     x = np.where(np.abs(x) < NOISE_KW, 0.0, x)
     return x
 
@@ -53,7 +68,8 @@ def _pro_rata(amount: np.ndarray, weights: np.ndarray, scale: float = 1.0) -> np
     return weights * scale * frac[:, None]
 
 
-def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | None = None) -> DispatchResult:
+def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model | SolvedArrays,
+            keep: int | None = None) -> DispatchResult:
     """Per-home matrices and district totals from a solved model (its first ``keep`` steps if given)."""
     n_t, n_h = inputs.n_steps, inputs.n_homes
     dt = p.step_hours
@@ -159,7 +175,7 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         },
         store_soc_kwh=_per_store(stores, soc_h, cs_soc),
         method="optimal",
-        objective=float(m.objective.value),
+        objective=m.objective if isinstance(m, SolvedArrays) else float(m.objective.value),
         store_charge_kw=_per_store(stores, ch_h, cs_ch),
         store_discharge_kw=_per_store(stores, dis_h, cs_dis),
     )
