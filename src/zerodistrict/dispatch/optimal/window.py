@@ -154,9 +154,9 @@ class WindowLP:
             self.highs = m.to_highspy()
             for k, v in options.items():
                 self.highs.setOptionValue(k, v)
-        n_col, n_row = self._c.size, self._b.size
-        self._col_idx = np.arange(n_col, dtype=np.int32)
-        self._row_idx = np.arange(n_row, dtype=np.int32)
+        # what HiGHS holds now (only entries that change are written)
+        self._written = (self._lb, self._ub, self._c, np.where(self._sense != "<", self._b, -np.inf),
+                         np.where(self._sense != ">", self._b, np.inf))
         self._fresh = True  # the model HiGHS holds has the data of ``p``
 
     def _data(self, p: _Problem) -> tuple[np.ndarray, ...]:
@@ -193,10 +193,17 @@ class WindowLP:
         h = self.highs
         if not self._fresh:
             lb, ub, c, b = self._data(p)
-            h.changeColsCost(c.size, self._col_idx, c)
-            h.changeColsBounds(c.size, self._col_idx, lb, ub)
-            h.changeRowsBounds(b.size, self._row_idx, np.where(self._sense != "<", b, -np.inf),
-                               np.where(self._sense != ">", b, np.inf))
+            lo, hi = np.where(self._sense != "<", b, -np.inf), np.where(self._sense != ">", b, np.inf)
+            cols = np.flatnonzero((lb != self._written[0]) | (ub != self._written[1])).astype(np.int32)
+            if cols.size:
+                h.changeColsBounds(cols.size, cols, lb[cols], ub[cols])
+            cost = np.flatnonzero(c != self._written[2]).astype(np.int32)
+            if cost.size:
+                h.changeColsCost(cost.size, cost, c[cost])
+            rows = np.flatnonzero((lo != self._written[3]) | (hi != self._written[4])).astype(np.int32)
+            if rows.size:
+                h.changeRowsBounds(rows.size, rows, lo[rows], hi[rows])
+            self._written = (lb, ub, c, lo, hi)
         self._fresh = False
         with _quiet_native_stdout():
             h.run()
