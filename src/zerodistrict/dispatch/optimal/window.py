@@ -19,6 +19,8 @@ against the data linopy derived from the model, so the two cannot drift apart si
 
 from __future__ import annotations
 
+import time
+
 import highspy
 import linopy
 import numpy as np
@@ -133,9 +135,16 @@ class WindowLP:
         The first window's problem data (``cyclic=False``, no tariff).
     solver_options : dict, optional
         HiGHS options on top of :data:`~zerodistrict.dispatch.optimal.problem.HIGHS_OPTIONS`.
+
+    Attributes
+    ----------
+    seconds : dict of str to float
+        CPU time of this process spent so far [s]: ``build`` (linopy model, HiGHS model, label maps), ``write``
+        (a window's data computed and written), ``solve`` (HiGHS), ``read`` (solution to arrays).
     """
 
     def __init__(self, p: _Problem, solver_options: dict | None = None) -> None:
+        t0 = time.process_time()
         self.key = structure(p)
         m = _build(p)
         matrices = m.matrices
@@ -143,7 +152,6 @@ class WindowLP:
             raise RuntimeError("window LP: scaled variables cannot be updated in place")
         self.cols = _positions(m.variables.items(), m.variables.label_index.label_to_pos)
         self.rows = _positions(m.constraints.items(), m.constraints.label_index.label_to_pos)
-        self.shapes = {name: tuple(v.shape) for name, v in m.variables.items()}
         self._lb, self._ub, self._c = matrices.lb.copy(), matrices.ub.copy(), matrices.c.copy()
         self._b, self._sense = matrices.b.copy(), matrices.sense.copy()
         self._check_formulas(p, m)
@@ -158,6 +166,7 @@ class WindowLP:
         self._written = (self._lb, self._ub, self._c, np.where(self._sense != "<", self._b, -np.inf),
                          np.where(self._sense != ">", self._b, np.inf))
         self._fresh = True  # the model HiGHS holds has the data of ``p``
+        self.seconds = {"build": time.process_time() - t0, "write": 0.0, "solve": 0.0, "read": 0.0}
 
     def _data(self, p: _Problem) -> tuple[np.ndarray, ...]:
         """Full column bounds, costs and row right-hand sides of window ``p``."""
@@ -191,6 +200,7 @@ class WindowLP:
             No optimum (HiGHS's status and condition, as :func:`.solve._solve` words them).
         """
         h = self.highs
+        t0 = time.process_time()
         if not self._fresh:
             lb, ub, c, b = self._data(p)
             lo, hi = np.where(self._sense != "<", b, -np.inf), np.where(self._sense != ">", b, np.inf)
@@ -205,12 +215,18 @@ class WindowLP:
                 h.changeRowsBounds(rows.size, rows, lo[rows], hi[rows])
             self._written = (lb, ub, c, lo, hi)
         self._fresh = False
+        t1 = time.process_time()
         with _quiet_native_stdout():
             h.run()
+        t2 = time.process_time()
+        self.seconds["write"] += t1 - t0
+        self.seconds["solve"] += t2 - t1
         status = h.getModelStatus()
         said = _CONDITIONS.get(status, ("warning", h.modelStatusToString(status)))
         if said != ("ok", "optimal"):
             raise SolverError(_failure_message(*said, None), *said)
         x = np.asarray(h.getSolution().col_value, dtype=float)
         values = {name: x[idx] for name, idx in self.cols.items()}
-        return SolvedArrays(values, float(h.getInfo().objective_function_value))
+        out = SolvedArrays(values, float(h.getInfo().objective_function_value))
+        self.seconds["read"] += time.process_time() - t2
+        return out
