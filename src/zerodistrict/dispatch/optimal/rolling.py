@@ -99,11 +99,12 @@ class _Window:
 
 
 def _windows(inputs: DispatchInputs, objective: Objective, horizon_hours: float, aggregate: bool,
-             solver_options: dict | None, voll: float, reuse: bool = True) -> Iterator[_Window]:
+             solver_options: dict | None, voll: float, reuse: bool = True, warm: bool = True) -> Iterator[_Window]:
     """Solve the windows in turn, each starting from the states of charge the last one kept.
 
     ``reuse``: windows of one structure share one HiGHS model whose data change (:mod:`.window`), each
-    solve starting from the last basis; otherwise every window builds its linopy model afresh.
+    solve starting from the last basis (``warm``; without it each solve starts afresh); otherwise every
+    window builds its linopy model afresh.
     """
     dt = inputs.step_hours
     n_keep = _steps(ROLLING_KEEP_HOURS, dt, "the kept part of a window")
@@ -122,7 +123,7 @@ def _windows(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
         try:
             if reuse:
                 if lp is None or lp.key != structure(p):
-                    lp = WindowLP(p, solver_options)
+                    lp = WindowLP(p, solver_options, warm)
                 solved = lp.solve(p)
                 part, lp_objective = _result(window, p, solved, keep=keep), solved.objective
             else:

@@ -135,6 +135,9 @@ class WindowLP:
         The first window's problem data (``cyclic=False``, no tariff).
     solver_options : dict, optional
         HiGHS options on top of :data:`~zerodistrict.dispatch.optimal.problem.HIGHS_OPTIONS`.
+    warm : bool
+        Start each solve from the last window's basis (default). ``False`` clears it first, so
+        that each window is solved as a fresh build of it would be (tests compare the two).
 
     Attributes
     ----------
@@ -143,7 +146,7 @@ class WindowLP:
         (a window's data computed and written), ``solve`` (HiGHS), ``read`` (solution to arrays).
     """
 
-    def __init__(self, p: _Problem, solver_options: dict | None = None) -> None:
+    def __init__(self, p: _Problem, solver_options: dict | None = None, warm: bool = True) -> None:
         t0 = time.process_time()
         self.key = structure(p)
         m = _build(p)
@@ -166,6 +169,7 @@ class WindowLP:
         self._written = (self._lb, self._ub, self._c, np.where(self._sense != "<", self._b, -np.inf),
                          np.where(self._sense != ">", self._b, np.inf))
         self._fresh = True  # the model HiGHS holds has the data of ``p``
+        self.warm = warm
         self.seconds = {"build": time.process_time() - t0, "write": 0.0, "solve": 0.0, "read": 0.0}
 
     def _data(self, p: _Problem) -> tuple[np.ndarray, ...]:
@@ -214,6 +218,8 @@ class WindowLP:
             if rows.size:
                 h.changeRowsBounds(rows.size, rows, lo[rows], hi[rows])
             self._written = (lb, ub, c, lo, hi)
+            if not self.warm:
+                h.clearSolver()
         self._fresh = False
         t1 = time.process_time()
         with _quiet_native_stdout():
