@@ -98,7 +98,7 @@ def breakdown(inputs) -> dict:
     try:
         t = time.process_time()
         w = time.perf_counter()
-        result = rolling._rolling(inputs, "energy_cost", HORIZON_HOURS, True, None)
+        rolling._rolling(inputs, "energy_cost", HORIZON_HOURS, True, None)
         total, wall = time.process_time() - t, time.perf_counter() - w
     finally:
         rolling._window, rolling._problem, rolling._result, rolling.WindowLP = saved
