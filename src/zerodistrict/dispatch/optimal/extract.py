@@ -11,26 +11,40 @@ the PV and load they come from) moves a flow by at most HiGHS's feasibility tole
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import linopy
 import numpy as np
 
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
-from zerodistrict.dispatch.optimal.hydrogen import unserved_kwh
 from zerodistrict.dispatch.optimal.problem import NOISE_KW, _netted_parts, _Problem, _Stores
 
-def _values(m: linopy.Model, name: str, shape: tuple[int, ...]) -> np.ndarray:
+@dataclass
+class SolvedArrays:
+    """A solution held as arrays (the rolling horizon's reused HiGHS model, :mod:`.window`).
+
+    ``values``: each variable's solution, time first; ``objective``: the LP objective.
+    """
+
+    values: dict[str, np.ndarray]
+    objective: float
+
+
+def _values(m: linopy.Model | SolvedArrays, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Solution of a variable as an array, with values within ``NOISE_KW`` of zero set to zero.
 
     HiGHS may leave a variable at ``−1e-12`` or so of its bound 0; callers also clip the
     flows at 0 (a bound violation within the solver's feasibility tolerance). Neither is
     chosen to make the balance hold.
     """
-    if name not in m.variables:
+    if isinstance(m, SolvedArrays):
+        if name not in m.values:
+            return np.zeros(shape)
+        x = np.asarray(m.values[name], dtype=float).reshape(shape)
+    elif name not in m.variables:
         return np.zeros(shape)
-    sol = m.variables[name].solution
-    x = np.asarray(sol.transpose("time", ...).values, dtype=float).reshape(shape)
+    else:
+        x = np.asarray(m.variables[name].solution.transpose("time", ...).values, dtype=float).reshape(shape)
     x = np.where(np.abs(x) < NOISE_KW, 0.0, x)
     return x
 
@@ -54,7 +68,8 @@ def _pro_rata(amount: np.ndarray, weights: np.ndarray, scale: float = 1.0) -> np
     return weights * scale * frac[:, None]
 
 
-def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | None = None) -> DispatchResult:
+def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model | SolvedArrays,
+            keep: int | None = None) -> DispatchResult:
     """Per-home matrices and district totals from a solved model (its first ``keep`` steps if given)."""
     n_t, n_h = inputs.n_steps, inputs.n_homes
     dt = p.step_hours
@@ -69,7 +84,7 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
     cs_ch = np.maximum(_values(m, "community_storage_charge", (n_t, p.community.n)), 0.0)
     cs_dis = np.maximum(_values(m, "community_storage_discharge", (n_t, p.community.n)), 0.0)
     cs_soc = _clip_soc(_values(m, "community_storage_soc", (n_t, p.community.n)), p.community)
-    cs_unserved = unserved_kwh(m, n_t, p.community.n)
+    cs_unserved = np.maximum(_values(m, "hydrogen_unserved", (n_t, p.community.n)), 0.0)  # grey hydrogen bought
     imp = np.maximum(_values(m, "grid_import", (n_t,)), 0.0)
     exp = np.maximum(_values(m, "grid_export", (n_t,)), 0.0)
     shed_mob = np.maximum(_values(m, "shed_mobility", (n_t,)), 0.0)
@@ -162,7 +177,7 @@ def _result(inputs: DispatchInputs, p: _Problem, m: linopy.Model, keep: int | No
         },
         store_soc_kwh=_per_store(stores, soc_h, cs_soc),
         method="optimal",
-        objective=float(m.objective.value),
+        objective=m.objective if isinstance(m, SolvedArrays) else float(m.objective.value),
         store_charge_kw=_per_store(stores, ch_h, cs_ch),
         store_discharge_kw=_per_store(stores, dis_h, cs_dis),
         store_unserved_kwh=_per_store(stores, np.zeros_like(soc_h), cs_unserved),

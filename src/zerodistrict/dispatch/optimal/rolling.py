@@ -1,14 +1,21 @@
-"""Rolling horizon: solve windows of H hours, keep 24 h of each, carry the states of charge."""
+"""Rolling horizon: solve windows of H hours, keep 24 h of each, carry the states of charge.
+
+Windows of one structure share one HiGHS model whose data change from window to window
+(:mod:`~zerodistrict.dispatch.optimal.window`); a window of another structure (the last,
+shorter one, say) builds its own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from zerodistrict.analysis.emissions import co2_kg
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.dispatch.optimal.hydrogen import grey_cost
+from zerodistrict.dispatch.optimal.extract import _result
 from zerodistrict.dispatch.optimal.model import OptimalModel, _build
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
@@ -17,9 +24,8 @@ from zerodistrict.dispatch.optimal.problem import (
     _problem,
     value_of_lost_load,
 )
+from zerodistrict.dispatch.optimal.window import WindowLP, structure
 from zerodistrict.errors import InputError, SolverError
-
-
 
 def _window(inputs: DispatchInputs, start: int, stop: int, soc_kwh: np.ndarray) -> DispatchInputs:
     """Steps ``start:stop`` of ``inputs``, each store starting from its energy in ``soc_kwh`` (n,) [kWh]."""
@@ -86,11 +92,63 @@ def _steps(hours: float, step_hours: float, what: str) -> int:
     return int(round(n))
 
 
+@dataclass
+class _Window:
+    """One solved window: its first step, its kept part of the dispatch, and its LP objective (tie-break included)."""
+
+    start: int
+    part: DispatchResult
+    lp_objective: float
+
+
+def _windows(inputs: DispatchInputs, objective: Objective, horizon_hours: float, aggregate: bool,
+             solver_options: dict | None, voll: float, reuse: bool = True, warm: bool = True) -> Iterator[_Window]:
+    """Solve the windows in turn, each starting from the states of charge the last one kept.
+
+    ``reuse``: windows of one structure share one HiGHS model whose data change (:mod:`.window`), each
+    solve starting from the last basis (``warm``; without it each solve starts afresh); otherwise every
+    window builds its linopy model afresh. A district with a hydrogen chain always rebuilds: the reused
+    model's data update (:mod:`.window`) does not cover the tank's losses and the grey hydrogen bought.
+    """
+    reuse = reuse and inputs.hydrogen is None
+    dt = inputs.step_hours
+    n_keep = _steps(ROLLING_KEEP_HOURS, dt, "the kept part of a window")
+    n_win = _steps(horizon_hours, dt, "horizon_hours")
+    initial = inputs.stores.initial_kwh
+    soc = initial
+    lp: WindowLP | None = None
+    start = 0
+    while start < inputs.n_steps:
+        stop = min(start + n_win, inputs.n_steps)
+        last = stop == inputs.n_steps
+        floor = initial if last else np.minimum(initial, soc)
+        window = _window(inputs, start, stop, soc)
+        p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal_kwh=floor)
+        keep = stop - start if last else n_keep
+        try:
+            if reuse:
+                if lp is None or lp.key != structure(p):
+                    lp = WindowLP(p, solver_options, warm)
+                solved = lp.solve(p)
+                part, lp_objective = _result(window, p, solved, keep=keep), solved.objective
+            else:
+                om = OptimalModel(window, p, _build(p))
+                om.solve(solver_options)
+                part, lp_objective = om._result(keep=keep), float(om.model.objective.value)
+        except SolverError as err:
+            raise SolverError(f"rolling horizon window from step {start} ({inputs.index[start]}): {err}",
+                              err.status, err.termination_condition) from err
+        yield _Window(start, part, lp_objective)
+        soc = part.store_soc_kwh[-1]
+        start += keep
+
+
 def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float, aggregate: bool,
-             solver_options: dict | None) -> DispatchResult:
+             solver_options: dict | None, reuse: bool = True) -> DispatchResult:
     """Solve windows of ``horizon_hours``, keep 24 h of each, carry the states of charge.
 
     A window cannot see a month, so ``bill`` minimises the energy cost at the step prices (noted).
+    ``reuse=False`` rebuilds every window's model (the reference the reused model is tested against).
     """
     notes = []
     if objective == "bill":
@@ -100,31 +158,8 @@ def _rolling(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
                          "the energy cost at each step's marginal price was minimised instead of the bill")
     if horizon_hours < ROLLING_KEEP_HOURS:
         raise InputError(f"horizon_hours must be at least {ROLLING_KEEP_HOURS:g}, got {horizon_hours}")
-    dt = inputs.step_hours
-    n_keep = _steps(ROLLING_KEEP_HOURS, dt, "the kept part of a window")
-    n_win = _steps(horizon_hours, dt, "horizon_hours")
     voll = value_of_lost_load(inputs, objective)
-    initial = inputs.stores.initial_kwh
-    soc = initial
-    parts = []
-    start = 0
-    while start < inputs.n_steps:
-        stop = min(start + n_win, inputs.n_steps)
-        last = stop == inputs.n_steps
-        floor = initial if last else np.minimum(initial, soc)
-        window = _window(inputs, start, stop, soc)
-        p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal_kwh=floor)
-        om = OptimalModel(window, p, _build(p))
-        try:
-            om.solve(solver_options)
-        except SolverError as err:
-            raise SolverError(f"rolling horizon window from step {start} ({inputs.index[start]}): {err}",
-                              err.status, err.termination_condition) from err
-        keep = stop - start if last else n_keep
-        part = om._result(keep=keep)
-        parts.append(part)
-        soc = part.store_soc_kwh[-1]
-        start += keep
+    parts = [w.part for w in _windows(inputs, objective, horizon_hours, aggregate, solver_options, voll, reuse)]
     result = _concat(parts, inputs, 0.0)
     result.objective = objective_value(inputs, result, objective, voll)
     result.notes.append(f"rolling horizon: {horizon_hours} h windows, {ROLLING_KEEP_HOURS:g} h kept from each")
