@@ -102,7 +102,9 @@ def add_variables(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
 
     - curtailment ``0 ≤ c_h(t) ≤ PV_h(t)``;
     - unserved load ``0 ≤ u_h(t) ≤ L_h(t) − L^c_h(t)``, ``0 ≤ u^c_h(t) ≤ L^c_h(t)`` (critical part),
-      ``0 ≤ u^m(t) ≤ L^m(t)`` at the mobility stations;
+      ``0 ≤ u^m(t) ≤ L^m(t)`` at the mobility stations; all three 0 where shedding is never optimal
+      (grid available and unlimited, ``VOLL`` above the import's marginal cost:
+      :func:`~zerodistrict.dispatch.optimal.problem._shed_allowed`);
     - grid: ``0 ≤ p_imp(t) ≤ g(t)·limit_imp`` and ``0 ≤ p_exp(t) ≤ g(t)·x·min(limit_exp, PV(t))``
       with ``g`` = grid available, ``x`` = export allowed (per meter; see module docstring);
     - line (sharing with losses): ``o_h(t), i_h(t) ≥ 0``;
@@ -113,9 +115,10 @@ def add_variables(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
     time = pd.RangeIndex(p.n_steps, name="time")
     bus = pd.RangeIndex(p.load_kw.shape[1], name="home")
     m.add_variables(0.0, _da(p.pv_kw, [time, bus]), name="curtail")
-    m.add_variables(0.0, _da(p.load_kw - p.critical_kw, [time, bus]), name="shed")
-    m.add_variables(0.0, _da(p.critical_kw, [time, bus]), name="shed_critical")
-    m.add_variables(0.0, _da(p.mobility_kw, [time]), name="shed_mobility")
+    shed = np.ones(p.n_steps) if p.shed_allowed is None else p.shed_allowed.astype(float)
+    m.add_variables(0.0, _da(shed[:, None] * (p.load_kw - p.critical_kw), [time, bus]), name="shed")
+    m.add_variables(0.0, _da(shed[:, None] * p.critical_kw, [time, bus]), name="shed_critical")
+    m.add_variables(0.0, _da(shed * p.mobility_kw, [time]), name="shed_mobility")
     meters = p.mode == "meters"
     m.add_variables(0.0, _da(p.import_ub_kw, [time]), name="grid_import")
     m.add_variables(0.0, _da(np.zeros(p.n_steps) if meters else p.export_ub_kw, [time]), name="grid_export")
