@@ -168,11 +168,9 @@ def build_pypsa_aggregated(inputs: DispatchInputs, objective: str = "cost") -> p
     n.add("Bus", [bus])
     load = p.load_kw[:, 0] + p.mobility_kw
     n.add("Load", ["load"], bus=bus, p_set=_series(n, load, ["load"]))
-    shed = np.ones(p.n_steps) if p.shed_allowed is None else p.shed_allowed.astype(float)
     _add_bounded_generator(n, ["pv"], [bus], p.pv_kw, 0.0)
-    _add_bounded_generator(n, ["shed"], [bus], (shed * (p.load_kw[:, 0] - p.critical_kw[:, 0] + p.mobility_kw))[:, None],
-                           p.voll)
-    _add_bounded_generator(n, ["shed critical"], [bus], shed[:, None] * p.critical_kw, CRITICAL_PENALTY_MULTIPLE * p.voll)
+    _add_bounded_generator(n, ["shed"], [bus], (p.load_kw[:, 0] - p.critical_kw[:, 0] + p.mobility_kw)[:, None], p.voll)
+    _add_bounded_generator(n, ["shed critical"], [bus], p.critical_kw, CRITICAL_PENALTY_MULTIPLE * p.voll)
     grid = (p.import_ub_kw > 0).astype(float)
     imp_nom = float(np.max(np.where(np.isfinite(p.import_ub_kw), p.import_ub_kw, big), initial=big))
     n.add("Generator", ["grid import"], bus=bus, p_nom=imp_nom,

@@ -89,7 +89,6 @@ class _Problem:
     accounts: float = 1.0  # households billed on the shared meter (modes merged, line)
     community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
-    shed_allowed: np.ndarray | None = None  # (t,) False where shedding is never optimal (:func:`_shed_allowed`)
 
     @property
     def n_steps(self) -> int:
@@ -232,7 +231,6 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         tariff = tariff_lp(inputs.tariff, inputs.index, float(inputs.step_hours))
     else:
         imp_w, exp_w = inputs.import_price.astype(float), inputs.export_price.astype(float)
-    voll = value_of_lost_load(inputs, objective) if voll is None else voll
     return _Problem(
         mode=mode, step_hours=dt, load_kw=load, pv_kw=pv, critical_kw=critical, home=home, community=community,
         mobility_kw=inputs.mobility_load_kw.astype(float), loss_ratio=loss,
@@ -240,33 +238,10 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         home_export_ub_kw=home_export_ub,
         import_limit_kw=float(inputs.import_limit_kw), export_limit_kw=float(inputs.export_limit_kw),
         import_weight=imp_w, export_weight=exp_w,
-        voll=voll,
+        voll=value_of_lost_load(inputs, objective) if voll is None else voll,
         cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
         tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
-        shed_allowed=_shed_allowed(inputs, imp_w, tariff, voll),
     )
-
-
-def _shed_allowed(inputs: DispatchInputs, import_weight: np.ndarray, tariff: _TariffLP | None,
-                  voll: float) -> np.ndarray:
-    """(t,) False at steps where shedding load is never optimal, so its variables are fixed at 0 (exact).
-
-    At a step where the grid is available and the import is unlimited, one more kWh imported serves
-    any load, in any mode (the line carries power from the community bus to a home whole, and a
-    home's meter has no limit of its own). Its cost is at most the step's marginal import weight
-    ``w(t)``: the import weight, or with a tariff ``p_0(t) + s(t) + max_j δ_j`` (a higher tier at
-    most; net-metering credit can only grow with imports). When ``VOLL > w(t)`` every solution that
-    sheds at ``t`` is strictly improved by importing instead, so no optimum sheds there.
-    """
-    grid = inputs.grid_available.astype(bool) & bool(np.isinf(inputs.import_limit_kw))
-    if tariff is not None:
-        premium = float(np.max(tariff.tier_premium, initial=0.0))
-        weight = tariff.base_price + tariff.surcharge_per_kwh + max(premium, 0.0)
-        if not inputs.sharing:  # the community bus's own meter is priced at most this (model.bill_terms)
-            weight = np.maximum(weight, float(tariff.base_price.max(initial=0.0)) + 1.0)
-    else:
-        weight = import_weight
-    return ~(grid & (weight < voll))
 
 
 def _storage_less(b: Stores) -> np.ndarray:
