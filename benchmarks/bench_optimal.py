@@ -119,7 +119,7 @@ def worker_pypsa(path: str, network: str) -> dict:
 def _sub(args: list[str], timeout_s: float) -> tuple[float, dict | None]:
     """Run ``args`` in a fresh process; its wall time and its last stdout line as JSON (if a worker)."""
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=ENV, timeout=timeout_s)
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=ENV, timeout=timeout_s, check=False)
     wall = time.perf_counter() - t0
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-2000:]}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
 
 import argparse
-import json
 import resource
 import time
 from pathlib import Path

@@ -76,3 +76,17 @@ def test_pypsa_on_our_aggregated_network_equals_our_optimum():
                                    extra_functionality=_extra_functionality(inp), log_to_console=False)
     assert (status, condition) == ("ok", "optimal")
     assert ours.objective == pytest.approx(float(n.objective), rel=1e-6)
+
+
+def test_a_rule_based_run_does_not_import_the_lp_stack():
+    """pipeline.py writes the objectives out; they are the LP's, and importing it leaves linopy unloaded."""
+    import subprocess
+    import sys
+
+    from zerodistrict import pipeline
+    from zerodistrict.dispatch.optimal.problem import OBJECTIVES
+
+    assert pipeline.OBJECTIVES == OBJECTIVES
+    code = "import sys, zerodistrict.pipeline; print('linopy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
