@@ -20,8 +20,9 @@ from zerodistrict.dispatch.optimal.model import _terms
 
 def _matrix(expr, n_vars: int) -> np.ndarray:
     """Dense (rows, variables) coefficients of a linopy expression (terms of one variable summed)."""
-    coeffs = np.asarray(expr.coeffs.values, dtype=float)
-    labels = np.asarray(expr.vars.values)
+    dims = [d for d in ("time", "home") if d in expr.coeffs.dims] + ["_term"]
+    coeffs = np.asarray(expr.coeffs.transpose(*dims).values, dtype=float)
+    labels = np.asarray(expr.vars.transpose(*dims).values)
     coeffs, labels = coeffs.reshape(-1, coeffs.shape[-1]), labels.reshape(-1, labels.shape[-1])
     out = np.zeros((coeffs.shape[0], n_vars))
     rows = np.repeat(np.arange(coeffs.shape[0]), coeffs.shape[1])
@@ -52,6 +53,16 @@ def test_one_step_expressions_equal_the_operator_sums(seed, sharing, loss, ev_co
     np.testing.assert_array_equal(_matrix(fast, n_vars), _matrix(slow, n_vars))
     total = _terms(m, parts)  # summed over time too: one row
     np.testing.assert_array_equal(_matrix(total, n_vars), _matrix(slow.sum(), n_vars))
+    # one row per step and home: the per-home model's home balance
+    m = OptimalModel.build(inp, "energy_cost", aggregate=False).model
+    v = m.variables
+    bus = pd.RangeIndex(inp.n_homes, name="home")
+    fast = _terms(m, [("curtail", -1.0), ("shed", 2.0), ("home_battery_discharge", 1.0),
+                      ("home_battery_charge", -np.arange(3.0)[None, :] - 1.0)], time, bus)
+    slow = (-1.0 * v["curtail"] + 2.0 * v["shed"] + v["home_battery_discharge"].rename({"home_battery": "home"})
+            - xr.DataArray(np.arange(3.0) + 1.0, coords=[bus]) * v["home_battery_charge"].rename({"home_battery": "home"}))
+    n_vars = int(m.variables.nvars) + 1000
+    np.testing.assert_array_equal(_matrix(fast, n_vars), _matrix(slow, n_vars))
 
 
 def test_pypsa_on_our_aggregated_network_equals_our_optimum():

@@ -55,14 +55,32 @@ def _da(values: np.ndarray, coords: list[pd.Index]) -> xr.DataArray:
     return xr.DataArray(values, coords=coords)
 
 
-def _terms(m: linopy.Model, parts: list[tuple[str, object]], time: pd.Index | None = None) -> linopy.LinearExpression:
+def _terms(m: linopy.Model, parts: list[tuple[str, object]], time: pd.Index | None = None,
+           bus: pd.Index | None = None) -> linopy.LinearExpression:
     """``Σ_parts coef·var`` summed over every dimension but ``time`` (or over all with ``time=None``), in one step.
 
     ``parts`` are (variable name, coefficient); a coefficient is a scalar, a (t,) array, or a (t, n) array
-    for a variable of shape (t, n); absent variables are skipped. The expression is built directly from
+    for a variable of shape (t, n); absent variables are skipped. With ``bus`` (the ``home`` index), the
+    result has one row per step and bus: every variable has one column per bus, matched by position
+    (``home_battery`` unit i is at bus i), and is not summed. The expression is built directly from
     the variables' labels (one xarray object instead of one alignment per ``+``), which is what makes
     the model build fast; it equals the sum of the terms written with linopy's operators.
     """
+    if bus is not None:
+        labels, coeffs = [], []
+        for name, coef in parts:
+            if name not in m.variables:
+                continue
+            lab = m.variables[name].labels.transpose("time", ...).values
+            if lab.shape != (len(time), len(bus)):
+                raise ValueError(f"{name}: shape {lab.shape}, expected one column per bus")
+            c = np.asarray(coef, dtype=float)
+            labels.append(lab)
+            coeffs.append(np.broadcast_to(c[:, None] if c.ndim == 1 else c, lab.shape))
+        data = xr.Dataset({"coeffs": (("time", "home", "_term"), np.stack(coeffs, axis=-1)),
+                           "vars": (("time", "home", "_term"), np.stack(labels, axis=-1))},
+                          coords={"time": time, "home": bus})
+        return linopy.LinearExpression(data, m)
     labels, coeffs = [], []
     for name, coef in parts:
         if name not in m.variables:
@@ -164,33 +182,12 @@ def add_variables(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
 # --------------------------------------------------------------------------- constraints
 
 
-def _net_storage(m: linopy.Model, name: str) -> linopy.LinearExpression | None:
-    """``dis_s − ch_s`` of a storage group (None if the group is empty)."""
-    if f"{name}_charge" not in m.variables:
-        return None
-    return m.variables[f"{name}_discharge"] - m.variables[f"{name}_charge"]
-
-
+#: terms of a home bus's balance besides its line or meter: ``−c_h + u_h + u^c_h + dis_h − ch_h``
+_HOME_SUPPLY = [("curtail", -1.0), ("shed", 1.0), ("shed_critical", 1.0), ("home_battery_discharge", 1.0),
+                ("home_battery_charge", -1.0)]
 #: terms of the community bus's balance besides the line: ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp``
 _COMMUNITY_SUPPLY = [("community_storage_discharge", 1.0), ("community_storage_charge", -1.0),
                      ("shed_mobility", 1.0), ("grid_import", 1.0), ("grid_export", -1.0)]
-
-
-def _community_supply(m: linopy.Model) -> linopy.LinearExpression:
-    """Storage and shedding terms at the community bus: ``Σ_s (dis_s − ch_s) + u^m``."""
-    expr = 1.0 * m.variables["shed_mobility"]
-    net = _net_storage(m, "community_storage")
-    return expr if net is None else expr + net.sum("community_storage")
-
-
-def _home_supply(m: linopy.Model, per_home_battery: bool) -> linopy.LinearExpression:
-    """Terms at home buses: ``−c_h + u_h + u^c_h (+ dis_h − ch_h)``."""
-    v = m.variables
-    expr = v["shed"] + v["shed_critical"] - v["curtail"]
-    net = _net_storage(m, "home_battery")
-    if per_home_battery and net is not None:
-        expr = expr + net.rename({"home_battery": "home"})
-    return expr
 
 
 def add_district_balance(m: linopy.Model, p: _Problem) -> None:
@@ -214,11 +211,9 @@ def add_line_balance(m: linopy.Model, p: _Problem) -> None:
     home h: ``PV_h − c_h + u_h + u^c_h + dis_h − ch_h + i_h − o_h = L_h``;
     community: ``(1 − loss)·Σ_h o_h − Σ_h i_h + Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = L^m``.
     """
-    v = m.variables
-    home = _home_supply(m, per_home_battery=True) + v["line_in"] - v["line_out"]
-    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [home.indexes["time"], home.indexes["home"]]),
-                      name="home_balance")
-    time = pd.RangeIndex(p.n_steps, name="time")
+    time, bus = pd.RangeIndex(p.n_steps, name="time"), pd.RangeIndex(p.load_kw.shape[1], name="home")
+    home = _terms(m, _HOME_SUPPLY + [("line_in", 1.0), ("line_out", -1.0)], time, bus)
+    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [time, bus]), name="home_balance")
     comm = _terms(m, [("line_out", 1.0 - p.loss_ratio), ("line_in", -1.0)] + _COMMUNITY_SUPPLY, time)
     m.add_constraints(comm == _da(p.mobility_kw, [time]), name="community_balance")
 
@@ -229,11 +224,9 @@ def add_meter_balance(m: linopy.Model, p: _Problem) -> None:
     home h: ``PV_h − c_h + u_h + u^c_h + dis_h − ch_h + p_imp,h − p_exp,h = L_h``;
     community: ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = L^m``.
     """
-    v = m.variables
-    home = _home_supply(m, per_home_battery=True) + v["home_grid_import"] - v["home_grid_export"]
-    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [home.indexes["time"], home.indexes["home"]]),
-                      name="home_balance")
-    time = pd.RangeIndex(p.n_steps, name="time")
+    time, bus = pd.RangeIndex(p.n_steps, name="time"), pd.RangeIndex(p.load_kw.shape[1], name="home")
+    home = _terms(m, _HOME_SUPPLY + [("home_grid_import", 1.0), ("home_grid_export", -1.0)], time, bus)
+    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [time, bus]), name="home_balance")
     comm = _terms(m, _COMMUNITY_SUPPLY, time)
     m.add_constraints(comm == _da(p.mobility_kw, [time]), name="community_balance")
 
