@@ -19,7 +19,7 @@ build and imports not counted) and its whole process; ours are the dispatch step
 whole ``python -m zerodistrict.cli run`` process (imports, weather, PV, loads, dispatch, KPIs, bills,
 appraisal; the outage survival analysis included, as a user gets it).
 
-Usage: ``python benchmarks/bench_optimal.py`` (a year, 3 runs each; about 40 minutes on 2 idle cores, most
+Usage: ``python benchmarks/bench_optimal.py`` (a year, 3 runs each; about an hour on 2 idle cores, most
 of it PyPSA's per-home networks). Short check: ``python benchmarks/bench_optimal.py --quick`` (2 weeks, one
 run). Sets the key ``optimal`` of ``benchmarks/results.json``.
 """
