@@ -145,6 +145,67 @@ def build_pypsa_network(inputs: DispatchInputs, objective: str = "cost") -> pyps
     return n
 
 
+def build_pypsa_aggregated(inputs: DispatchInputs, objective: str = "cost") -> pypsa.Network:
+    """The network zerodistrict itself solves under lossless sharing, in PyPSA: one district bus.
+
+    Our exact reduction (:func:`zerodistrict.dispatch.optimal.problem._problem`, mode ``merged``)
+    gives the district's load, PV, critical load and the battery classes; PyPSA gets them as one
+    bus with one Load, one PV Generator, the unserved-load Generators (their bounds as in our
+    LP, zero where shedding is never optimal), the grid import and export Generators and a
+    Store with charge and discharge Links per battery class and per community store (the same
+    components as :func:`build_pypsa_network`). It needs lossless sharing and a cyclic storage end.
+    """
+    from zerodistrict.dispatch.optimal.problem import _problem
+
+    if not inputs.sharing or inputs.line_loss_ratio > 0:
+        raise ValueError("the aggregated network needs lossless sharing")
+    p = _problem(inputs, "co2" if objective == "co2" else "energy_cost", aggregate=True)
+    n = pypsa.Network()
+    n.set_snapshots(pd.RangeIndex(p.n_steps, name="snapshot"))
+    n.snapshot_weightings.loc[:, :] = p.step_hours
+    big = _big_kw(inputs)
+    bus = "district"
+    n.add("Bus", [bus])
+    load = p.load_kw[:, 0] + p.mobility_kw
+    n.add("Load", ["load"], bus=bus, p_set=_series(n, load, ["load"]))
+    _add_bounded_generator(n, ["pv"], [bus], p.pv_kw, 0.0)
+    _add_bounded_generator(n, ["shed"], [bus], (p.load_kw[:, 0] - p.critical_kw[:, 0] + p.mobility_kw)[:, None], p.voll)
+    _add_bounded_generator(n, ["shed critical"], [bus], p.critical_kw, CRITICAL_PENALTY_MULTIPLE * p.voll)
+    grid = (p.import_ub_kw > 0).astype(float)
+    imp_nom = float(np.max(np.where(np.isfinite(p.import_ub_kw), p.import_ub_kw, big), initial=big))
+    n.add("Generator", ["grid import"], bus=bus, p_nom=imp_nom,
+          p_max_pu=_series(n, np.minimum(p.import_ub_kw, imp_nom) / imp_nom * grid, ["grid import"]),
+          marginal_cost=_series(n, p.import_weight, ["grid import"]))
+    if p.export_ub_kw.max(initial=0.0) > 0:
+        x_nom = float(p.export_ub_kw.max())
+        n.add("Generator", ["grid export"], bus=bus, p_nom=x_nom, p_max_pu=0.0,
+              p_min_pu=_series(n, -p.export_ub_kw / x_nom, ["grid export"]),
+              marginal_cost=_series(n, p.export_weight, ["grid export"]))
+    no_grid = []
+    for group, s in (("class", p.home), ("community", p.community)):
+        idx = np.flatnonzero(s.capacity_kwh > 0)
+        if idx.size == 0:
+            continue
+        names = [f"{group} {i}" for i in idx]
+        buses = [f"{nm} bus" for nm in names]
+        n.add("Bus", buses)
+        n.add("Store", names, bus=buses, e_nom=s.capacity_kwh[idx], e_min_pu=s.min_kwh[idx] / s.capacity_kwh[idx],
+              e_cyclic=True)
+        ch, dis = [f"{nm} charge" for nm in names], [f"{nm} discharge" for nm in names]
+        c_nom = np.maximum(s.charge_kw[:, idx].max(axis=0), 1e-9)
+        d_nom = np.maximum(s.discharge_kw[:, idx].max(axis=0), 1e-9)
+        n.add("Link", ch, bus0=bus, bus1=buses, p_nom=c_nom, efficiency=s.eta_c[idx],
+              p_max_pu=_series(n, s.charge_kw[:, idx] / c_nom, ch))
+        n.add("Link", dis, bus0=buses, bus1=bus, p_nom=d_nom / s.eta_d[idx], efficiency=s.eta_d[idx],
+              p_max_pu=_series(n, s.discharge_kw[:, idx] / d_nom, dis))
+        if s.trip_kwh[:, idx].any():
+            trips = [f"{nm} trip" for nm in names]
+            n.add("Load", trips, bus=buses, p_set=_series(n, s.trip_kwh[:, idx] / p.step_hours, trips))
+        no_grid += [c for c, i in zip(ch, idx) if not s.grid_charging[i]]
+    n.meta["zerodistrict"] = {"no_grid_charging_links": no_grid, "separate_meters": False}
+    return n
+
+
 def _extra_functionality(inputs: DispatchInputs):
     """Constraints PyPSA has no attribute for: shared no-grid-charging and district limits over meters."""
 

@@ -31,7 +31,6 @@ from zerodistrict.analysis.appraisal import _home_kwp, appraise, economics_kpis,
 from zerodistrict.analysis.kpis import compute_kpis, homes_table
 from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, HydrogenInputs, Stores
 from zerodistrict.dispatch.rule import dispatch_rule
-from zerodistrict.dispatch.optimal.problem import OBJECTIVES
 from zerodistrict.errors import InputError
 from zerodistrict.mobility import simulate_mobility
 from zerodistrict.profiles import loads as loads_mod
@@ -325,6 +324,9 @@ def _hydrogen_kpis(scenario: Scenario, inputs: DispatchInputs, result, period_da
     return hydrogen_kpis(inputs, result, period_days, costs, econ.discount_rate, econ.om_ratio_per_year)
 
 
+#: the optimal dispatch's objectives (:data:`zerodistrict.dispatch.optimal.problem.OBJECTIVES`; written out so that a
+#: rule-based run does not import linopy)
+OBJECTIVES = ("bill", "energy_cost", "cost", "co2")
 #: the options each dispatch accepts, with the values allowed (None: any)
 DISPATCH_OPTIONS = {"rule": {}, "optimal": {"objective": OBJECTIVES, "horizon_hours": None}}
 

@@ -166,14 +166,6 @@ def grey_cost(inputs: DispatchInputs, unserved_kwh_tn: np.ndarray | None, object
     return per_kg / h.lhv_kwh_per_kg * float(unserved_kwh_tn[:, inputs.stores.kind == "hydrogen"].sum())
 
 
-def unserved_kwh(m: linopy.Model, n_t: int, n_c: int) -> np.ndarray:
-    """(t, c) the solution's ``u_s(t)`` [kWh] (zeros without hydrogen)."""
-    if "hydrogen_unserved" not in m.variables:
-        return np.zeros((n_t, n_c))
-    sol = m.variables["hydrogen_unserved"].solution.transpose("time", GROUP)
-    return np.maximum(np.asarray(sol.values, dtype=float), 0.0)
-
-
 def add_served_ratio_target(m: linopy.Model, p: _Problem, ratio: float) -> None:
     """The sizing target ``hydrogen_served_ratio ≥ x``: ``Σ_t Σ_s u_s(t) ≤ (1 − x)·Σ_t Σ_s trip_s(t)`` [kWh].
 

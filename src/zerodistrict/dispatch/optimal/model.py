@@ -56,6 +56,54 @@ def _da(values: np.ndarray, coords: list[pd.Index]) -> xr.DataArray:
     return xr.DataArray(values, coords=coords)
 
 
+def _terms(m: linopy.Model, parts: list[tuple[str, object]], time: pd.Index | None = None,
+           bus: pd.Index | None = None) -> linopy.LinearExpression:
+    """``Σ_parts coef·var`` summed over every dimension but ``time`` (or over all with ``time=None``), in one step.
+
+    ``parts`` are (variable name, coefficient); a coefficient is a scalar, a (t,) array, or a (t, n) array
+    for a variable of shape (t, n); absent variables are skipped. With ``bus`` (the ``home`` index), the
+    result has one row per step and bus: every variable has one column per bus, matched by position
+    (``home_battery`` unit i is at bus i), and is not summed. The expression is built directly from
+    the variables' labels (one xarray object instead of one alignment per ``+``), which is what makes
+    the model build fast; it equals the sum of the terms written with linopy's operators.
+    """
+    if bus is not None:
+        labels, coeffs = [], []
+        for name, coef in parts:
+            if name not in m.variables:
+                continue
+            lab = m.variables[name].labels.transpose("time", ...).values
+            if lab.shape != (len(time), len(bus)):
+                raise ValueError(f"{name}: shape {lab.shape}, expected one column per bus")
+            c = np.asarray(coef, dtype=float)
+            labels.append(lab)
+            coeffs.append(np.broadcast_to(c[:, None] if c.ndim == 1 else c, lab.shape))
+        data = xr.Dataset({"coeffs": (("time", "home", "_term"), np.stack(coeffs, axis=-1)),
+                           "vars": (("time", "home", "_term"), np.stack(labels, axis=-1))},
+                          coords={"time": time, "home": bus})
+        return linopy.LinearExpression(data, m)
+    labels, coeffs = [], []
+    for name, coef in parts:
+        if name not in m.variables:
+            continue
+        lab = m.variables[name].labels
+        lab = lab.transpose("time", ...).values if "time" in lab.dims else lab.values
+        lab = lab.reshape(lab.shape[0], -1)
+        c = np.asarray(coef, dtype=float)
+        c = c[:, None] if c.ndim == 1 else c
+        labels.append(lab)
+        coeffs.append(np.broadcast_to(c, lab.shape))
+    n_t = labels[0].shape[0] if labels else 0
+    lab = np.concatenate(labels, axis=1) if labels else np.zeros((0, 0), dtype=int)
+    coef = np.concatenate(coeffs, axis=1) if coeffs else np.zeros((0, 0))
+    if time is None:
+        data = xr.Dataset({"coeffs": ("_term", coef.ravel()), "vars": ("_term", lab.ravel())})
+    else:
+        data = xr.Dataset({"coeffs": (("time", "_term"), coef.reshape(n_t, -1)),
+                           "vars": (("time", "_term"), lab.reshape(n_t, -1))}, coords={"time": time})
+    return linopy.LinearExpression(data, m)
+
+
 def storage_bounds(s: _Stores, pv_at_meter_kw: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Power caps of storage units [kW] as (t, n) upper bounds of charge and discharge.
 
@@ -135,28 +183,12 @@ def add_variables(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
 # --------------------------------------------------------------------------- constraints
 
 
-def _net_storage(m: linopy.Model, name: str) -> linopy.LinearExpression | None:
-    """``dis_s − ch_s`` of a storage group (None if the group is empty)."""
-    if f"{name}_charge" not in m.variables:
-        return None
-    return m.variables[f"{name}_discharge"] - m.variables[f"{name}_charge"]
-
-
-def _community_supply(m: linopy.Model) -> linopy.LinearExpression:
-    """Storage and shedding terms at the community bus: ``Σ_s (dis_s − ch_s) + u^m``."""
-    expr = 1.0 * m.variables["shed_mobility"]
-    net = _net_storage(m, "community_storage")
-    return expr if net is None else expr + net.sum("community_storage")
-
-
-def _home_supply(m: linopy.Model, per_home_battery: bool) -> linopy.LinearExpression:
-    """Terms at home buses: ``−c_h + u_h + u^c_h (+ dis_h − ch_h)``."""
-    v = m.variables
-    expr = v["shed"] + v["shed_critical"] - v["curtail"]
-    net = _net_storage(m, "home_battery")
-    if per_home_battery and net is not None:
-        expr = expr + net.rename({"home_battery": "home"})
-    return expr
+#: terms of a home bus's balance besides its line or meter: ``−c_h + u_h + u^c_h + dis_h − ch_h``
+_HOME_SUPPLY = [("curtail", -1.0), ("shed", 1.0), ("shed_critical", 1.0), ("home_battery_discharge", 1.0),
+                ("home_battery_charge", -1.0)]
+#: terms of the community bus's balance besides the line: ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp``
+_COMMUNITY_SUPPLY = [("community_storage_discharge", 1.0), ("community_storage_charge", -1.0),
+                     ("shed_mobility", 1.0), ("grid_import", 1.0), ("grid_export", -1.0)]
 
 
 def add_district_balance(m: linopy.Model, p: _Problem) -> None:
@@ -165,14 +197,13 @@ def add_district_balance(m: linopy.Model, p: _Problem) -> None:
     ``Σ_h (PV_h − c_h + u_h + u^c_h) + Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = Σ_h L_h + L^m``
     for every step, over all home battery classes and community storages ``s``.
     """
-    v = m.variables
-    lhs = _home_supply(m, per_home_battery=False).sum("home") + _community_supply(m)
-    net = _net_storage(m, "home_battery")
-    if net is not None:
-        lhs = lhs + net.sum("home_battery")
+    time = pd.RangeIndex(p.n_steps, name="time")
+    lhs = _terms(m, [("shed", 1.0), ("shed_critical", 1.0), ("curtail", -1.0), ("shed_mobility", 1.0),
+                     ("community_storage_discharge", 1.0), ("community_storage_charge", -1.0),
+                     ("home_battery_discharge", 1.0), ("home_battery_charge", -1.0),
+                     ("grid_import", 1.0), ("grid_export", -1.0)], time)
     rhs = p.load_kw.sum(axis=1) - p.pv_kw.sum(axis=1) + p.mobility_kw
-    m.add_constraints(lhs + v["grid_import"] - v["grid_export"] == _da(rhs, [lhs.indexes["time"]]),
-                      name="district_balance")
+    m.add_constraints(lhs == _da(rhs, [time]), name="district_balance")
 
 
 def add_line_balance(m: linopy.Model, p: _Problem) -> None:
@@ -181,13 +212,11 @@ def add_line_balance(m: linopy.Model, p: _Problem) -> None:
     home h: ``PV_h − c_h + u_h + u^c_h + dis_h − ch_h + i_h − o_h = L_h``;
     community: ``(1 − loss)·Σ_h o_h − Σ_h i_h + Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = L^m``.
     """
-    v = m.variables
-    home = _home_supply(m, per_home_battery=True) + v["line_in"] - v["line_out"]
-    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [home.indexes["time"], home.indexes["home"]]),
-                      name="home_balance")
-    comm = ((1.0 - p.loss_ratio) * v["line_out"].sum("home") - v["line_in"].sum("home")
-            + _community_supply(m) + v["grid_import"] - v["grid_export"])
-    m.add_constraints(comm == _da(p.mobility_kw, [comm.indexes["time"]]), name="community_balance")
+    time, bus = pd.RangeIndex(p.n_steps, name="time"), pd.RangeIndex(p.load_kw.shape[1], name="home")
+    home = _terms(m, _HOME_SUPPLY + [("line_in", 1.0), ("line_out", -1.0)], time, bus)
+    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [time, bus]), name="home_balance")
+    comm = _terms(m, [("line_out", 1.0 - p.loss_ratio), ("line_in", -1.0)] + _COMMUNITY_SUPPLY, time)
+    m.add_constraints(comm == _da(p.mobility_kw, [time]), name="community_balance")
 
 
 def add_meter_balance(m: linopy.Model, p: _Problem) -> None:
@@ -196,12 +225,11 @@ def add_meter_balance(m: linopy.Model, p: _Problem) -> None:
     home h: ``PV_h − c_h + u_h + u^c_h + dis_h − ch_h + p_imp,h − p_exp,h = L_h``;
     community: ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp = L^m``.
     """
-    v = m.variables
-    home = _home_supply(m, per_home_battery=True) + v["home_grid_import"] - v["home_grid_export"]
-    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [home.indexes["time"], home.indexes["home"]]),
-                      name="home_balance")
-    comm = _community_supply(m) + v["grid_import"] - v["grid_export"]
-    m.add_constraints(comm == _da(p.mobility_kw, [comm.indexes["time"]]), name="community_balance")
+    time, bus = pd.RangeIndex(p.n_steps, name="time"), pd.RangeIndex(p.load_kw.shape[1], name="home")
+    home = _terms(m, _HOME_SUPPLY + [("home_grid_import", 1.0), ("home_grid_export", -1.0)], time, bus)
+    m.add_constraints(home == _da(p.load_kw - p.pv_kw, [time, bus]), name="home_balance")
+    comm = _terms(m, _COMMUNITY_SUPPLY, time)
+    m.add_constraints(comm == _da(p.mobility_kw, [time]), name="community_balance")
 
 
 def add_storage_balance(m: linopy.Model, s: _Stores, name: str, dt: float, cyclic: bool,
@@ -286,28 +314,18 @@ def add_objective(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None
     (:func:`bill_terms`); ``k = CRITICAL_PENALTY_MULTIPLE``; ``ε`` the tie-break
     (:func:`tiebreak`); ``C`` the cost of sized capacities (:func:`~zerodistrict.dispatch.optimal.capacity.capacity_cost`).
     """
-    v = m.variables
     dt = p.step_hours
-    time = pd.RangeIndex(p.n_steps, name="time")
-    imp = 1.0 * v["grid_import"]
-    exp = 1.0 * v["grid_export"]
+    imp_w, exp_w = p.import_weight * dt, -p.export_weight * dt
+    parts = [("grid_import", imp_w), ("grid_export", exp_w)]
     if p.mode == "meters":
-        imp = imp + v["home_grid_import"].sum("home")
-        exp = exp + v["home_grid_export"].sum("home")
-    energy = (_da(p.import_weight * dt, [time]) * imp).sum() - (_da(p.export_weight * dt, [time]) * exp).sum()
-    bill = bill_terms(m, p)
-    if bill is not None:
-        energy = energy + bill
-    penalty = (p.voll * dt) * (v["shed"].sum() + v["shed_mobility"].sum()) \
-        + (CRITICAL_PENALTY_MULTIPLE * p.voll * dt) * v["shed_critical"].sum()
-    tie = tiebreak(m, p)
-    if tie is not None:
-        penalty = penalty + tie
-    extra = capacity_cost(m, sized or {})
-    grey = h2.objective_term(m, p)
-    if grey is not None:
-        penalty = penalty + grey
-    m.add_objective(energy + penalty if extra is None else energy + penalty + extra)
+        parts += [("home_grid_import", imp_w), ("home_grid_export", exp_w)]
+    parts += [("shed", p.voll * dt), ("shed_mobility", p.voll * dt),
+              ("shed_critical", CRITICAL_PENALTY_MULTIPLE * p.voll * dt)]
+    objective = _terms(m, parts + _tiebreak_parts(m, p))
+    for extra in (bill_terms(m, p), capacity_cost(m, sized or {}), h2.objective_term(m, p)):  # h2: grey hydrogen
+        if extra is not None:
+            objective = objective + extra
+    m.add_objective(objective)
 
 
 def bill_terms(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
@@ -343,19 +361,24 @@ def tiebreak(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
     whose net metering forfeits exports above a month's imports: exporting them or curtailing them
     bills the same, and the tie-break exports (as the rules do) rather than curtail.
     """
+    parts = _tiebreak_parts(m, p)
+    return _terms(m, parts) if parts else None
+
+
+def tiebreak_value(m: linopy.Model, p: _Problem) -> float:
+    """The tie-break term's value at the solution (:func:`tiebreak`), from the variables' solutions."""
+    return float(sum(np.sum(coef * np.asarray(m.variables[name].solution.values))
+                     for name, coef in _tiebreak_parts(m, p)))
+
+
+def _tiebreak_parts(m: linopy.Model, p: _Problem) -> list[tuple[str, float]]:
     eps = TIEBREAK_RATIO * p.voll / VOLL_PRICE_MULTIPLE * p.step_hours
-    terms = [m.variables[n].sum() for n in ("home_battery_discharge", "community_storage_discharge")
-             if n in m.variables]
+    parts = [(n, eps) for n in ("home_battery_discharge", "community_storage_discharge") if n in m.variables]
     if p.mode == "line" and p.loss_ratio > 0.0:
-        terms.append(m.variables["line_out"].sum())
+        parts.append(("line_out", eps))
     if p.tariff is not None:
-        terms.append(2.0 * m.variables["curtail"].sum())  # sending into a lossy line costs ε: export wins
-    if not terms:
-        return None
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return eps * total
+        parts.append(("curtail", 2.0 * eps))  # sending into a lossy line costs ε: export wins
+    return parts
 
 
 def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model:
@@ -486,9 +509,7 @@ class OptimalModel:
                         community=solved_stores(p.community, self.model, "community_storage",
                                                 self._sized.get("community_storage")))
         result = _result(self.inputs, p, self.model, keep=keep)
-        tie = tiebreak(self.model, p)
-        if tie is not None:
-            result.objective -= float(tie.solution.sum())
+        result.objective -= tiebreak_value(self.model, p)
         result.objective += p.bill_constant
         return result
 
