@@ -37,7 +37,7 @@ class HomeGroupSizing(Model):
     """Sizes of one home group's homes (each home alike)."""
 
     group: str = Field(min_length=1, max_length=100, description="a group of 'homes'")
-    pv_kwp: Bounds | None = Field(default=None, description="[kWp] PV per home; max is the roof limit")
+    pv_kwp: Bounds | None = Field(default=None, description="[kWp] PV per home; max is the roof limit (≤ 100)")
     roof_area_m2: float | None = Field(
         default=None, gt=0, le=10_000, description=f"[m²] usable roof per home; caps pv_kwp at area × {KWP_PER_M2} kWp/m²")
     battery_kwh: Bounds | None = Field(
@@ -53,10 +53,10 @@ class HomeGroupSizing(Model):
             if self.pv_kwp.min > roof:
                 raise ValueError(f"pv_kwp.min {self.pv_kwp.min} exceeds the roof limit {roof:g} kWp "
                                  f"(roof_area_m2 × {KWP_PER_M2})")
-        for name, limit in (("battery_kwh", 200.0), ("battery_kw", 100.0)):
+        for name, limit in (("pv_kwp", 100.0), ("battery_kwh", 200.0), ("battery_kw", 100.0)):
             b = getattr(self, name)
             if b is not None and b.max > limit:
-                raise ValueError(f"{name}.max {b.max} exceeds {limit:g}, the limit of a home battery")
+                raise ValueError(f"{name}.max {b.max} exceeds {limit:g}, the scenario schema's limit per home")
         return self
 
     @property
