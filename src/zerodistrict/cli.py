@@ -563,6 +563,10 @@ def sweep(
               f"{outcome.sweep_id} --out FILE.csv")
 
 
+from zerodistrict.commands import size as _size_command  # noqa: E402  (uses the helpers above)
+app.command(name="size")(_size_command.size)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

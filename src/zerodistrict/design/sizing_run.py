@@ -36,6 +36,10 @@ from zerodistrict.scenario.models import Battery, PVArray, Scenario
 
 Progress = Callable[[str], None]
 
+#: rounds of size → re-simulate → tighten a missed target by its shortfall (assumption: the bill-optimal
+#: dispatch of the re-simulation differs from the LP's by little; two rounds sufficed on the presets)
+MAX_ROUNDS = 4
+
 
 @dataclass
 class SizingOutcome:
@@ -191,50 +195,71 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     t1 = time_mod.perf_counter()
     sm, flows = _build_with_targets(big, lp_inputs, space, objective, parsed, clusters)
     clock["build"] = time_mod.perf_counter() - t1
-    say("solving the sizing LP")
-    t2 = time_mod.perf_counter()
-    try:
-        sm.solve(solver_options)
-    except SolverError as exc:
-        if exc.termination_condition not in ("infeasible", "infeasible_or_unbounded") or not parsed:
-            raise
-        raise InputError(_unreachable(big, lp_inputs, space, objective, parsed, clusters, solver_options)) from None
-    clock["solve"] = time_mod.perf_counter() - t2
-    sizes = sm.sizes()
-    value = lp_objective_value(sm)
-    fixed_annual = fixed_annual_cost(sm)
-    capital = sized_annual_capital(sm) + fixed_annual
-    operating = value - (capital - fixed_annual) if objective == "cost" else lp_operating_cost(sm)
-    annual_cost = operating + capital
-    capex_expr = sm.capex_expression()
-    capex = sm.fixed_capex + (0.0 if capex_expr is None else float(capex_expr.solution))
-    co2 = float(flows.co2.solution)
-    rows = [{"target": t.text, "lp_value": targets_mod.lp_value(sm, flows, t.kpi),
-             "cost_of_one_more_unit": targets_mod.target_dual(sm, flows, t),
-             "unit": targets_mod.TARGETS[t.kpi][1]} for t in parsed]
-    sized = apply_sizes(scenario, sizes)
-    outcome = SizingOutcome(
-        scenario=scenario.name, currency=scenario.grid.currency, objective=objective, sizes=sizes,
-        annual_cost=annual_cost, annual_capital=capital, operating_cost=operating, co2_kg=co2, capex=capex,
-        life_cycle_cost=annual_cost * sm.factors.annuity_years / sm.factors.period_share,
-        targets=rows, sized=sized, typical=typical, notes=notes + sm.notes, seconds=clock)
-    if resimulate:
+    lp_targets = list(parsed)
+    clock["solve"] = clock["resimulate"] = 0.0
+    for round_ in range(1, MAX_ROUNDS + 1):
+        say("solving the sizing LP" + (f" (round {round_}: targets tightened by the re-simulation's shortfall)"
+                                       if round_ > 1 else ""))
+        t2 = time_mod.perf_counter()
+        try:
+            sm.solve(solver_options)
+        except SolverError as exc:
+            if exc.termination_condition not in ("infeasible", "infeasible_or_unbounded") or not parsed:
+                raise
+            raise InputError(_unreachable(big, lp_inputs, space, objective, parsed, clusters, solver_options)) from None
+        clock["solve"] += time_mod.perf_counter() - t2
+        outcome = _outcome(scenario, sm, flows, objective, parsed, lp_targets)
+        outcome.typical, outcome.notes = typical, notes + sm.notes
+        if not resimulate:
+            break
         say("full-year re-simulation of the sized design")
         t3 = time_mod.perf_counter()
-        check = full_year_check(sized, sm.factors, parsed, progress=say)
+        check = full_year_check(outcome.sized, sm.factors, parsed, progress=say)
         kpis = check.pop("_kpis")
-        clock["resimulate"] = time_mod.perf_counter() - t3
-        for row, t in zip(rows, parsed):
+        clock["resimulate"] += time_mod.perf_counter() - t3
+        outcome.full_year = check | {"rounds": round_}
+        missed = []
+        for row, t, lp_t in zip(outcome.targets, parsed, lp_targets):
             row["full_year_value"], row["holds"] = targets_mod.holds(t, kpis)
-        outcome.full_year = check
+            if not row["holds"]:
+                missed.append((t, lp_t, row["full_year_value"]))
         if typical is not None and objective == "cost":
-            typical["gap_ratio"] = ((annual_cost - _energy_cost_year(check, kpis)) / abs(_energy_cost_year(check, kpis))
-                                    if kpis.net_energy_cost else None)
+            year = _energy_cost_year(check, kpis)
+            typical["annual_cost_full_year"] = year
+            typical["gap_ratio"] = (outcome.annual_cost - year) / abs(year) if year else None
+        if not missed or round_ == MAX_ROUNDS:
+            break
+        for t, lp_t, got in missed:
+            tighter = targets_mod.tightened(lp_t, t, got)
+            lp_targets[lp_targets.index(lp_t)] = tighter
+            sm.model.remove_constraints(t.constraint)
+            targets_mod.add_target(sm, flows, tighter)
+    outcome.seconds = clock
     if compare_given:
         say("the scenario's own design, same accounting")
         outcome.given_design = _given_design(scenario, sm.factors, say)
     clock["total"] = time_mod.perf_counter() - t0
     return outcome
+
+
+def _outcome(scenario: Scenario, sm: SizingModel, flows, objective: str, parsed: list, lp_targets: list) -> SizingOutcome:
+    """The solved LP's sizes, costs and targets (``lp_targets``: the targets as the LP holds them)."""
+    sizes = sm.sizes()
+    fixed_annual = fixed_annual_cost(sm)
+    capital = sized_annual_capital(sm) + fixed_annual
+    operating = (lp_objective_value(sm) - (capital - fixed_annual) if objective == "cost"
+                 else lp_operating_cost(sm))
+    annual_cost = operating + capital
+    capex_expr = sm.capex_expression()
+    rows = [{"target": t.text, "lp_target": lp_t.text, "lp_value": targets_mod.lp_value(sm, flows, t.kpi),
+             "cost_of_one_more_unit": targets_mod.target_dual(sm, flows, lp_t),
+             "unit": targets_mod.TARGETS[t.kpi][1]} for t, lp_t in zip(parsed, lp_targets)]
+    return SizingOutcome(
+        scenario=scenario.name, currency=scenario.grid.currency, objective=objective, sizes=sizes,
+        annual_cost=annual_cost, annual_capital=capital, operating_cost=operating, co2_kg=float(flows.co2.solution),
+        capex=sm.fixed_capex + (0.0 if capex_expr is None else float(capex_expr.solution)),
+        life_cycle_cost=annual_cost * sm.factors.annuity_years / sm.factors.period_share,
+        targets=rows, sized=apply_sizes(scenario, sizes))
 
 
 def _energy_cost_year(check: dict, kpis) -> float:
