@@ -39,6 +39,9 @@ Progress = Callable[[str], None]
 #: rounds of size → re-simulate → tighten a missed target by its shortfall (assumption: the bill-optimal
 #: dispatch of the re-simulation differs from the LP's by little; two rounds sufficed on the presets)
 MAX_ROUNDS = 4
+#: HiGHS options of the sizing LP: interior point (then crossover, for exact duals) — 1.6× faster than the dual
+#: simplex on 60 days of Misono, more on a year (measured 2026 under load, /tmp script; see benchmarks/bench_sizing.py)
+SIZING_HIGHS_OPTIONS = {"solver": "ipm"}
 
 
 @dataclass
@@ -202,7 +205,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
                                        if round_ > 1 else ""))
         t2 = time_mod.perf_counter()
         try:
-            sm.solve(solver_options)
+            sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
         except SolverError as exc:
             if exc.termination_condition not in ("infeasible", "infeasible_or_unbounded") or not parsed:
                 raise
@@ -298,7 +301,7 @@ def _unreachable(scenario, inputs, space, objective, parsed, clusters, solver_op
         if expr is None:
             continue
         sm.model.add_objective(expr, overwrite=True)
-        sm.solve(solver_options)
+        sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
         best = targets_mod.lp_value(sm, flows, t.kpi)
         reach = best >= t.value if t.op == ">=" else best <= t.value if t.op == "<=" else best <= 0.0
         if not reach:
