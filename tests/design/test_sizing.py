@@ -161,3 +161,16 @@ def test_typical_days_size_and_report_the_gap():
     outcome = size(sc, [], typical_days=8, compare_given=False)
     assert outcome.typical["gap_ratio"] is not None and abs(outcome.typical["gap_ratio"]) < 0.2
     assert sum(outcome.typical["weights"]) == pytest.approx(28)
+
+
+def test_pareto_front_trades_cost_for_co2():
+    from zerodistrict.design.pareto import pareto_front
+
+    sc = misono(3)
+    front = pareto_front(sc, "cost,co2", points=3)
+    cheapest = size(sc, [], resimulate=False, compare_given=False)
+    assert front["annual_cost"].iloc[0] == pytest.approx(cheapest.annual_cost, rel=1e-6)
+    assert np.all(np.diff(front["co2_kg"]) < 0) and np.all(np.diff(front["annual_cost"]) > 0)
+    assert front["cost_per_kg_cut"].iloc[1:].gt(0).all()
+    with pytest.raises(InputError, match=r"--pareto 'cost,survival': use cost,co2"):
+        pareto_front(sc, "cost,survival")

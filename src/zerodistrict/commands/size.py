@@ -42,6 +42,9 @@ def size(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="write sizing.json, sized.yaml and sizing.html here "
                                            "(a new or empty folder, or with --force)"),
     lang: Optional[str] = typer.Option(None, "--lang", help="language of sizing.html (needs --out): en, ja or ms"),
+    pareto: Optional[str] = typer.Option(None, "--pareto", help="cost,co2: also the cost–CO2 front by the "
+                                         "ε-constraint method (pareto.csv and a chart in sizing.html)"),
+    pareto_points: int = typer.Option(6, "--pareto-points", help="points of the front, both ends included"),
     compare_given: bool = typer.Option(True, "--compare/--no-compare",
                                        help="also cost the scenario's own design the same way"),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
@@ -49,13 +52,16 @@ def size(
     """Size PV and batteries within the scenario's 'sizing' bounds at least annualised cost, for targets."""
     from zerodistrict.design.sizing_run import size as run_sizing
     from zerodistrict.report import get_language
-    from zerodistrict.report.sizing import write_sizing_html
+    from zerodistrict.design.pareto import parse_pair, pareto_front
+    from zerodistrict.report.sizing import pareto_svg, write_sizing_html
     from zerodistrict.results.writers import check_out_dir, staged_output
     from zerodistrict.scenario import load_scenario
     from zerodistrict.scenario.loading import dump_scenario
 
     if objective not in ("cost", "co2"):
         raise InputError(f"--objective: use cost or co2, got {objective!r}")
+    if pareto is not None:
+        parse_pair(pareto)
     _check_out_options(out_dir, force, lang=lang)
     lang = lang or "en"
     get_language(lang)
@@ -66,14 +72,25 @@ def size(
         outcome = run_sizing(sc, target, objective, typical_days=typical_days, compare_given=compare_given,
                              progress=lambda msg: status.update(_status(sc.name, msg)))
         data = _json_safe(outcome.to_json_dict())
+        front = None
+        if pareto is not None:
+            front = pareto_front(sc, pareto, pareto_points, target, typical_days,
+                                 progress=lambda msg: status.update(_status(sc.name, msg)))
         if out_dir is not None:
             status.update(_status(sc.name, f"writing {out_dir}"))
             with _writing(out_dir), staged_output(out_dir, force) as (tmp, written):
                 (tmp / "sizing.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
                 (tmp / "sized.yaml").write_text(dump_scenario(outcome.sized), encoding="utf-8")
-                write_sizing_html(data, tmp / "sizing.html", lang=lang)
+                svg = None
+                if front is not None:
+                    front.to_csv(tmp / "pareto.csv", index=False)
+                    svg = pareto_svg(front, sc.grid.currency)
+                write_sizing_html(data, tmp / "sizing.html", lang=lang, pareto_svg=svg)
     _print(data)
+    if front is not None:
+        _say(out, "pareto front (cost, co2):\n" + front[["point", "annual_cost", "co2_kg", "capex"]].to_string(
+            index=False, float_format=lambda v: f"{v:,.0f}"))
     for note in outcome.notes:
         _say(err, f"note: {note}")
     if out_dir is not None:

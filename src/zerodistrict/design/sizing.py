@@ -277,20 +277,20 @@ class SizingModel:
         if sp.pv_groups:
             k = np.asarray(m.variables["pv_capacity"].solution.values, dtype=float)
             for g, value in zip(sp.pv_groups, k):
-                out["homes"].setdefault(sc.homes[g].group, {})["pv_kwp"] = float(value)
+                out["homes"].setdefault(sc.homes[g].group, {})["pv_kwp"] = _clean(value)
         if sp.battery_groups:
             caps = self.om.capacities()["home_battery"]
             slot = self._home_slots()
             for g in sp.battery_groups:
                 i = slot[g]
                 d = out["homes"].setdefault(sc.homes[g].group, {})
-                d["battery_kwh"] = float(caps["energy_kwh"][i]) / self._homes_per_unit(g)
-                d["battery_kw"] = float(caps["power_kw"][i]) / self._homes_per_unit(g)
+                d["battery_kwh"] = _clean(caps["energy_kwh"][i] / self._homes_per_unit(g))
+                d["battery_kw"] = _clean(caps["power_kw"][i] / self._homes_per_unit(g))
         if sp.community:
             caps = self.om.capacities()["community_storage"]
             for j in sp.community:
                 out["community"][sc.community.batteries[j].name] = {
-                    "capacity_kwh": float(caps["energy_kwh"][j]), "power_kw": float(caps["power_kw"][j])}
+                    "capacity_kwh": _clean(caps["energy_kwh"][j]), "power_kw": _clean(caps["power_kw"][j])}
         return out
 
     def _home_slots(self) -> np.ndarray:
@@ -301,6 +301,11 @@ class SizingModel:
 
     def _homes_per_unit(self, g: int) -> float:
         return float(self.counts[g]) if self.grouped else 1.0
+
+
+def _clean(value: float) -> float:
+    """A size as the solver returns it, with noise below 1e-9 (and −0) set to 0."""
+    return 0.0 if abs(value) < 1e-9 else float(value)
 
 
 def _da1(values: np.ndarray, var) -> xr.DataArray:

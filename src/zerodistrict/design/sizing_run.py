@@ -184,17 +184,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     say("profiles of the largest design")
     inputs = district_inputs(big, progress=say)
     clock["inputs"] = time_mod.perf_counter() - t0
-    lp_inputs, clusters, typical, notes = inputs, None, None, []
-    if typical_days:
-        from zerodistrict.design.typical import typical_inputs
-        from zerodistrict.analysis.economics import annualisation_factor
-
-        lp_inputs, weights, typical = typical_inputs(inputs, typical_days)
-        clusters = {"weights": weights, "day_steps": typical["steps_per_day"],
-                    "period_share": 1.0 / annualisation_factor(inputs.index, inputs.step_hours)}
-        notes.append(f"typical days: the year clustered into {typical_days} days (tsam) with the peak-load and the "
-                     "worst-PV days kept; the operating cost is the energy cost at the step prices (a tariff's monthly "
-                     "tiers do not map onto clustered days)")
+    lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
     t1 = time_mod.perf_counter()
     sm, flows = _build_with_targets(big, lp_inputs, space, objective, parsed, clusters)
     clock["build"] = time_mod.perf_counter() - t1
@@ -243,6 +233,23 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         outcome.given_design = _given_design(scenario, sm.factors, say)
     clock["total"] = time_mod.perf_counter() - t0
     return outcome
+
+
+def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[DispatchInputs, dict | None, dict | None,
+                                                                          list[str]]:
+    """The LP's inputs: the whole period, or its typical days with their weights (and a note saying so)."""
+    if not typical_days:
+        return inputs, None, None, []
+    from zerodistrict.analysis.economics import annualisation_factor
+    from zerodistrict.design.typical import typical_inputs
+
+    lp_inputs, weights, typical = typical_inputs(inputs, typical_days)
+    clusters = {"weights": weights, "day_steps": typical["steps_per_day"],
+                "period_share": 1.0 / annualisation_factor(inputs.index, inputs.step_hours)}
+    note = (f"typical days: the year clustered into {typical_days} days (tsam) with the peak-load and the worst-PV "
+            "days kept; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
+            "onto clustered days)")
+    return lp_inputs, clusters, typical, [note]
 
 
 def _outcome(scenario: Scenario, sm: SizingModel, flows, objective: str, parsed: list, lp_targets: list) -> SizingOutcome:

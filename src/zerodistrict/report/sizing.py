@@ -78,3 +78,23 @@ def write_sizing_html(outcome: dict, path: Path, lang: str = "en", pareto_svg: s
     path = Path(path)
     path.write_text(sizing_html(outcome, lang, pareto_svg), encoding="utf-8")
     return path
+
+
+def pareto_svg(table, currency: str, width: int = 640, height: int = 360) -> str:
+    """The cost–CO2 front as an inline SVG line chart (x: CO2 [kg], y: annualised cost)."""
+    x = [float(v) for v in table["co2_kg"]]
+    y = [float(v) for v in table["annual_cost"]]
+    pad = 60
+    x0, x1 = min(x), max(x)
+    y0, y1 = min(y), max(y)
+    sx = lambda v: pad + (v - x0) / ((x1 - x0) or 1.0) * (width - 2 * pad)  # noqa: E731
+    sy = lambda v: height - pad - (v - y0) / ((y1 - y0) or 1.0) * (height - 2 * pad)  # noqa: E731
+    pts = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(x, y))
+    dots = "".join(f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="4" fill="#1f6feb"/>' for a, b in zip(x, y))
+    labels = (f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle">CO2 [kg]: {x0:,.0f} – {x1:,.0f}</text>'
+              f'<text x="15" y="{height / 2}" transform="rotate(-90 15 {height / 2})" text-anchor="middle">'
+              f"{html.escape(currency)}: {y0:,.0f} – {y1:,.0f}</text>")
+    axes = (f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'
+            f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#888"/>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">{axes}'
+            f'<polyline points="{pts}" fill="none" stroke="#1f6feb" stroke-width="2"/>{dots}{labels}</svg>')
