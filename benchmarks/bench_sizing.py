@@ -20,8 +20,6 @@ Usage: ``python benchmarks/bench_sizing.py [--days 14 90] [--no-year]``; records
 
 from __future__ import annotations
 
-import results_file  # noqa: E402  (benchmarks/results_file.py: one key per benchmark)
-
 import argparse
 import logging
 import statistics
@@ -33,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import results_file
 
 HERE = Path(__file__).resolve().parent
 THREADS = {"threads": 1}
@@ -119,7 +118,7 @@ def solve_pypsa_sizing(sm) -> float:
     """The optimum of the extendable PyPSA network of ``sm`` (energy cost + annualised capital)."""
     import pypsa_reference as ref
 
-    n, caps, ranges, sized_pv = pypsa_network(sm)
+    n, _caps, ranges, sized_pv = pypsa_network(sm)
     inputs = sm.inputs
     s = inputs.stores
     no_grid = [f"store {s.name[i]} charge" for i in range(s.n) if not s.grid_charging[i]]
@@ -170,8 +169,8 @@ def main() -> None:
     rows = []
     for days in args.days:
         case = misono_case(days)
-        t_ours, (ours_obj, sm) = _median_time(lambda: ours(*case), args.runs)
-        t_pypsa, theirs = _median_time(lambda: solve_pypsa_sizing(sm), args.runs)
+        t_ours, (ours_obj, sm) = _median_time(lambda case=case: ours(*case), args.runs)
+        t_pypsa, theirs = _median_time(lambda sm=sm: solve_pypsa_sizing(sm), args.runs)
         rel = abs(ours_obj - theirs) / abs(theirs)
         rows.append({"case": f"misono {days} days", "ours_s": round(t_ours, 2), "pypsa_s": round(t_pypsa, 2),
                      "objective": ours_obj, "pypsa_objective": theirs, "relative_difference": rel})

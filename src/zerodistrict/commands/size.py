@@ -10,13 +10,21 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from zerodistrict.cli import FORCE_HELP, _check_out_options, _input_errors, _say, _status, _writing, err, out
+from zerodistrict.cli import (
+    FORCE_HELP,
+    _check_out_options,
+    _input_errors,
+    _say,
+    _status,
+    _writing,
+    err,
+    out,
+)
 from zerodistrict.errors import InputError
 
 
@@ -37,12 +45,12 @@ def size(
     target: list[str] = typer.Option([], "--target", help="self_sufficiency_ratio>=x, co2_reduction_ratio>=x, "
                                      "capex<=x, grid_export_kwh<=x or net_zero (repeat for several)"),
     objective: str = typer.Option("cost", "--objective", help="cost (annualised capital + bill) or co2"),
-    typical_days: Optional[int] = typer.Option(None, "--typical-days", help="cluster the year into N typical days "
+    typical_days: int | None = typer.Option(None, "--typical-days", help="cluster the year into N typical days "
                                                "(tsam) for a small LP; the sized design is re-simulated over the year"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="write sizing.json, sized.yaml and sizing.html here "
+    out_dir: Path | None = typer.Option(None, "--out", help="write sizing.json, sized.yaml and sizing.html here "
                                            "(a new or empty folder, or with --force)"),
-    lang: Optional[str] = typer.Option(None, "--lang", help="language of sizing.html (needs --out): en, ja or ms"),
-    pareto: Optional[str] = typer.Option(None, "--pareto", help="cost,co2: also the cost–CO2 front by the "
+    lang: str | None = typer.Option(None, "--lang", help="language of sizing.html (needs --out): en, ja or ms"),
+    pareto: str | None = typer.Option(None, "--pareto", help="cost,co2: also the cost–CO2 front by the "
                                          "ε-constraint method (pareto.csv and a chart in sizing.html)"),
     pareto_points: int = typer.Option(6, "--pareto-points", help="points of the front, both ends included"),
     compare_given: bool = typer.Option(True, "--compare/--no-compare",
@@ -50,9 +58,9 @@ def size(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Size PV and batteries within the scenario's 'sizing' bounds at least annualised cost, for targets."""
+    from zerodistrict.design.pareto import pareto_front, parse_pair
     from zerodistrict.design.sizing_run import size as run_sizing
     from zerodistrict.report import get_language
-    from zerodistrict.design.pareto import parse_pair, pareto_front
     from zerodistrict.report.sizing import pareto_svg, write_sizing_html
     from zerodistrict.results.writers import check_out_dir, staged_output
     from zerodistrict.scenario import load_scenario

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict.design import targets as targets_mod
+from zerodistrict.design.sizing import design_space
 from zerodistrict.design.sizing_run import (
     SIZING_HIGHS_OPTIONS,
     _build_with_targets,
     _outcome,
+    district_inputs,
     lp_inputs_of,
 )
-from zerodistrict.design.sizing import design_space
-from zerodistrict.design.sizing_run import district_inputs
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.models import Scenario
 
@@ -42,7 +42,7 @@ def _row(scenario: Scenario, sm, flows, parsed) -> dict:
     row = {"annual_cost": o.annual_cost, "capex": o.capex, "co2_kg": o.co2_kg,
            "co2_reduction_ratio": targets_mod.lp_value(sm, flows, "co2_reduction_ratio"),
            "self_sufficiency_ratio": targets_mod.lp_value(sm, flows, "self_sufficiency_ratio")}
-    for part, items in o.sizes.items():
+    for items in o.sizes.values():
         for name, d in items.items():
             for key, value in d.items():
                 row[f"{name}.{key}"] = value

@@ -50,8 +50,10 @@ from zerodistrict.dispatch.optimal.capacity import (
     StoreCapacity,
     add_pv_capacity,
     pv_cost,
-    sizing as check_capacities,
     unit_inputs,
+)
+from zerodistrict.dispatch.optimal.capacity import (
+    sizing as check_capacities,
 )
 from zerodistrict.dispatch.optimal.model import OptimalModel, _build
 from zerodistrict.dispatch.optimal.problem import _problem
@@ -79,7 +81,7 @@ class CostFactors:
     period_share: float  # share of a year the period covers
 
     @classmethod
-    def from_economics(cls, econ, period_share: float) -> "CostFactors":
+    def from_economics(cls, econ, period_share: float) -> CostFactors:
         r, n = econ.discount_rate, econ.lifetime_years
         a = econ_mod.annuity_factor(r, n)
         repl = econ_mod.replacement_factor(r, n, econ.battery_lifetime_years)
@@ -95,7 +97,7 @@ class UnitCosts:
     battery_per_kwh: float
 
     @classmethod
-    def from_economics(cls, econ) -> "UnitCosts":
+    def from_economics(cls, econ) -> UnitCosts:
         items = econ_mod.capex_items(econ, econ_mod.Assets(pv_kwp=1.0, battery_kwh=1.0))
         return cls(pv_per_kwp=float(items["pv"]), battery_per_kwh=float(items["battery"]))
 
@@ -201,7 +203,7 @@ def group_inputs(inputs: DispatchInputs, counts: list[int]) -> DispatchInputs:
         if members.size != counts[g]:
             raise InputError(f"sizing: home group {inputs.group_names[g]!r} has a battery in some homes only")
         first = home_stores.select(members[:1])
-        add = lambda x: np.asarray([float(x[members].sum())])  # noqa: E731
+        add = lambda x: np.asarray([float(x[members].sum())])
         parts.append(replace(first, name=np.asarray([f"{inputs.group_names[g]} batteries"], dtype=object),
                              location=np.asarray([g]), capacity_kwh=add(home_stores.capacity_kwh),
                              charge_power_kw=add(home_stores.charge_power_kw),
@@ -266,7 +268,7 @@ class SizingModel:
             total = total + t
         return total
 
-    def solve(self, solver_options: dict | None = None) -> "SizingModel":
+    def solve(self, solver_options: dict | None = None) -> SizingModel:
         self.om.solve(solver_options)
         return self
 

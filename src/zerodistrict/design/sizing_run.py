@@ -11,23 +11,23 @@ reachable within the bounds (a second LP that optimises that KPI alone).
 from __future__ import annotations
 
 import time as time_mod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from zerodistrict.design import targets as targets_mod
 from zerodistrict.design.sizing import (
+    CostFactors,
     DesignSpace,
     SizingModel,
+    UnitCosts,
     build_sizing,
     design_space,
     economics_of,
     fixed_annual_cost,
     fixed_capex,
     sized_annual_capital,
-    CostFactors,
-    UnitCosts,
 )
 from zerodistrict.dispatch.common import DispatchInputs
 from zerodistrict.dispatch.optimal.model import tiebreak

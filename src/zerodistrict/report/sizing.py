@@ -87,8 +87,8 @@ def pareto_svg(table, currency: str, width: int = 640, height: int = 360) -> str
     pad = 60
     x0, x1 = min(x), max(x)
     y0, y1 = min(y), max(y)
-    sx = lambda v: pad + (v - x0) / ((x1 - x0) or 1.0) * (width - 2 * pad)  # noqa: E731
-    sy = lambda v: height - pad - (v - y0) / ((y1 - y0) or 1.0) * (height - 2 * pad)  # noqa: E731
+    sx = lambda v: pad + (v - x0) / ((x1 - x0) or 1.0) * (width - 2 * pad)
+    sy = lambda v: height - pad - (v - y0) / ((y1 - y0) or 1.0) * (height - 2 * pad)
     pts = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(x, y))
     dots = "".join(f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="4" fill="#1f6feb"/>' for a, b in zip(x, y))
     labels = (f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle">CO2 [kg]: {x0:,.0f} – {x1:,.0f}</text>'

@@ -27,7 +27,7 @@ class Bounds(Model):
     max: float = Field(ge=0, le=1e6, description="upper bound, ≥ min; ≤ 1,000,000 (assumption: any district)")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Bounds":
+    def _ordered(self) -> Bounds:
         if self.min > self.max:
             raise ValueError(f"min {self.min} exceeds max {self.max}")
         return self
@@ -45,7 +45,7 @@ class HomeGroupSizing(Model):
     battery_kw: Bounds | None = Field(default=None, description="[kW] home battery power per home (≤ 100)")
 
     @model_validator(mode="after")
-    def _limits(self) -> "HomeGroupSizing":
+    def _limits(self) -> HomeGroupSizing:
         if self.roof_area_m2 is not None and self.pv_kwp is None:
             raise ValueError("roof_area_m2 needs pv_kwp (its range) too")
         if self.pv_kwp is not None and self.roof_area_m2 is not None:
@@ -88,7 +88,7 @@ class Sizing(Model):
     community: list[StoreSizing] = Field(default_factory=list, max_length=100, description="per community battery")
 
     @model_validator(mode="after")
-    def _unique(self) -> "Sizing":
+    def _unique(self) -> Sizing:
         for what, items, key in (("homes", self.homes, "group"), ("community", self.community, "name")):
             seen: set[str] = set()
             for item in items:
