@@ -116,8 +116,6 @@ def upper_len(pv) -> int:
 
 def solve_pypsa_sizing(sm) -> float:
     """The optimum of the extendable PyPSA network of ``sm`` (energy cost + annualised capital)."""
-    import pypsa_reference as ref
-
     n, _caps, ranges, sized_pv = pypsa_network(sm)
     inputs = sm.inputs
     s = inputs.stores
@@ -137,12 +135,13 @@ def solve_pypsa_sizing(sm) -> float:
             built = 0
             for gen, b in sized_pv:
                 fixed[:, b] = 0.0
-                built = built + m["Generator-p_nom"].sel(name=gen, drop=True) * pd.Series(sm.pv.unit_kw[:, b], index=snapshots)
+                unit = pd.Series(sm.pv.unit_kw[:, b], index=snapshots)
+                built = built + m["Generator-p_nom"].sel(name=gen, drop=True) * unit
             lhs = m["Link-p"].sel(name=no_grid).sum("name")
             m.add_constraints(lhs - built <= pd.Series(fixed.sum(axis=1), index=snapshots), name="no_grid_charging")
 
-    del ref
     status, condition = n.optimize(solver_name="highs", solver_options={"output_flag": False, **THREADS},
+                                   include_objective_constant=False,
                                    extra_functionality=extra, log_to_console=False)
     if status != "ok" or condition != "optimal":
         raise RuntimeError(f"PyPSA: no optimum ({status}, {condition})")

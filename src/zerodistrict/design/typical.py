@@ -43,7 +43,10 @@ def choose_days(inputs: DispatchInputs, n_days: int) -> tuple[np.ndarray, np.nda
     InputError
         ``n_days`` below 3 (two extreme days and one cluster) or not below the period's days.
     """
-    import tsam
+    try:
+        import tsam
+    except ImportError:
+        raise ImportError("--typical-days needs tsam: pip install 'zerodistrict[design]'") from None
 
     spd = steps_per_day(inputs)
     n_all = inputs.n_steps // spd
