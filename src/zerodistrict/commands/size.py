@@ -15,17 +15,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from zerodistrict.cli import (
-    FORCE_HELP,
-    _check_out_options,
-    _input_errors,
-    _say,
-    _status,
-    _writing,
-    err,
-    out,
-)
 from zerodistrict.errors import InputError
+
+# The helpers of zerodistrict.cli are imported when the command runs, not here: cli.py imports this module at its
+# end, and under `python -m zerodistrict.cli` a top-level import of zerodistrict.cli would load cli.py a second
+# time and come back here before `size` exists.
 
 
 def _json_safe(value):
@@ -39,7 +33,6 @@ def _json_safe(value):
     return value
 
 
-@_input_errors
 def size(
     scenario: str = typer.Argument(..., help="preset name or scenario YAML with a 'sizing' block"),
     target: list[str] = typer.Option([], "--target", help="self_sufficiency_ratio>=x, co2_reduction_ratio>=x, "
@@ -55,9 +48,19 @@ def size(
     pareto_points: int = typer.Option(6, "--pareto-points", help="points of the front, both ends included"),
     compare_given: bool = typer.Option(True, "--compare/--no-compare",
                                        help="also cost the scenario's own design the same way"),
-    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    force: bool = typer.Option(False, "--force", help="replace a non-empty --out folder whole (without it such a "
+                               "folder is refused)"),
 ) -> None:
     """Size PV and batteries within the scenario's 'sizing' bounds at least annualised cost, for targets."""
+    from zerodistrict import cli
+
+    return cli._input_errors(_size)(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points,
+                                    compare_given, force)
+
+
+def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points, compare_given,
+          force) -> None:
+    from zerodistrict.cli import _check_out_options, _say, _status, _writing, err, out
     from zerodistrict.design.pareto import pareto_front, parse_pair
     from zerodistrict.design.sizing_run import size as run_sizing
     from zerodistrict.report import get_language
@@ -106,6 +109,8 @@ def size(
 
 
 def _print(data: dict) -> None:
+    from zerodistrict.cli import _say, out
+
     cur = data["currency"]
     t = Table(title=Text(f"{data['scenario']} — sizes (objective {data['objective']})"), title_justify="left")
     for col in ("part", "size", "value", "unit"):
