@@ -3,7 +3,8 @@
 :func:`size` returns a :class:`SizingOutcome`: the chosen sizes, the LP's annualised cost and
 its parts, each target with its value in the LP, its dual ("cost of one more unit") and whether it
 holds in the full-year re-simulation of the sized scenario (``pipeline.run`` with the optimal
-dispatch, which does not see the targets), and the same cost of the scenario's own design. An
+dispatch, which does not see the targets; a target it misses is tightened by the shortfall and the
+LP solved again, :data:`MAX_ROUNDS` at most), and the same cost of the scenario's own design. An
 infeasible target raises :class:`~zerodistrict.errors.InputError` naming it and the best value
 reachable within the bounds (a second LP that optimises that KPI alone).
 """
@@ -37,7 +38,8 @@ from zerodistrict.scenario.models import Battery, PVArray, Scenario
 Progress = Callable[[str], None]
 
 #: rounds of size → re-simulate → tighten a missed target by its shortfall (assumption: the bill-optimal
-#: dispatch of the re-simulation differs from the LP's by little; two rounds sufficed on the presets)
+#: dispatch of the re-simulation differs from the LP's by little; at most two rounds on Misono, full year and
+#: typical days). A target still missed after the last round is reported with ``holds: false``
 MAX_ROUNDS = 4
 #: HiGHS options of the sizing LP: interior point (then crossover, for exact duals) — 1.6× faster than the dual
 #: simplex on 60 days of Misono, more on a year (measured 2026 under load, /tmp script; see benchmarks/bench_sizing.py)
@@ -150,7 +152,7 @@ def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: Cost
     return capex, ((capex - battery) * factors.other + battery * factors.battery) * factors.period_share
 
 
-def full_year_check(sized: Scenario, factors: CostFactors, targets: list, progress: Progress | None = None) -> dict:
+def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None) -> dict:
     """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``)."""
     from zerodistrict import pipeline
 
@@ -207,7 +209,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
             break
         say("full-year re-simulation of the sized design")
         t3 = time_mod.perf_counter()
-        check = full_year_check(outcome.sized, sm.factors, parsed, progress=say)
+        check = full_year_check(outcome.sized, sm.factors, progress=say)
         kpis = check.pop("_kpis")
         clock["resimulate"] += time_mod.perf_counter() - t3
         outcome.full_year = check | {"rounds": round_}
