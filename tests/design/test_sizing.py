@@ -116,7 +116,7 @@ def test_bad_targets(expr, message):
 
 def test_sizing_block_names_and_bounds():
     with pytest.raises(InputError, match=r"sizing\.homes\[0\]\.group: no home group 'roofs'"):
-        misono(3, {"homes": [{"group": "roofs", "pv_kwp": {"min": 0, "max": 5}}]})
+        design_space(misono(3, {"homes": [{"group": "roofs", "pv_kwp": {"min": 0, "max": 5}}]}))
     with pytest.raises(InputError, match=r"min 6\.0 exceeds max 5\.0"):
         misono(3, {"homes": [{"group": "garden-site", "pv_kwp": {"min": 6, "max": 5}}]})
     with pytest.raises(InputError, match=r"pv_kwp\.min 5\.0 exceeds the roof limit 4 kWp"):

@@ -61,6 +61,7 @@ from zerodistrict.dispatch.optimal.solve import _check
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.economics import default_economics
 from zerodistrict.scenario.models import Battery, PVArray, Scenario
+from zerodistrict.scenario.sizing import check_sizing_names
 
 #: cost of a kW of battery power as a share of a kWh's (assumption): economics prices batteries per kWh only,
 #: so without it any power up to the bound is optimal; this picks the least power that does the same
@@ -136,6 +137,8 @@ def design_space(scenario: Scenario) -> tuple[DesignSpace, Scenario]:
     """
     if scenario.sizing is None or not (scenario.sizing.homes or scenario.sizing.community):
         raise InputError("sizing: the scenario has no 'sizing' block saying what may be sized (see docs/scenario.md)")
+    check_sizing_names(scenario.sizing, [g.group for g in scenario.homes],
+                       [b.name for b in scenario.community.batteries])
     big = scenario.model_copy(deep=True)
     by_name = {g.group: i for i, g in enumerate(big.homes)}
     pv_groups, pv_b, bat_groups, bat_kwh, bat_kw = [], [], [], [], []

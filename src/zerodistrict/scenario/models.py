@@ -40,7 +40,7 @@ from zerodistrict.scenario.base import (
 )
 from zerodistrict.scenario.economics import Economics
 from zerodistrict.scenario.mobility import Mobility
-from zerodistrict.scenario.sizing import Sizing, check_sizing_names
+from zerodistrict.scenario.sizing import Sizing
 from zerodistrict.scenario.tariff import Tariff, tariff_currency
 
 if TYPE_CHECKING:  # pandas is imported where a time index is built, not to validate (start-up time)
@@ -585,12 +585,6 @@ class Scenario(Model):
             if group.group in seen:
                 raise ValueError(f"home group name {group.group!r} is used twice")
             seen.add(group.group)
-        return self
-
-    @model_validator(mode="after")
-    def _sizing_names(self) -> "Scenario":
-        if self.sizing is not None:
-            check_sizing_names(self.sizing, [g.group for g in self.homes], [b.name for b in self.community.batteries])
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import Model
 
 #: PV peak power per m² of roof [kWp/m²]: ≈20 % module efficiency at 1 kW/m² STC with packing
@@ -100,12 +101,16 @@ class Sizing(Model):
 
 
 def check_sizing_names(sizing: Sizing, groups: list[str], batteries: list[str]) -> None:
-    """ValueError unless every entry names a home group / community battery of the scenario."""
+    """InputError unless every entry names a home group / community battery of the scenario.
+
+    Checked when a design is sized (:func:`zerodistrict.design.sizing.design_space`), not when a
+    scenario is read: a study that renames a group (a sweep, an edited copy) still runs.
+    """
     for i, item in enumerate(sizing.homes):
         if item.group not in groups:
-            raise ValueError(f"sizing.homes[{i}].group: no home group {item.group!r}; the scenario has "
+            raise InputError(f"sizing.homes[{i}].group: no home group {item.group!r}; the scenario has "
                              f"{', '.join(groups) or 'none'}")
     for i, item in enumerate(sizing.community):
         if item.name not in batteries:
-            raise ValueError(f"sizing.community[{i}].name: no community battery {item.name!r}; the scenario has "
+            raise InputError(f"sizing.community[{i}].name: no community battery {item.name!r}; the scenario has "
                              f"{', '.join(batteries) or 'none'}")
