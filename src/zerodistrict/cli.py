@@ -585,6 +585,8 @@ def sweep(
 
 from zerodistrict.commands import roadmap as _roadmap_command  # noqa: E402  (uses the helpers above)
 app.command(name="roadmap")(_roadmap_command.roadmap)
+from zerodistrict.commands import size as _size_command  # noqa: E402  (uses the helpers above)
+app.command(name="size")(_size_command.size)
 
 
 def main() -> None:  # pragma: no cover - console entry

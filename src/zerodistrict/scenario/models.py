@@ -42,6 +42,7 @@ from zerodistrict.scenario.building import Building, Household
 from zerodistrict.scenario.economics import Economics
 from zerodistrict.scenario.hydrogen import Hydrogen
 from zerodistrict.scenario.mobility import Mobility
+from zerodistrict.scenario.sizing import Sizing
 from zerodistrict.scenario.tariff import Tariff, tariff_currency
 
 if TYPE_CHECKING:  # pandas is imported where a time index is built, not to validate (start-up time)
@@ -551,6 +552,7 @@ class Scenario(Model):
         description="unit costs; default: the site country's (an error for a country without defaults); "
         "write 'economics: none' to skip bills, costs and NPV")
     mobility: Mobility | None = Field(default=None, description="shared multi-mobility: ports, fleet, demand")
+    sizing: Sizing | None = Field(default=None, description="what `zerodistrict size` may size, within which bounds")
 
     @model_validator(mode="before")
     @classmethod

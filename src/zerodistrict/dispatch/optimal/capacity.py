@@ -18,6 +18,11 @@ symbol                 meaning                                     code name
 
 The per-unit shapes (``a_s(t)``, ``b_s``, ``m_s``) come from the same problem built with
 every capacity and power set to 1, so they follow whatever the problem data does.
+PV (:class:`PVCapacity`): the size ``k_g`` of a group of buses (e.g. kWp per home of a home
+group) with output ``k_g·π_b(t)`` at each bus b of the group. The problem is built with the
+group's largest PV, ``U_g·π_b(t)``; the part not built is curtailed by force
+(:func:`add_pv_capacity`), so no balance equation of the dispatch LP changes.
+
 Simplifications: the model is built per store (no battery classes, no merged buses:
 aggregation is exact only for fixed capacities); storage is cyclic (perfect foresight),
 so the initial state of charge does not enter; a unit must exist in the inputs (a
@@ -185,6 +190,91 @@ def capacity_cost(m: linopy.Model, sized: dict[str, _Sizing]) -> linopy.LinearEx
     for t in terms[1:]:
         total = total + t
     return total
+
+
+@dataclass(frozen=True)
+class PVCapacity:
+    """PV whose size the LP chooses per group of buses: ``k_g`` within ``size`` (one value per group).
+
+    ``group`` (b,) is the sized group of each bus of the problem (-1: its PV is fixed);
+    ``unit_kw`` (t, b) the bus's output per unit of its group's size, ``π_b(t)`` [kW per unit].
+    The problem's PV of a sized bus must be ``U_g·π_b(t)`` with ``U_g = size.upper`` (finite: a
+    roof limit).
+    """
+
+    group: np.ndarray
+    unit_kw: np.ndarray
+    size: CapacityRange
+
+    def checked(self, p: _Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(lower, upper, cost)`` per group, after checking the shapes against the problem."""
+        group = np.asarray(self.group, dtype=int)
+        n_groups = int(group.max()) + 1 if group.size and group.max() >= 0 else 0
+        if group.shape != (p.pv_kw.shape[1],) or self.unit_kw.shape != p.pv_kw.shape:
+            raise InputError(f"pv: group {group.shape} and unit_kw {self.unit_kw.shape} must match the problem's "
+                             f"PV buses {p.pv_kw.shape}")
+        lower, upper, cost = _range(self.size, n_groups, "pv.size")
+        if not np.isfinite(upper).all():
+            raise InputError("pv.size.upper: PV needs a finite upper bound (the roof limit)")
+        expect = np.where(group >= 0, upper[np.maximum(group, 0)], 0.0)[None, :] * self.unit_kw
+        sized = group >= 0
+        if not np.allclose(p.pv_kw[:, sized], expect[:, sized], rtol=1e-9, atol=1e-9):
+            raise InputError("pv: the problem's PV of a sized bus must be its group's upper bound × unit_kw")
+        return lower, upper, cost
+
+
+def _pv_built(m: linopy.Model, p: _Problem, pv: PVCapacity, bus_dim: str | None) -> linopy.LinearExpression:
+    """PV built at each bus (``bus_dim``) or over the district (None): ``Σ_g k_g·π_b(t)`` + fixed PV [kW]."""
+    k = m.variables["pv_capacity"]
+    group = np.asarray(pv.group, dtype=int)
+    time = pd.RangeIndex(p.n_steps, name="time")
+    bus = pd.RangeIndex(group.size, name="home")
+    fixed = np.where(group[None, :] >= 0, 0.0, p.pv_kw)
+    onehot = np.zeros((group.size, k.shape[0]))
+    onehot[np.flatnonzero(group >= 0), group[group >= 0]] = 1.0
+    per_bus = (_da(onehot, [bus, k.indexes["pv_group"]]) * k).sum("pv_group")  # k_{g(b)}
+    built = _da(pv.unit_kw, [time, bus]) * per_bus
+    if bus_dim is None:
+        return built.sum("home") + _da(fixed.sum(axis=1), [time])
+    return built + _da(fixed, [time, bus])
+
+
+def add_pv_capacity(m: linopy.Model, p: _Problem, pv: PVCapacity) -> None:
+    """PV sizes ``lower_g ≤ k_g ≤ U_g`` with the unbuilt part curtailed and export and PV-only charging within what is built:
+
+    ``c_b(t) ≥ (U_g − k_g)·π_b(t)`` for each bus b of a sized group g (the LP's PV there is ``U_g·π_b(t)``);
+    ``p_exp(t) ≤ PV(t)`` (per meter without sharing) and the stores that may not charge from the grid
+    ``Σ ch_s(t) ≤ PV(t)``, with ``PV(t) = Σ_b k_{g(b)}·π_b(t)`` + the fixed PV (these replace the
+    bounds the dispatch LP sets from ``U_g``).
+    """
+    lower, upper, _ = pv.checked(p)
+    group_index = pd.RangeIndex(lower.size, name="pv_group")
+    m.add_variables(_da(lower, [group_index]), _da(upper, [group_index]), name="pv_capacity")
+    group = np.asarray(pv.group, dtype=int)
+    sized = np.flatnonzero(group >= 0)
+    v = m.variables
+    time = pd.RangeIndex(p.n_steps, name="time")
+    bus = pd.RangeIndex(group.size, name="home")
+    built = _pv_built(m, p, pv, "home")
+    ceiling = _da(p.pv_kw, [time, bus])
+    m.add_constraints((v["curtail"] - ceiling + built).isel(home=sized) >= 0.0, name="pv_unbuilt_curtailed")
+    if p.mode == "meters":
+        m.add_constraints(v["home_grid_export"] - built <= 0.0, name="pv_export_within_built")
+        return
+    district = _pv_built(m, p, pv, None)
+    if np.any(p.export_ub_kw > 0):
+        m.add_constraints(v["grid_export"] - district <= 0.0, name="pv_export_within_built")
+    if "no_grid_charging" in m.constraints:
+        lhs = m.constraints["no_grid_charging"].lhs
+        m.remove_constraints("no_grid_charging")
+        m.add_constraints(lhs - district <= 0.0, name="no_grid_charging")
+
+
+def pv_cost(m: linopy.Model, pv: PVCapacity) -> linopy.LinearExpression:
+    """``Σ_g c_g·k_g`` [objective unit]."""
+    k = m.variables["pv_capacity"]
+    cost = np.broadcast_to(np.asarray(pv.size.cost_per_unit, dtype=float), k.shape)
+    return (_da(cost, [k.indexes["pv_group"]]) * k).sum()
 
 
 def solved_stores(s: _Stores, m: linopy.Model, name: str, z: _Sizing | None) -> _Stores:

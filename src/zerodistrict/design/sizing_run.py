@@ -1,0 +1,320 @@
+"""``zerodistrict size`` as a library call: build and solve the sizing LP, write the sizes into the scenario, re-simulate.
+
+:func:`size` returns a :class:`SizingOutcome`: the chosen sizes, the LP's annualised cost and
+its parts, each target with its value in the LP, its dual ("cost of one more unit") and whether it
+holds in the full-year re-simulation of the sized scenario (``pipeline.run`` with the optimal
+dispatch, which does not see the targets; a target it misses is tightened by the shortfall and the
+LP solved again, :data:`MAX_ROUNDS` at most), and the same cost of the scenario's own design. An
+infeasible target raises :class:`~zerodistrict.errors.InputError` naming it and the best value
+reachable within the bounds (a second LP that optimises that KPI alone).
+"""
+
+from __future__ import annotations
+
+import time as time_mod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zerodistrict.design import targets as targets_mod
+from zerodistrict.design.sizing import (
+    CostFactors,
+    DesignSpace,
+    SizingModel,
+    UnitCosts,
+    build_sizing,
+    design_space,
+    economics_of,
+    fixed_annual_cost,
+    fixed_capex,
+    sized_annual_capital,
+)
+from zerodistrict.dispatch.common import DispatchInputs
+from zerodistrict.dispatch.optimal.model import tiebreak
+from zerodistrict.errors import InputError, SolverError
+from zerodistrict.scenario.models import Battery, PVArray, Scenario
+
+Progress = Callable[[str], None]
+
+#: rounds of size → re-simulate → tighten a missed target by its shortfall (assumption: the bill-optimal
+#: dispatch of the re-simulation differs from the LP's by little; at most two rounds on Misono, full year and
+#: typical days). A target still missed after the last round is reported with ``holds: false``
+MAX_ROUNDS = 4
+#: HiGHS options of the sizing LP: interior point (then crossover, for exact duals) — 1.6× faster than the dual
+#: simplex on 60 days of Misono, more on a year (measured 2026 under load, /tmp script; see benchmarks/bench_sizing.py)
+SIZING_HIGHS_OPTIONS = {"solver": "ipm"}
+
+
+@dataclass
+class SizingOutcome:
+    """What ``zerodistrict size`` found (amounts in ``currency`` over the scenario's period)."""
+
+    scenario: str
+    currency: str
+    objective: str
+    sizes: dict
+    annual_cost: float  # LP: operating cost (bill) + annualised capital, fixed assets included [currency]
+    annual_capital: float  # annualised capital + O&M of the whole design [currency]
+    operating_cost: float  # LP: the bill (or energy cost) with the unserved penalty [currency]
+    co2_kg: float  # LP: grid CO2 over the period
+    capex: float  # capital of the whole design [currency]
+    life_cycle_cost: float  # annual_cost × annuity factor: the present value over the lifetime [currency]
+    targets: list[dict] = field(default_factory=list)
+    sized: Scenario | None = None
+    full_year: dict | None = None  # the re-simulation: kpis and its own annualised cost
+    given_design: dict | None = None  # the scenario's own sizes, same accounting
+    typical: dict | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict:
+        out = {k: getattr(self, k) for k in ("scenario", "currency", "objective", "annual_cost", "annual_capital",
+                                              "operating_cost", "co2_kg", "capex", "life_cycle_cost", "targets",
+                                              "full_year", "given_design", "typical", "notes", "seconds")}
+        out["sizes"] = _with_units(self.sizes)
+        return out
+
+
+def _with_units(sizes: dict) -> dict:
+    unit = {"pv_kwp": "kWp per home", "battery_kwh": "kWh per home", "battery_kw": "kW per home",
+            "capacity_kwh": "kWh", "power_kw": "kW"}
+    return {part: {name: {k: {"value": v, "unit": unit[k]} for k, v in d.items()} for name, d in items.items()}
+            for part, items in sizes.items()}
+
+
+def district_inputs(scenario: Scenario, progress: Progress | None = None) -> DispatchInputs:
+    """The scenario's dispatch inputs as ``pipeline.run`` builds them (mobility charging included)."""
+    from zerodistrict import pipeline
+    from zerodistrict.mobility import simulate_mobility
+    from zerodistrict.profiles.prices import price_series
+
+    pipeline.check_inputs(scenario)
+    mobility_kw = None
+    if scenario.mobility is not None:
+        index = scenario.index()
+        ef = price_series(scenario.grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh")
+        mobility_kw = simulate_mobility(scenario.mobility, index, ef).district_charge_kw
+    return pipeline.build_inputs(scenario, progress=progress, mobility_load_kw=mobility_kw)
+
+
+def lp_objective_value(sm: SizingModel) -> float:
+    """The LP's optimum without the tie-break, with the bill's fixed charges [objective unit]."""
+    m, p = sm.model, sm.om._problem
+    tie = tiebreak(m, p)
+    return float(m.objective.value) - (0.0 if tie is None else float(tie.solution.sum())) + p.bill_constant
+
+
+def lp_operating_cost(sm: SizingModel) -> float:
+    """Objective ``co2``: the design's energy cost at the step prices over the LP's (weighted) steps [currency]."""
+    inputs = sm.inputs
+    flows = targets_mod.Flows(sm, sm.weights)
+    imp = np.asarray(flows.import_expr.solution.values, dtype=float)
+    exp = np.asarray(flows.export_expr.solution.values, dtype=float)
+    return float(((imp * inputs.import_price - exp * inputs.export_price) * flows.w).sum() * inputs.step_hours)
+
+
+def apply_sizes(scenario: Scenario, sizes: dict) -> Scenario:
+    """The scenario with the chosen sizes (validated again), stores ending cyclic as in the sizing LP."""
+    from zerodistrict.scenario.loading import scenario_from_dict
+
+    out = scenario.model_copy(deep=True)
+    groups = {g.group: g for g in out.homes}
+    for name, d in sizes.get("homes", {}).items():
+        g = groups[name]
+        if "pv_kwp" in d:
+            kwp = max(float(d["pv_kwp"]), 0.0)
+            g.pv = PVArray(kwp=kwp) if g.pv is None else g.pv.model_copy(update={"kwp": kwp})
+        if "battery_kwh" in d:
+            update = {"capacity_kwh": max(d["battery_kwh"], 0.0), "power_kw": max(d["battery_kw"], 0.0),
+                      "charge_power_kw": None, "discharge_power_kw": None}
+            g.battery = (Battery(capacity_kwh=update["capacity_kwh"], power_kw=update["power_kw"]) if g.battery is None
+                         else g.battery.model_copy(update=update))
+    batteries = {b.name: i for i, b in enumerate(out.community.batteries)}
+    for name, d in sizes.get("community", {}).items():
+        i = batteries[name]
+        out.community.batteries[i] = out.community.batteries[i].model_copy(update={
+            "capacity_kwh": max(d["capacity_kwh"], 0.0), "power_kw": max(d["power_kw"], 0.0),
+            "charge_power_kw": None, "discharge_power_kw": None})
+    out.community.storage_end = "cyclic"
+    data = out.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if scenario.economics_skipped:
+        data["economics"] = None
+    return scenario_from_dict(data, source="sized scenario")
+
+
+def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: CostFactors) -> tuple[float, float]:
+    """Capital of a scenario's design and its annualised cost over the period [currency] (everything fixed)."""
+    econ = economics_of(scenario)
+    empty = DesignSpace([], np.zeros((0, 2)), [], np.zeros((0, 2)), np.zeros((0, 2)), [], np.zeros((0, 2)),
+                        np.zeros((0, 2)))
+    capex, battery = fixed_capex(scenario, inputs, empty, econ, UnitCosts.from_economics(econ))
+    return capex, ((capex - battery) * factors.other + battery * factors.battery) * factors.period_share
+
+
+def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None) -> dict:
+    """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``)."""
+    from zerodistrict import pipeline
+
+    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=None)
+    capex, annual_capital = design_annual_cost(sized, result.inputs, factors)
+    kpis = result.kpis
+    out = {"dispatch_objective": result.dispatch.objective, "annual_capital": annual_capital, "capex": capex,
+           "annual_cost": result.dispatch.objective + annual_capital,
+           "kpis": {k: getattr(kpis, k) for k in ("self_sufficiency_ratio", "co2_reduction_ratio", "grid_import_kwh",
+                                                    "grid_export_kwh", "co2_kg", "pv_generation_kwh", "curtailed_kwh",
+                                                    "unserved_kwh", "capex", "npv", "lcoe_per_kwh")}}
+    return out | {"_kpis": kpis}
+
+
+def size(scenario: Scenario, targets: list[str] | None = None, objective: str = "cost", *,
+         typical_days: int | None = None, resimulate: bool = True, compare_given: bool = True,
+         progress: Progress | None = None, solver_options: dict | None = None) -> SizingOutcome:
+    """Size the scenario's ``sizing`` block for ``targets`` at least annualised cost (or CO2).
+
+    Raises
+    ------
+    InputError
+        No sizing block, a bad target, no unit costs, or a target out of reach (naming it and the
+        best value within the bounds).
+    """
+    say = progress or (lambda msg: None)
+    parsed = targets_mod.parse_targets(targets or [])
+    clock = {}
+    t0 = time_mod.perf_counter()
+    space, big = design_space(scenario)
+    say("profiles of the largest design")
+    inputs = district_inputs(big, progress=say)
+    clock["inputs"] = time_mod.perf_counter() - t0
+    lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
+    t1 = time_mod.perf_counter()
+    sm, flows = _build_with_targets(big, lp_inputs, space, objective, parsed, clusters)
+    clock["build"] = time_mod.perf_counter() - t1
+    lp_targets = list(parsed)
+    clock["solve"] = clock["resimulate"] = 0.0
+    for round_ in range(1, MAX_ROUNDS + 1):
+        say("solving the sizing LP" + (f" (round {round_}: targets tightened by the re-simulation's shortfall)"
+                                       if round_ > 1 else ""))
+        t2 = time_mod.perf_counter()
+        try:
+            sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
+        except SolverError as exc:
+            if exc.termination_condition not in ("infeasible", "infeasible_or_unbounded") or not parsed:
+                raise
+            raise InputError(_unreachable(big, lp_inputs, space, objective, parsed, clusters, solver_options)) from None
+        clock["solve"] += time_mod.perf_counter() - t2
+        outcome = _outcome(scenario, sm, flows, objective, parsed, lp_targets)
+        outcome.typical, outcome.notes = typical, notes + sm.notes
+        if not resimulate:
+            break
+        say("full-year re-simulation of the sized design")
+        t3 = time_mod.perf_counter()
+        check = full_year_check(outcome.sized, sm.factors, progress=say)
+        kpis = check.pop("_kpis")
+        clock["resimulate"] += time_mod.perf_counter() - t3
+        outcome.full_year = check | {"rounds": round_}
+        missed = []
+        for row, t, lp_t in zip(outcome.targets, parsed, lp_targets):
+            row["full_year_value"], row["holds"] = targets_mod.holds(t, kpis)
+            if not row["holds"]:
+                missed.append((t, lp_t, row["full_year_value"]))
+        if typical is not None and objective == "cost":
+            year = _energy_cost_year(check, kpis)
+            typical["annual_cost_full_year"] = year
+            typical["gap_ratio"] = (outcome.annual_cost - year) / abs(year) if year else None
+        if not missed or round_ == MAX_ROUNDS:
+            break
+        for t, lp_t, got in missed:
+            tighter = targets_mod.tightened(lp_t, t, got)
+            lp_targets[lp_targets.index(lp_t)] = tighter
+            sm.model.remove_constraints(t.constraint)
+            targets_mod.add_target(sm, flows, tighter)
+    outcome.seconds = clock
+    if compare_given:
+        say("the scenario's own design, same accounting")
+        outcome.given_design = _given_design(scenario, sm.factors, say)
+    clock["total"] = time_mod.perf_counter() - t0
+    return outcome
+
+
+def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[DispatchInputs, dict | None, dict | None,
+                                                                          list[str]]:
+    """The LP's inputs: the whole period, or its typical days with their weights (and a note saying so)."""
+    if not typical_days:
+        return inputs, None, None, []
+    from zerodistrict.analysis.economics import annualisation_factor
+    from zerodistrict.design.typical import typical_inputs
+
+    lp_inputs, weights, typical = typical_inputs(inputs, typical_days)
+    clusters = {"weights": weights, "day_steps": typical["steps_per_day"],
+                "period_share": 1.0 / annualisation_factor(inputs.index, inputs.step_hours)}
+    note = (f"typical days: the year clustered into {typical_days} days (tsam) with the peak-load and the worst-PV "
+            "days kept; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
+            "onto clustered days)")
+    return lp_inputs, clusters, typical, [note]
+
+
+def _outcome(scenario: Scenario, sm: SizingModel, flows, objective: str, parsed: list, lp_targets: list) -> SizingOutcome:
+    """The solved LP's sizes, costs and targets (``lp_targets``: the targets as the LP holds them)."""
+    sizes = sm.sizes()
+    fixed_annual = fixed_annual_cost(sm)
+    capital = sized_annual_capital(sm) + fixed_annual
+    operating = (lp_objective_value(sm) - (capital - fixed_annual) if objective == "cost"
+                 else lp_operating_cost(sm))
+    annual_cost = operating + capital
+    capex_expr = sm.capex_expression()
+    rows = [{"target": t.text, "lp_target": lp_t.text, "lp_value": targets_mod.lp_value(sm, flows, t.kpi),
+             "cost_of_one_more_unit": targets_mod.target_dual(sm, flows, lp_t),
+             "unit": targets_mod.TARGETS[t.kpi][1]} for t, lp_t in zip(parsed, lp_targets)]
+    return SizingOutcome(
+        scenario=scenario.name, currency=scenario.grid.currency, objective=objective, sizes=sizes,
+        annual_cost=annual_cost, annual_capital=capital, operating_cost=operating, co2_kg=float(flows.co2.solution),
+        capex=sm.fixed_capex + (0.0 if capex_expr is None else float(capex_expr.solution)),
+        life_cycle_cost=annual_cost * sm.factors.annuity_years / sm.factors.period_share,
+        targets=rows, sized=apply_sizes(scenario, sizes))
+
+
+def _energy_cost_year(check: dict, kpis) -> float:
+    """The re-simulation's energy cost at step prices plus its annualised capital (typical-day comparisons)."""
+    return float(kpis.net_energy_cost) + check["annual_capital"]
+
+
+def _given_design(scenario: Scenario, factors: CostFactors, say: Progress) -> dict | None:
+    """The scenario's own design through the same accounting: optimal cyclic dispatch + annualised capital."""
+    from zerodistrict import pipeline
+
+    own = scenario.model_copy(deep=True)
+    own.community.storage_end = "cyclic"
+    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None)
+    capex, capital = design_annual_cost(own, result.inputs, factors)
+    return {"capex": capex, "annual_capital": capital, "dispatch_objective": result.dispatch.objective,
+            "annual_cost": result.dispatch.objective + capital,
+            "self_sufficiency_ratio": result.kpis.self_sufficiency_ratio,
+            "co2_reduction_ratio": result.kpis.co2_reduction_ratio}
+
+
+def _build_with_targets(scenario, inputs, space, objective, parsed, clusters: dict | None):
+    sm = build_sizing(scenario, inputs, space, objective, tariff_objective="energy_cost" if clusters else "bill",
+                      **(clusters or {}))
+    flows = targets_mod.Flows(sm, sm.weights)
+    for t in parsed:
+        targets_mod.add_target(sm, flows, t)
+    return sm, flows
+
+
+def _unreachable(scenario, inputs, space, objective, parsed, clusters, solver_options) -> str:
+    """One message: the first target out of reach on its own and the best value reachable; or that they conflict."""
+    for t in parsed:
+        sm, flows = _build_with_targets(scenario, inputs, space, objective, [], clusters)
+        expr = targets_mod.best_objective(sm, flows, t)
+        if expr is None:
+            continue
+        sm.model.add_objective(expr, overwrite=True)
+        sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
+        best = targets_mod.lp_value(sm, flows, t.kpi)
+        reach = best >= t.value if t.op == ">=" else best <= t.value if t.op == "<=" else best <= 0.0
+        if not reach:
+            what = "net import" if t.kpi == "net_zero" else t.kpi
+            return (f"--target {t.text}: out of reach within the sizing bounds; the best {what} they allow is "
+                    f"{best:.6g}" + (" kWh" if t.kpi == "net_zero" else ""))
+    return f"--target: {', '.join(t.text for t in parsed)} cannot all hold together within the sizing bounds"

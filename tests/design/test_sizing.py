@@ -1,0 +1,176 @@
+"""Sizing: targets met in the re-simulation, fixed sizes equal dispatch + capital, bounds, errors, typical days."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zerodistrict import pipeline
+from zerodistrict.analysis import economics as econ_mod
+from zerodistrict.design import targets as targets_mod
+from zerodistrict.design.sizing import build_sizing, design_space
+from zerodistrict.design.sizing_run import district_inputs, size
+from zerodistrict.design.typical import choose_days
+from zerodistrict.errors import InputError
+from zerodistrict.scenario.loading import load_scenario, scenario_from_dict
+
+SIZING = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8},
+                     "battery_kwh": {"min": 0, "max": 10}, "battery_kw": {"min": 0, "max": 5}}],
+          "community": [{"name": "central", "capacity_kwh": {"min": 0, "max": 400}, "power_kw": {"min": 0, "max": 150}}]}
+
+
+def misono(days: int = 7, sizing: dict | None = None, start: str = "2025-05-01", mobility: bool = False, **changes):
+    """The Misono preset over a few days (without its bicycles unless asked), with a sizing block."""
+    d = load_scenario("saitama-misono").model_dump(mode="json", by_alias=True, exclude_none=True)
+    d["period"] = {"year": 2025, "step_minutes": 60, "start": start, "days": days}
+    d["sizing"] = SIZING if sizing is None else sizing
+    if not mobility:
+        d.pop("mobility", None)
+    d.update(changes)
+    return scenario_from_dict(d)
+
+
+def _annualised_capital(kpis_breakdown: dict, econ, period_share: float) -> float:
+    """By hand from the appraisal's capex items: (1 + R)/A + o for batteries, 1/A + o for the rest."""
+    a = econ_mod.annuity_factor(econ.discount_rate, econ.lifetime_years)
+    repl = econ_mod.replacement_factor(econ.discount_rate, econ.lifetime_years, econ.battery_lifetime_years)
+    om = econ.om_ratio_per_year
+    battery = kpis_breakdown.get("battery", 0.0)
+    rest = sum(kpis_breakdown.values()) - battery
+    return (battery * ((1 + repl) / a + om) + rest * (1 / a + om)) * period_share
+
+
+def test_fixed_sizes_equal_the_optimal_dispatch_plus_annualised_capital():
+    """Every size fixed at the preset's: the LP's cost is the optimal dispatch's bill + the capital by hand."""
+    fixed = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 4.4, "max": 4.4}}],
+             "community": [{"name": "central", "capacity_kwh": {"min": 125, "max": 125}, "power_kw": {"min": 50, "max": 50}}]}
+    sc = misono(7, fixed)
+    outcome = size(sc, [], resimulate=False, compare_given=False)
+    own = sc.model_copy(deep=True)
+    own.community.storage_end = "cyclic"
+    run = pipeline.run(own, "optimal", resilience_hours=None)
+    share = 7 / 365
+    capital = _annualised_capital(run.economics.capex_breakdown, sc.economics or econ_mod_default(sc), share)
+    assert outcome.annual_capital == pytest.approx(capital, rel=1e-9)
+    assert outcome.annual_cost == pytest.approx(run.dispatch.objective + capital, rel=1e-6)
+    assert outcome.sizes["homes"]["garden-site"]["pv_kwp"] == pytest.approx(4.4, abs=1e-6)
+
+
+def econ_mod_default(sc):
+    from zerodistrict.scenario.economics import default_economics
+
+    return default_economics(sc.site.country)
+
+
+def test_self_sufficiency_target_holds_in_the_run_of_sized_yaml():
+    sc = misono(7)
+    outcome = size(sc, ["self_sufficiency_ratio>=0.75"], compare_given=False)
+    row = outcome.targets[0]
+    assert row["holds"] is True
+    # an independent run of the sized scenario (what `zerodistrict run sized.yaml --dispatch optimal` does)
+    again = pipeline.run(outcome.sized, "optimal", resilience_hours=None)
+    assert again.kpis.self_sufficiency_ratio >= 0.75 - 1e-9
+    assert row["cost_of_one_more_unit"] > 0  # the target binds: tightening it costs money
+    # sizes within the bounds
+    home = outcome.sizes["homes"]["garden-site"]
+    assert 0 <= home["pv_kwp"] <= 8 + 1e-9 and 0 <= home["battery_kwh"] <= 10 + 1e-9
+
+
+def test_own_self_sufficiency_as_target_costs_no_more_than_the_preset_design():
+    sc = misono(7)
+    own = sc.model_copy(deep=True)
+    own.community.storage_end = "cyclic"
+    ss = pipeline.run(own, "optimal", resilience_hours=None).kpis.self_sufficiency_ratio
+    outcome = size(sc, [f"self_sufficiency_ratio>={ss - 1e-9:.12f}"])
+    assert outcome.given_design["self_sufficiency_ratio"] == pytest.approx(ss, abs=1e-12)
+    assert outcome.annual_cost <= outcome.given_design["annual_cost"] * (1 + 1e-6)
+    assert outcome.full_year["annual_cost"] <= outcome.given_design["annual_cost"] * (1 + 1e-6)
+
+
+def test_out_of_reach_target_names_it_and_the_best_value():
+    small = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 2}}]}
+    with pytest.raises(InputError, match=r"--target self_sufficiency_ratio>=0\.95: out of reach within the sizing "
+                                         r"bounds; the best self_sufficiency_ratio they allow is 0\.[0-8]"):
+        size(misono(3, small), ["self_sufficiency_ratio>=0.95"], compare_given=False)
+
+
+def test_co2_and_export_targets_and_net_zero():
+    sc = misono(5)
+    outcome = size(sc, ["co2_reduction_ratio>=0.5", "capex<=2e8"], compare_given=False)
+    rows = {r["target"]: r for r in outcome.targets}
+    assert rows["co2_reduction_ratio>=0.5"]["holds"] and rows["capex<=2e+08"]["holds"]
+    assert outcome.full_year["kpis"]["co2_reduction_ratio"] >= 0.5 - 1e-9
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("self_sufficiency_ratio>0.8", r"write KPI>=x or KPI<=x"),
+    ("self_sufficiency_ratio<=0.8", r"self_sufficiency_ratio takes >="),
+    ("capex>=10", r"capex takes <="),
+    ("happiness>=1", r"unknown target 'happiness'"),
+    ("co2_reduction_ratio>=1.5", r"a ratio lies between 0 and 1"),
+])
+def test_bad_targets(expr, message):
+    with pytest.raises(InputError, match=message):
+        targets_mod.parse_target(expr)
+
+
+def test_sizing_block_names_and_bounds():
+    with pytest.raises(InputError, match=r"sizing\.homes\[0\]\.group: no home group 'roofs'"):
+        design_space(misono(3, {"homes": [{"group": "roofs", "pv_kwp": {"min": 0, "max": 5}}]}))
+    with pytest.raises(InputError, match=r"min 6\.0 exceeds max 5\.0"):
+        misono(3, {"homes": [{"group": "garden-site", "pv_kwp": {"min": 6, "max": 5}}]})
+    with pytest.raises(InputError, match=r"pv_kwp\.min 5\.0 exceeds the roof limit 4 kWp"):
+        misono(3, {"homes": [{"group": "garden-site", "pv_kwp": {"min": 5, "max": 8}, "roof_area_m2": 20}]})
+    with pytest.raises(InputError, match=r"sizing: the scenario has no 'sizing' block"):
+        design_space(misono(3, {}))
+
+
+def test_roof_area_caps_pv():
+    sc = misono(3, {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8}, "roof_area_m2": 15}]})
+    space, big = design_space(sc)
+    assert space.pv_bounds_kwp[0, 1] == pytest.approx(3.0)
+    assert big.homes[0].pv.kwp == pytest.approx(3.0)
+
+
+def test_pv_variable_curtails_the_unbuilt_part():
+    """The LP's PV output is k·π: curtailment of the largest PV is at least (U − k)·π at every step."""
+    sc = misono(3)
+    space, big = design_space(sc)
+    sm = build_sizing(big, district_inputs(big), space).solve()
+    k = float(sm.model.variables["pv_capacity"].solution.values[0])
+    curtail = np.asarray(sm.model.variables["curtail"].solution.values)[:, 0]
+    unit = sm.pv.unit_kw[:, 0]
+    assert np.all(curtail >= (8.0 - k) * unit - 1e-6)
+
+
+def test_typical_days_keep_the_extremes_and_weigh_the_year():
+    sc = misono(28)
+    inputs = district_inputs(sc)
+    days, weights = choose_days(inputs, 6)
+    load = inputs.load_kw.sum(axis=1).reshape(28, 24)
+    pv = inputs.pv_kw.sum(axis=1).reshape(28, 24)
+    assert weights.sum() == pytest.approx(28)
+    assert load.max(axis=1).argmax() in days and pv.sum(axis=1).argmin() in days
+    assert len(days) == 6 and len(set(days)) == 6
+    with pytest.raises(InputError, match=r"--typical-days: give 3 to 27 days"):
+        choose_days(inputs, 2)
+
+
+def test_typical_days_size_and_report_the_gap():
+    sc = misono(28)
+    outcome = size(sc, [], typical_days=8, compare_given=False)
+    assert outcome.typical["gap_ratio"] is not None and abs(outcome.typical["gap_ratio"]) < 0.2
+    assert sum(outcome.typical["weights"]) == pytest.approx(28)
+
+
+def test_pareto_front_trades_cost_for_co2():
+    from zerodistrict.design.pareto import pareto_front
+
+    sc = misono(3)
+    front = pareto_front(sc, "cost,co2", points=3)
+    cheapest = size(sc, [], resimulate=False, compare_given=False)
+    assert front["annual_cost"].iloc[0] == pytest.approx(cheapest.annual_cost, rel=1e-6)
+    assert np.all(np.diff(front["co2_kg"]) < 0) and np.all(np.diff(front["annual_cost"]) > 0)
+    assert front["cost_per_kg_cut"].iloc[1:].gt(0).all()
+    with pytest.raises(InputError, match=r"--pareto 'cost,survival': use cost,co2"):
+        pareto_front(sc, "cost,survival")
