@@ -563,6 +563,10 @@ def sweep(
               f"{outcome.sweep_id} --out FILE.csv")
 
 
+from zerodistrict.commands import serve as _serve_command  # noqa: E402  (uses the helpers above)
+app.command(name="serve")(_serve_command.serve)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 
