@@ -93,7 +93,8 @@ async def validate(request: Request) -> dict:
     state = _state(request)
     sc = await run_in_threadpool(intake.load_network_scenario, data, state.uploads_dir)
     return {"ok": True, "name": sc.name, "homes": sc.n_homes, "site": sc.site.name, "year": sc.period.year,
-            "step_minutes": sc.period.step_minutes}
+            "step_minutes": sc.period.step_minutes,
+            "scenario": data if isinstance(data, dict) else intake.preset_data(data)}
 
 
 @router.post("/files", summary="Upload an EPW weather file or a profile CSV; returns the name a scenario uses",

@@ -105,8 +105,10 @@ def _scan_yaml(text: str) -> None:
             nodes += 1
             if nodes > 2 * MAX_NODES:
                 raise RequestError.one(422, "(body)", f"more than {MAX_NODES:,} values")
-    except yaml.YAMLError:
-        pass  # the strict reader words the syntax error with its line
+    except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # libyaml's own limit, met while scanning ahead
+            raise RequestError.one(422, "(body)", f"nested deeper than {MAX_DEPTH} levels") from None
+        # any other syntax error: the strict reader words it with its line
 
 
 def parse_body(body: bytes, content_type: str) -> Any:
@@ -131,6 +133,8 @@ def parse_body(body: bytes, content_type: str) -> Any:
             data = read_mapping(text, "body", what="a request body")
         except InputError as exc:
             raise RequestError.one(422, "(body)", str(exc).removeprefix("body: ")) from None
+        except RecursionError:
+            raise RequestError.one(422, "(body)", f"nested deeper than {MAX_DEPTH} levels") from None
     _check_shape(data)
     return data
 
@@ -232,7 +236,11 @@ def load_network_scenario(ref: Any, uploads_dir: Path, field_path: str = "scenar
         scenario = scenario_from_dict(ref, base_dir=uploads_dir, source="scenario")
         check_inputs(scenario)
     except InputError as exc:
-        raise RequestError(422, message_errors(str(exc), uploads_dir)) from None
+        # a message about an upload names the file: name the field that gave it instead
+        fields = {str(value): where for where, value in _file_fields(ref)}
+        errors = [{"field": fields.get(e["field"], e["field"]), "message": e["message"]}
+                  for e in message_errors(str(exc), uploads_dir)]
+        raise RequestError(422, errors) from None
     except RecursionError:
         raise RequestError.one(422, field_path, "nested too deeply") from None
     return scenario

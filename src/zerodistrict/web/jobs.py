@@ -185,9 +185,10 @@ class JobManager:
                 self._finish(queued, "cancelled", None, "cancelled before it started")
                 return True
             job = self._running.get(job_id)
-            if job is None:
+            if job is None or job.status != "running":
                 return False
             job.outcome = {"status": "cancelled", "error": "cancelled while running"}
+            job.status, job.stage = "cancelled", "cancelled"
             job.process.terminate()
             return True
 
