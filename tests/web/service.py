@@ -23,9 +23,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(base: str, headers: dict | None = None, timeout_s: float = 60.0) -> None:
+def wait_until_up(base: str, headers: dict | None = None, timeout_s: float = 60.0, process=None) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the web service stopped: {process.stderr.read()[-2000:]}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{base}/api/meta", headers=headers, timeout=5).status_code in (200, 401):
                 return
@@ -63,11 +65,12 @@ def serve_process(store_url: str, *args: str):
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, {"Authorization": "Bearer " + args[args.index("--token") + 1]} if "--token" in args else None)
+        wait_until_up(base, {"Authorization": "Bearer " + args[args.index("--token") + 1]} if "--token" in args else None,
+                      process=process)
         yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.communicate(timeout=30)  # and closes the pipes
 
 
 def wait_for(client: httpx.Client, job_id: str, timeout_s: float = 300.0) -> dict:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from zerodistrict.web import intake
@@ -54,6 +55,8 @@ def meta(request: Request) -> dict:
     state = _state(request)
     return {"version": __version__, "languages": list(LANGUAGES), "dispatch": ["rule", "optimal"],
             "tariffs": sorted(TARIFFS), "export_schemes": sorted(EXPORT_SCHEMES), "job_kinds": list(intake.JOB_KINDS),
+            # each scheme's fields, to recognise a scheme by its fields in a scenario (which holds no name)
+            "export_scheme_fields": {name: s.model_dump(mode="json", exclude_none=True) for name, s in EXPORT_SCHEMES.items()},
             "limits": {"body_bytes": intake.MAX_BODY_BYTES, "upload_bytes": intake.MAX_UPLOAD_BYTES,
                        "jobs_at_once": state.jobs.max_jobs, "jobs_at_once_per_client": state.jobs.max_jobs_per_client,
                        "time_limit_s": state.jobs.time_limit_s}}
@@ -88,13 +91,20 @@ def words(lang: str) -> dict:
 @router.post("/validate", summary="Check a scenario (JSON or YAML body) as `zerodistrict validate` does",
              openapi_extra={"requestBody": _JSON_BODY},
              responses={422: {"description": "`{\"errors\": [{\"field\", \"message\"}]}`"}})
-async def validate(request: Request) -> dict:
+async def validate(request: Request, inline: bool = Query(
+        False, description="answer a bad scenario with 200 and {\"ok\": false, \"errors\": …} (a form's inline "
+        "checks, which a browser would otherwise log as failed requests)")) -> JSONResponse:
     data = intake.unwrap_scenario(await _data(request))
     state = _state(request)
-    sc = await run_in_threadpool(intake.load_network_scenario, data, state.uploads_dir)
-    return {"ok": True, "name": sc.name, "homes": sc.n_homes, "site": sc.site.name, "year": sc.period.year,
-            "step_minutes": sc.period.step_minutes,
-            "scenario": data if isinstance(data, dict) else intake.preset_data(data)}
+    try:
+        sc = await run_in_threadpool(intake.load_network_scenario, data, state.uploads_dir)
+    except RequestError as exc:
+        if inline and exc.status == 422:
+            return JSONResponse({"ok": False, "errors": exc.errors})
+        raise
+    return JSONResponse(jsonable_encoder({
+        "ok": True, "name": sc.name, "homes": sc.n_homes, "site": sc.site.name, "year": sc.period.year,
+        "step_minutes": sc.period.step_minutes, "scenario": data if isinstance(data, dict) else intake.preset_data(data)}))
 
 
 @router.post("/files", summary="Upload an EPW weather file or a profile CSV; returns the name a scenario uses",

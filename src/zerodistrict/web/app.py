@@ -255,6 +255,10 @@ def create_app(store_url: str | None = None, token: str | None = None, max_jobs:
             raise RequestError.one(404, "name", "no such file")
         return FileResponse(path, media_type=_TYPES[path.suffix])
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # a browser asks for it beside the report; none, not a 404
+        return Response(status_code=204)
+
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return HTMLResponse(_docs_page(app.openapi()))

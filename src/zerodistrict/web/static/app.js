@@ -73,6 +73,24 @@ function fillSelect(select, values, current) {
   }
 }
 
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map(k => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The name of the tariff's export scheme ("" for a scheme of its own). */
+function exportName(tariff) {
+  const scheme = tariff.export;
+  if (scheme === undefined || scheme === null) return "none";
+  if (typeof scheme === "string") return scheme;
+  const wanted = canonical(scheme);
+  const found = Object.entries(state.meta.export_scheme_fields).find(([, fields]) => canonical(fields) === wanted);
+  return found ? found[0] : "";
+}
+
 function renderForm() {
   const sc = state.scenario;
   document.getElementById("scenario-about").textContent = `${sc.site.name} — ${sc.description || ""}`;
@@ -105,8 +123,11 @@ function renderForm() {
   const grid = sc.grid || {};
   const tariff = grid.tariff || {};
   fillSelect(document.getElementById("tariff"), state.meta.tariffs, tariff.name || tariff.preset);
-  const exportName = tariff.export ? (tariff.export.name || tariff.export) : "none";
-  fillSelect(document.getElementById("export"), state.meta.export_schemes, exportName);
+  const exportSelect = document.getElementById("export");
+  fillSelect(exportSelect, state.meta.export_schemes);
+  const currentExport = exportName(tariff);
+  if (!currentExport) exportSelect.append(el("option", {value: "", text: "—"}));
+  exportSelect.value = currentExport;
   document.getElementById("export-allowed").checked = grid.export_allowed !== false;
   document.getElementById("days").value = (sc.period && sc.period.days) || "";
   showErrors([]);
@@ -138,11 +159,14 @@ function scenarioFromForm() {
   sc.community.sharing = document.getElementById("sharing").checked;
   sc.grid = sc.grid || {};
   const tariffName = document.getElementById("tariff").value;
-  const exportName = document.getElementById("export").value;
+  const chosenExport = document.getElementById("export").value;
   const tariff = sc.grid.tariff || {};
-  const oldExport = tariff.export ? (tariff.export.name || tariff.export) : "none";
-  if (tariffName !== (tariff.name || tariff.preset) || exportName !== oldExport) {
-    sc.grid.tariff = {preset: tariffName, export: exportName};
+  const scheme = chosenExport && chosenExport !== exportName(tariff) ? chosenExport : tariff.export;
+  if (tariffName !== (tariff.name || tariff.preset)) {
+    sc.grid.tariff = scheme === undefined ? {preset: tariffName} : {preset: tariffName, export: scheme};
+  } else if (scheme !== tariff.export) {
+    tariff.export = scheme;
+    sc.grid.tariff = tariff;
   }
   sc.grid.export_allowed = document.getElementById("export-allowed").checked;
   const days = number("days");
@@ -158,12 +182,14 @@ function scenarioFromForm() {
   return sc;
 }
 
+const HOLDERS = "#design-form td[data-path], #design-form label[data-path]";
+
 function showErrors(errors) {
-  for (const node of document.querySelectorAll("#design-form [data-path]")) node.classList.remove("invalid");
+  for (const node of document.querySelectorAll(HOLDERS)) node.classList.remove("invalid");
   for (const node of document.querySelectorAll("#design-form .field-error")) node.textContent = "";
   const general = [];
   for (const error of errors) {
-    const holder = [...document.querySelectorAll("#design-form [data-path]")]
+    const holder = [...document.querySelectorAll(HOLDERS)]
       .filter(n => error.field && (error.field === n.dataset.path || error.field.startsWith(n.dataset.path + ".")
                                    || error.field.startsWith(n.dataset.path + "[")))
       .sort((a, b) => b.dataset.path.length - a.dataset.path.length)[0];
@@ -183,20 +209,23 @@ function showErrors(errors) {
 function formChanged() {
   clearTimeout(state.validateTimer);
   document.getElementById("form-status").textContent = t("web.checking");
+  document.getElementById("form-status").dataset.state = "checking";
   state.validateTimer = setTimeout(validateForm, 300);
 }
 
 async function validateForm() {
-  const result = await postJson("/api/validate", scenarioFromForm());
+  const result = await postJson("/api/validate?inline=true", scenarioFromForm());
   const status = document.getElementById("form-status");
-  if (result.ok) {
+  const valid = result.ok && result.body.ok;
+  status.dataset.state = valid ? "valid" : "invalid";
+  if (valid) {
     showErrors([]);
     status.textContent = t("web.valid");
   } else {
     showErrors(result.body.errors || [{field: "", message: String(result.status)}]);
     status.textContent = "";
   }
-  return result.ok;
+  return valid;
 }
 
 async function loadPreset(name) {
@@ -209,8 +238,8 @@ async function loadPreset(name) {
 
 async function loadYaml(file) {
   const text = await file.text();
-  const result = await api("/api/validate", {method: "POST", headers: {"Content-Type": "application/yaml"}, body: text});
-  if (!result.ok) {
+  const result = await api("/api/validate?inline=true", {method: "POST", headers: {"Content-Type": "application/yaml"}, body: text});
+  if (!result.ok || !result.body.ok) {
     showErrors(result.body.errors || []);
     return;
   }
