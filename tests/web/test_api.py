@@ -350,7 +350,11 @@ def test_queue_limits_and_time_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "MAX_QUEUED_PER_CLIENT", 1)
     with serve(f"sqlite:///{tmp_path / 'store.db'}", max_jobs=1, max_jobs_per_client=1, time_limit_s=2) as base:
         with httpx.Client(base_url=base, timeout=60) as client:
-            first = client.post("/api/runs", json={"scenario": "saitama-misono"}).json()["id"]
+            first_response = client.post("/api/runs", json={"scenario": "saitama-misono"})
+            assert first_response.status_code == 202, first_response.text
+            first = first_response.json()["id"]
+            while client.get(f"/api/runs/{first}").json()["status"] == "queued":  # started at once: a free slot
+                __import__("time").sleep(0.05)
             second = client.post("/api/runs", json={"scenario": "saitama-misono"}).json()["id"]
             third = client.post("/api/runs", json={"scenario": "saitama-misono"})
             assert third.status_code == 429

@@ -142,8 +142,9 @@ async def submit(request: Request) -> JSONResponse:
     return JSONResponse({"id": job_id, "status": "queued"}, status_code=202, headers={"Location": f"/api/runs/{job_id}"})
 
 
+# the two endpoints a page polls run on the event loop: a look-up in memory or a short SQLite read
 @router.get("/runs", summary="Jobs, newest first (headline KPIs only)")
-def list_runs(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+async def list_runs(request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
               kind: str | None = Query(None)) -> list[dict]:
     state = _state(request)
     live = state.jobs.live_views()
@@ -161,7 +162,7 @@ def _job(request: Request, job_id: str) -> dict:
 
 
 @router.get("/runs/{job_id}", summary="A job: status (queued|running|done|failed|cancelled), progress, KPIs when done")
-def get_run(request: Request, job_id: str) -> dict:
+async def get_run(request: Request, job_id: str) -> dict:
     return _job(request, job_id)
 
 

@@ -123,6 +123,55 @@ class BodyLimit:
                 await _error(413, "(body)", f"the body is larger than the limit of {cap:,} bytes")(scope, receive, send)
 
 
+class Guard:
+    """ASGI middleware: the token (when set), the security headers, and a 500 without detail for the unexpected."""
+
+    def __init__(self, app, token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    def _authorised(self, request: Request) -> bool:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or request.cookies.get(COOKIE, "")
+        return hmac.compare_digest(given.encode(), self.token.encode())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self.token is not None:
+            request = Request(scope)
+            query_token = request.query_params.get("token")
+            if query_token is not None and scope["path"] == "/" and hmac.compare_digest(query_token.encode(),
+                                                                                       self.token.encode()):
+                response = RedirectResponse("/", status_code=303)
+                response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict")
+                return await response(scope, receive, send)
+            if not self._authorised(request):
+                return await _error(401, "token", "this server needs its token: open /?token=TOKEN once, or send "
+                                    "Authorization: Bearer TOKEN")(scope, receive, send)
+        started = False
+        extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+        async def with_headers(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                present = {k for k, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                   *[(k, v) for k, v in extra if k not in present]]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_headers)
+        except _TooLarge:
+            if not started:
+                await _error(413, "(body)", "the body is larger than its limit (GET /api/meta lists the limits)")(
+                    scope, receive, send)
+        except Exception:  # noqa: BLE001 - answered without detail, logged with it
+            log.exception("request %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await _error(500, "", "internal error")(scope, receive, send)
+
+
 def _error(status: int, field_path: str, message: str) -> JSONResponse:
     return JSONResponse({"errors": [{"field": field_path, "message": message}]}, status_code=status,
                         headers=SECURITY_HEADERS)
@@ -194,30 +243,7 @@ def create_app(store_url: str | None = None, token: str | None = None, max_jobs:
     app.state.web = WebState(store=store, runs_dir=runs_dir, uploads_dir=uploads_dir, jobs=jobs)
     app.include_router(router)
     app.add_middleware(BodyLimit)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        if token is not None:
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or \
-                request.cookies.get(COOKIE, "")
-            query_token = request.query_params.get("token")
-            if query_token is not None and request.url.path == "/" and hmac.compare_digest(query_token, token):
-                response = RedirectResponse("/", status_code=303)
-                response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
-                return response
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return _error(401, "token", "this server needs its token: open /?token=TOKEN once, or send "
-                              "Authorization: Bearer TOKEN")
-        try:
-            response = await call_next(request)
-        except _TooLarge:
-            return _error(413, "(body)", "the body is larger than its limit (GET /api/meta lists the limits)")
-        except Exception:  # noqa: BLE001 - answered without detail, logged with it
-            log.exception("request %s %s", request.method, request.url.path)
-            response = _error(500, "", "internal error")
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(Guard, token=token)
 
     @app.exception_handler(RequestError)
     async def _request_error(request: Request, exc: RequestError):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing as mp
+import os
 import secrets
 import threading
 import time
@@ -42,6 +43,8 @@ log = logging.getLogger("zerodistrict.web")
 TIME_LIMIT_S = 1800.0
 #: jobs one client may have waiting (beyond them: 429)
 MAX_QUEUED_PER_CLIENT = 20
+#: scheduling priority of the worker processes, below the server's (nice(2): higher is lower)
+JOB_NICENESS = 10
 #: [s] how often the monitor thread looks at the workers
 POLL_S = 0.05
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
@@ -85,6 +88,8 @@ class Job:
 def _worker(kind: str, payload: dict, folder: str, places, pipe) -> None:
     """Entry of a worker process: do the job, send progress and the outcome through ``pipe``."""
     from zerodistrict.web.work import WORK
+
+    os.nice(JOB_NICENESS)  # the server answers first; the jobs take the rest of the machine
 
     def say(fraction: float, stage: str) -> None:
         pipe.send(("progress", fraction, stage))
