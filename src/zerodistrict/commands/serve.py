@@ -8,7 +8,11 @@ from typing import Optional
 
 import typer
 
-from zerodistrict.cli import STORE_HELP, _input_errors, _say, err, out
+# the CLI's helpers are imported when the command runs, not here: cli.py imports this module at its end,
+# and ``python -m zerodistrict.cli`` (cli.py as __main__) would otherwise meet a half-imported copy of both
+
+STORE_HELP = ("results store URL: sqlite:///FILE.db or postgresql+psycopg://USER@HOST/DB "
+              "[default: sqlite:///zerodistrict.db]; the runs' files lie beside a SQLite file")
 
 
 def _is_loopback(host: str) -> bool:
@@ -24,11 +28,10 @@ def _is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
-@_input_errors
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (anything but loopback: give --token)"),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port"),
-    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP + "; the runs' files lie beside a SQLite file"),
+    store: Optional[str] = typer.Option(None, "--store", help=STORE_HELP),
     token: Optional[str] = typer.Option(None, "--token", envvar="ZERODISTRICT_TOKEN",
                                         help="every page and API call needs this token (or $ZERODISTRICT_TOKEN)"),
     workers: int = typer.Option(2, "--workers", min=1, help="jobs computing at once (one worker process each); "
@@ -38,7 +41,16 @@ def serve(
                                      "seconds is stopped"),
 ) -> None:
     """Serve the web app (browser page at /, JSON API under /api, API reference at /docs)."""
+    from zerodistrict.cli import _input_errors
+
+    _input_errors(_serve)(host, port, store, token, workers, per_client, time_limit)
+
+
+def _serve(host: str, port: int, store: str | None, token: str | None, workers: int, per_client: int,
+           time_limit: float) -> None:
     import uvicorn
+
+    from zerodistrict.cli import _say, err, out
 
     from zerodistrict.web import create_app
 
