@@ -266,7 +266,9 @@ def test_unknown_runs_are_404(web):
 
 def test_bad_job_requests_are_422(web):
     cases = [({"scenario": "saitama-misono", "dispatch": "fastest"}, "dispatch", r"unknown dispatch 'fastest'"),
-             ({"scenario": "saitama-misono", "objective": "co2"}, "dispatch", r"objective: applies to"),
+             ({"scenario": "saitama-misono", "objective": "co2"}, "objective", r"applies to dispatch optimal only"),
+             ({"scenario": "saitama-misono", "dispatch": "optimal", "horizon_hours": 1}, "horizon_hours",
+              r"must be at least"),
              ({"kind": "launch"}, "kind", r"unknown job kind 'launch'"),
              ({"dispatch": "rule"}, "scenario", r"required field is missing"),
              ({"scenario": "saitama-misono", "colour": 1}, "colour", r"unknown field"),

@@ -272,8 +272,9 @@ def _dispatch_options(data: dict) -> dict:
     options = {k: data[k] for k in ("objective", "horizon_hours") if data.get(k) is not None}
     try:
         check_dispatch_options(dispatch, **options)
-    except InputError as exc:
-        raise RequestError.one(422, "dispatch", str(exc).replace("--", "").replace("-", "_")) from None
+    except InputError as exc:  # the CLI's options (--horizon-hours) named as the request's fields (horizon_hours)
+        message = re.sub(r"--([a-z-]+)", lambda m: m.group(1).replace("-", "_"), str(exc))
+        raise RequestError(422, message_errors(message)) from None
     return {"dispatch": dispatch, **options}
 
 
