@@ -321,12 +321,13 @@ function drawChart(id, figure) {
   }
   node.hidden = false;
   heading.hidden = false;
-  Plotly.react(node, figure.data, Object.assign({}, figure.layout, {autosize: true}),
-               {displaylogo: false, responsive: true});
+  const layout = Object.assign({}, figure.layout, {autosize: true});
+  Plotly.react(node, figure.data, layout, {displaylogo: false, responsive: true});
 }
 
 async function showResult(job) {
   const lang = state.lang;
+  document.getElementById("run-result").hidden = false;  // shown first: the charts take the width they find
   document.getElementById("report-link").href = `/api/runs/${job.id}/report?lang=${lang}`;
   const downloads = document.getElementById("downloads");
   const cards = document.getElementById("cards");
