@@ -587,6 +587,8 @@ from zerodistrict.commands import roadmap as _roadmap_command  # noqa: E402  (us
 app.command(name="roadmap")(_roadmap_command.roadmap)
 from zerodistrict.commands import size as _size_command  # noqa: E402  (uses the helpers above)
 app.command(name="size")(_size_command.size)
+from zerodistrict.commands import serve as _serve_command  # noqa: E402  (uses the helpers above)
+app.command(name="serve")(_serve_command.serve)
 
 
 def main() -> None:  # pragma: no cover - console entry

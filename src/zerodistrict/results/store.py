@@ -12,6 +12,10 @@ Tables
 ``kpis``
     One row per design (``design_id``), one column per field of :class:`~zerodistrict.results.result.Kpis`
     (whole numbers as Integer, other numbers as Double, text as String).
+``runs``
+    One row per job of the web service (``zerodistrict serve``; written by :mod:`zerodistrict.web.jobs`):
+    ``id``, ``kind``, ``name``, ``status``, ``request`` (JSON), ``kpis`` (JSON when done), ``error``,
+    timestamps [UTC]; its files lie in a folder per run beside the database.
 
 A design is either fully stored or absent: :meth:`Store.add_designs` writes the design rows and their KPI
 rows in one transaction. A key already stored is skipped twice over: a pre-check leaves it out, and
@@ -88,6 +92,24 @@ class DesignRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utc_now)
 
 
+class RunRow(Base):
+    """A job of the web service: a run, resilience analysis, comparison or sweep (see :mod:`zerodistrict.web.jobs`)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    client: Mapped[str] = mapped_column(sa.String(100))
+    request: Mapped[dict] = mapped_column(sa.JSON)
+    kpis: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utc_now, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
 def _kpi_column_type(annotation: Any) -> sa.types.TypeEngine:
     """Integer for whole-number fields, String for text, Double for every other number."""
     args = set(typing.get_args(annotation)) if isinstance(annotation, types.UnionType) else {annotation}
@@ -112,6 +134,7 @@ kpis_table = sa.Table(
 )
 sweeps_table: sa.Table = SweepRow.__table__  # type: ignore[assignment]
 designs_table: sa.Table = DesignRow.__table__  # type: ignore[assignment]
+runs_table: sa.Table = RunRow.__table__  # type: ignore[assignment]
 
 
 @dataclass
