@@ -294,8 +294,10 @@ def test_bad_capacities_name_the_field(caps, message):
 
 
 def test_prices_are_the_marginal_cost_of_load():
-    # deficit: the import price; surplus exported: the export price; shed in an outage: the penalty
-    inp = inputs(np.ones((4, 1)), np.array([[0.0], [3.0], [0.0], [0.0]]), import_price=30.0, export_price=10.0,
+    # deficit: the import price; surplus exported: the export price; shed in an outage: the penalty. In the outage
+    # PV covers half the load, so the shed load lies strictly inside its bounds and the dual is unique (with all
+    # of the load shed, any price between the two penalties is a dual: HiGHS 1.15 and 1.16 pick different ones)
+    inp = inputs(np.ones((4, 1)), np.array([[0.0], [3.0], [0.0], [0.5]]), import_price=30.0, export_price=10.0,
                  grid_available=[True, True, True, False], critical_load_ratio=0.0)
     expected = [30.0, 10.0, 30.0, value_of_lost_load(inp)]
     for aggregate, sharing in ((True, True), (False, True), (True, False)):
