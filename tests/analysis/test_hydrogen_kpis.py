@@ -89,3 +89,16 @@ def test_depot_preset_serves_the_art_from_district_sun(dispatch):
     assert k.lcoh_per_kg is not None and k.lcoh_per_kg > 0
     assert k.hydrogen_co2_avoided_kg > 0
     assert "hydrogen_produced_kg" in k.to_json_dict()
+
+
+def test_a_tank_without_fuel_cell_does_not_keep_the_homes_lit_in_an_outage():
+    """The survival analysis leaves out a hydrogen tank that has no fuel cell: its energy cannot reach the homes."""
+    scenario = load_scenario("kuching-north")
+    assert scenario.community.hydrogen is not None and scenario.community.hydrogen.fuel_cell is None
+    period = scenario.period.model_copy(update={"days": 14})
+    scenario = scenario.model_copy(update={"period": period})
+    without = scenario.model_copy(update={"community": scenario.community.model_copy(update={"hydrogen": None})})
+    with_tank, plain = run(scenario, resilience_hours=72), run(without, resilience_hours=72)
+    assert with_tank.kpis.hydrogen_produced_kg > 0
+    # the tank only takes PV the batteries could not: the batteries' survival is the same or lower, never higher
+    assert with_tank.kpis.critical_survival_hours_mean <= plain.kpis.critical_survival_hours_mean + 1e-9

@@ -102,8 +102,14 @@ REPORTED_DURATIONS_H = (24, 72)
 
 
 def _usable(storage: Stores) -> np.ndarray:
-    """(n,) True for stores with energy and power (the others never move energy)."""
-    return (storage.capacity_kwh > 0) & ((storage.charge_power_kw > 0) | (storage.discharge_power_kw > 0))
+    """(n,) True for stores with energy and power (the others never move energy).
+
+    A hydrogen tank serves an outage only through a fuel cell: without one (no discharge power) it is left
+    out, since its energy cannot reach the homes and its electrolyser's intake does not keep them lit.
+    """
+    powered = (storage.charge_power_kw > 0) | (storage.discharge_power_kw > 0)
+    powered &= (storage.kind != "hydrogen") | (storage.discharge_power_kw > 0)
+    return (storage.capacity_kwh > 0) & powered
 
 
 def step_energy_kwh(net_kw: np.ndarray, storage: Stores, step_hours: float) -> np.ndarray:
