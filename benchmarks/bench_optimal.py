@@ -171,6 +171,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="runs of each measurement (the median is reported)")
     ap.add_argument("--days", type=int, default=None, help="a shorter period (default: the whole year 2025)")
     ap.add_argument("--quick", action="store_true", help="2 weeks, one run: checks that the script works")
+    ap.add_argument("--rows", default="abc", help="which rows to measure (default abc)")
+    ap.add_argument("--key", default="optimal", help="key of results.json to record under (default optimal)")
+    ap.add_argument("--skip-shipped", action="store_true",
+                    help="row c without the shipped preset's whole process (objective bill; slow on this LP)")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -189,28 +193,32 @@ def main() -> None:
         shipped = scenario_yaml("shipped", 30, args.days, Path(tmp))
         base = (f"penang-george-town, hourly, {period}; objective energy_cost (marginal price per step), cyclic "
                 "storage, HiGHS threads=1")
-        rows["a_per_home_pypsa"] = _row(
-            f"PyPSA optimize() on one bus per home vs zerodistrict, {args.homes} homes, lossless sharing",
-            f"{base}; PyPSA: per-home network (a bus, a Store and two Links per home); ours: the exact aggregation "
-            "(one district bus, one battery per class)", lossless, "per_home", args.runs, timeout_s)
-        print_row("a", rows["a_per_home_pypsa"])
-        rows["b_aggregated_pypsa"] = _row(
-            f"PyPSA optimize() on the aggregated network we solve vs zerodistrict, {args.homes} homes, lossless",
-            f"{base}; both: one district bus, one battery per class (our reduction given to PyPSA)", lossless,
-            "aggregated", args.runs, timeout_s)
-        print_row("b", rows["b_aggregated_pypsa"])
-        rows["c_lossy"] = _row(
-            "PyPSA optimize() on one bus per home vs zerodistrict, 30 homes, 2 % line loss (no exact aggregation)",
-            f"{base}; both: a bus per home, lines home → community with loss and community → home", lossy,
-            "per_home", args.runs, timeout_s)
-        rows["c_lossy"]["ours_shipped_preset_whole_process"] = _ours_process(shipped, None, args.runs, timeout_s)
-        rows["c_lossy"]["ours_shipped_preset_note"] = (
-            "`zerodistrict run penang-george-town --dispatch optimal` as shipped: objective bill (TNB tiers, "
-            "Solar ATAP net metering), storage ends at least where it started; issue 11 target < 60 s")
-        print_row("c", rows["c_lossy"])
+        if "a" in args.rows:
+            rows["a_per_home_pypsa"] = _row(
+                f"PyPSA optimize() on one bus per home vs zerodistrict, {args.homes} homes, lossless sharing",
+                f"{base}; PyPSA: per-home network (a bus, a Store and two Links per home); ours: the exact aggregation "
+                "(one district bus, one battery per class)", lossless, "per_home", args.runs, timeout_s)
+            print_row("a", rows["a_per_home_pypsa"])
+        if "b" in args.rows:
+            rows["b_aggregated_pypsa"] = _row(
+                f"PyPSA optimize() on the aggregated network we solve vs zerodistrict, {args.homes} homes, lossless",
+                f"{base}; both: one district bus, one battery per class (our reduction given to PyPSA)", lossless,
+                "aggregated", args.runs, timeout_s)
+            print_row("b", rows["b_aggregated_pypsa"])
+        if "c" in args.rows:
+            rows["c_lossy"] = _row(
+              "PyPSA optimize() on one bus per home vs zerodistrict, 30 homes, 2 % line loss (no exact aggregation)",
+                f"{base}; both: a bus per home, lines home → community with loss and community → home", lossy,
+                "per_home", args.runs, timeout_s)
+            if not args.skip_shipped:
+                rows["c_lossy"]["ours_shipped_preset_whole_process"] = _ours_process(shipped, None, args.runs, timeout_s)
+            rows["c_lossy"]["ours_shipped_preset_note"] = "not measured (--skip-shipped)" if args.skip_shipped else (
+                "`zerodistrict run penang-george-town --dispatch optimal` as shipped: objective bill (TNB tiers, "
+                "Solar ATAP net metering), storage ends at least where it started; issue 11 target < 60 s")
+            print_row("c", rows["c_lossy"])
     from zerodistrict.dispatch.optimal import HIGHS_OPTIONS
 
-    results_file.record("optimal", {
+    results_file.record(args.key, {
         "what": "optimal dispatch vs PyPSA, three rows side by side in one run (see bench_optimal.py docstring)",
         "period": period, "threads": "HiGHS threads=1, OMP_NUM_THREADS=1", "highs_options": HIGHS_OPTIONS,
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "

@@ -5,7 +5,8 @@ which records under the key ``presets_short`` so the year's figures stay). Print
 dispatches' bill, self-sufficiency and CO2 side by side. Bills are ``dispatch_bill`` (the tariff on the meters
 as the LP models them, every feature included); each dispatch is charged for its stores' drawdown
 below their initial energy at the highest import price (``storage_credit``; the LP ends every store
-at least where it started). ``lp_gap`` is the LP objective minus the post-dispatch bill of its own
+at least where it started) and, with a hydrogen chain, for the grey hydrogen bought where the tank fell short
+(the LP trades the households' bill against it). ``lp_gap`` is the LP objective minus the post-dispatch bill of its own
 dispatch: zero for convex tariffs, the non-convex features (TNB's EEI rebate, waivers) otherwise.
 """
 
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from zerodistrict.dispatch.optimal import dispatch_bill, storage_credit
+from zerodistrict.dispatch.optimal.hydrogen import grey_cost
 from zerodistrict.scenario import dump_scenario, list_presets, load_scenario, scenario_from_dict
 from zerodistrict.pipeline import run
 
@@ -47,7 +49,7 @@ def main() -> None:
                     help="presets whose optimal dispatch is not run (recorded as skipped)")
     args = ap.parse_args()
     rows = {}
-    print(f"{'preset':<26} {'dispatch':<8} {'bill':>14} {'bill+drawdown':>14} {'self-suff.':>10} {'CO2 kg':>12} "
+    print(f"{'preset':<26} {'dispatch':<8} {'bill':>14} {'bill+drawdown+H2':>16} {'self-suff.':>10} {'CO2 kg':>12} "
           f"{'CO2 cut':>8} {'s':>6}")
     for name in list_presets():
         sc = _scenario(name, args.days)
@@ -61,18 +63,20 @@ def main() -> None:
             seconds = time.perf_counter() - t0
             bill = dispatch_bill(res.inputs, res.dispatch)
             row[kind] = {k: getattr(res.kpis, k) for k in KEYS} | {
-                "seconds": seconds, "bill": bill, "storage_drawdown_charge": storage_credit(res.inputs, res.dispatch)}
+                "seconds": seconds, "bill": bill, "storage_drawdown_charge": storage_credit(res.inputs, res.dispatch),
+                "grey_hydrogen_cost": grey_cost(res.inputs, res.dispatch.store_unserved_kwh, "energy_cost")}
             if kind == "optimal":
                 row[kind]["lp_objective"] = res.dispatch.objective
                 row[kind]["lp_gap"] = res.dispatch.objective - bill
-        credited = {k: row[k]["bill"] + row[k]["storage_drawdown_charge"] for k in kinds}
+        # what the district pays: the bill, its stores' drawdown, and the grey hydrogen bought where the tank fell short
+        credited = {k: row[k]["bill"] + row[k]["storage_drawdown_charge"] + row[k]["grey_hydrogen_cost"] for k in kinds}
         rows[name] = row
         row["currency"] = sc.grid.currency
         if "optimal" not in kinds:
             row["optimal"] = "skipped (--skip-optimal)"
         for kind in kinds:
             r = row[kind]
-            print(f"{name:<26} {kind:<8} {r['bill']:14,.2f} {credited[kind]:14,.2f} {r['self_sufficiency_ratio']:10.1%} "
+            print(f"{name:<26} {kind:<8} {r['bill']:14,.2f} {credited[kind]:16,.2f} {r['self_sufficiency_ratio']:10.1%} "
                   f"{r['co2_kg']:12,.0f} {r['co2_reduction_ratio']:8.1%} {r['seconds']:6.1f}")
         if "optimal" not in kinds:
             continue

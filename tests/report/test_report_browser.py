@@ -45,25 +45,30 @@ def cannot_run(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def chromium_context(profile: Path, viewport: dict, locale: str):
+    """A headless Chromium (Debian's binary driven by Playwright) with a fresh profile, as a generator for a
+    fixture: yields the browser context and closes it; skips (or fails under CI) when it cannot run."""
     if CHROMIUM is None:
         cannot_run("no chromium binary (apt-get install chromium)")
     try:
         from playwright import sync_api
     except ImportError:
         cannot_run("playwright is not installed (pip install -e '.[dev]')")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as pw:
         try:
             # a persistent context is how Playwright takes a fresh --user-data-dir of our own
             context = pw.chromium.launch_persistent_context(
                 str(profile), executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS,
-                viewport={"width": 1280, "height": 1400}, locale="ja-JP")
+                viewport=viewport, locale=locale)
         except sync_api.Error as exc:
             cannot_run(f"chromium at {CHROMIUM} does not start: {str(exc).splitlines()[0]}")
         yield context
         context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    yield from chromium_context(tmp_path_factory.mktemp("chromium-profile"), {"width": 1280, "height": 1400}, "ja-JP")
 
 
 @pytest.fixture(scope="module")

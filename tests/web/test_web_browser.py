@@ -14,7 +14,7 @@ import re
 import pytest
 
 from paths import REPO
-from report.test_report_browser import CHROMIUM, LAUNCH_ARGS, cannot_run
+from report.test_report_browser import chromium_context
 from web.service import serve_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,22 +24,7 @@ PRESET = "kuala-lumpur-wangsa-maju"
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory):
-    if CHROMIUM is None:
-        cannot_run("no chromium binary (apt-get install chromium)")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        cannot_run("playwright is not installed (pip install -e '.[dev]')")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as pw:
-        try:
-            browser = pw.chromium.launch_persistent_context(
-                str(profile), executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS,
-                viewport={"width": 1280, "height": 1000}, locale="en-GB")
-        except sync_api.Error as exc:
-            cannot_run(f"chromium at {CHROMIUM} does not start: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
+    yield from chromium_context(tmp_path_factory.mktemp("chromium-profile"), {"width": 1280, "height": 1000}, "en-GB")
 
 
 @pytest.fixture(scope="module")
