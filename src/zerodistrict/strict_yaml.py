@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 
+from pathlib import Path
+
 import yaml
 
 from zerodistrict.errors import InputError
@@ -76,3 +78,19 @@ def read_mapping(text: str, source: str, what: str = "a scenario", of: str = "fi
     if not isinstance(data, dict):
         raise InputError(f"{source}: {what} must be a YAML mapping of {of}, got {type(data).__name__}")
     return data
+
+
+def read_mapping_file(path: Path, source: str, noun: str, max_bytes: int, what: str) -> dict:
+    """The YAML mapping in the file ``path`` (named ``source`` in messages, a ``noun`` file: "scenario",
+    "roadmap"), refused before parsing when larger than ``max_bytes``; one InputError for anything wrong."""
+    if not path.is_file():
+        raise InputError(f"{source}: {noun} file not found")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{source}: the {noun} file has {size:,} bytes; the limit is {max_bytes:,}")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{source}: cannot read {noun} file: {exc}") from None
+    return read_mapping(text, source, what=what)
+

@@ -11,7 +11,9 @@ are the same under every year's grid. The optimal dispatch reads it only with
 ``objective: co2``, and there the roadmap's factor of a year is one number for
 every step: the objective is that number times the imports, and multiplying an
 objective by a positive constant does not move its optimum (a factor of 0
-makes every dispatch optimal at zero CO2). So each design is simulated once,
+makes every dispatch optimal at zero CO2). The design's own shared mobility and
+hydrogen chain are left out (the roadmap's sections count them for the city), so
+the grid is the objective's only CO2. So each design is simulated once,
 with its scenario's own factor, and the roadmap applies each year's factor to
 the energies.
 
@@ -112,7 +114,11 @@ def _design_scenario(design: Design, base_dir: Path, where: str) -> Scenario:
         scenario = load_scenario(ref)
     except InputError as exc:
         raise InputError(f"{where}.scenario: {exc}") from None
-    update: dict = {"mobility": None}  # the roadmap's own shared_mobility section counts the city's trips
+    # the roadmap's own shared_mobility and hydrogen sections count the city's trips and hydrogen transport:
+    # the design's are left out (not counted twice, and the grid factor stays the objective's only CO2 weight)
+    update: dict = {"mobility": None}
+    if scenario.community.hydrogen is not None:
+        update["community"] = scenario.community.model_copy(update={"hydrogen": None})
     if design.days is not None:
         period = scenario.period.model_copy(update={"days": design.days, "start": None})
         update["period"] = type(scenario.period).model_validate(period.model_dump())

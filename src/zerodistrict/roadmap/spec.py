@@ -28,7 +28,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import MAX_SCENARIO_BYTES, Model, format_validation_error
-from zerodistrict.strict_yaml import read_mapping
+from zerodistrict.strict_yaml import read_mapping, read_mapping_file
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -276,16 +276,8 @@ def load_roadmap(ref: str | Path) -> tuple[Roadmap, Path]:
     ref_str = str(ref)
     path = Path(ref_str)
     if path.suffix.lower() in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise InputError(f"{ref_str}: roadmap file not found")
-        try:
-            size = path.stat().st_size
-            if size > MAX_SCENARIO_BYTES:
-                raise InputError(f"{ref_str}: the roadmap file has {size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{ref_str}: cannot read roadmap file: {exc}") from None
-        return roadmap_from_dict(read_mapping(text, ref_str, what="a roadmap"), ref_str), path.parent
+        data = read_mapping_file(path, ref_str, "roadmap", MAX_SCENARIO_BYTES, what="a roadmap")
+        return roadmap_from_dict(data, ref_str), path.parent
     preset = PRESET_DIR / f"{ref_str}.yaml"
     if not preset.is_file():
         raise InputError(f"unknown roadmap {ref_str!r} and no such file; roadmap presets: "

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.base import MAX_SCENARIO_BYTES, format_validation_error
 from zerodistrict.scenario.models import Scenario
-from zerodistrict.strict_yaml import read_mapping
+from zerodistrict.strict_yaml import read_mapping, read_mapping_file
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -48,16 +48,8 @@ def load_scenario(ref: str | Path) -> Scenario:
     except OSError as exc:  # e.g. a name too long for the file system
         raise InputError(f"{ref_str[:80]}: not a usable file name ({exc.strerror})") from None
     if path.suffix.lower() in (".yaml", ".yml") or exists:
-        if not path.is_file():
-            raise InputError(f"{ref_str}: scenario file not found")
-        try:
-            size = path.stat().st_size
-            if size > MAX_SCENARIO_BYTES:
-                raise InputError(f"{ref_str}: the scenario file has {size:,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{ref_str}: cannot read scenario file: {exc}") from None
-        return scenario_from_dict(read_mapping(text, ref_str), base_dir=path.parent, source=ref_str)
+        data = read_mapping_file(path, ref_str, "scenario", MAX_SCENARIO_BYTES, what="a scenario")
+        return scenario_from_dict(data, base_dir=path.parent, source=ref_str)
     preset = PRESET_DIR / f"{ref_str}.yaml"
     if not preset.is_file():
         raise InputError(
