@@ -285,6 +285,24 @@ def test_run_optimal_co2_and_rolling_horizon(tmp_path):
     assert invoke("run", f, "--dispatch", "optimal", "--objective", "money").exit_code == 1
 
 
+def test_run_resilience_hours_sets_or_skips_the_survival_analysis(tmp_path):
+    data = _preset_dict()
+    data["period"] = {"year": 2025, "start": "2025-08-01", "days": 4}
+    f = _write(tmp_path, data)
+    kpis = {}
+    for hours in ("0", "24", "168"):
+        res = invoke("run", f, "--resilience-hours", hours, "--out", tmp_path / hours)
+        assert res.exit_code == 0, res.output
+        kpis[hours] = json.loads((tmp_path / hours / "kpis.json").read_text())
+    assert kpis["0"].get("critical_survival_hours_mean") is None
+    assert 0 <= kpis["24"]["critical_survival_hours_mean"] <= 24
+    assert kpis["24"]["critical_survival_hours_mean"] <= kpis["168"]["critical_survival_hours_mean"] + 1e-9
+    assert kpis["0"]["self_sufficiency_ratio"] == kpis["168"]["self_sufficiency_ratio"]
+    for bad in ("-1", "nan", "9000"):
+        res = invoke("run", f, "--resilience-hours", bad)
+        assert res.exit_code == 1 and "--resilience-hours: must be 0" in res.output
+
+
 def _run_json(scenario, out, *extra):
     res = invoke("run", scenario, "--dispatch", "optimal", "--out", out, *extra)
     assert res.exit_code == 0, res.output

@@ -212,6 +212,9 @@ def run(
         help="optimal dispatch: bill (the default: the tariff's bill with monthly tiers and net metering), "
         "energy_cost (each step at its marginal price; 'cost' is its older name) or co2"),
     horizon_hours: Optional[int] = typer.Option(None, "--horizon-hours", help="optimal dispatch: rolling horizon length [h]"),
+    resilience_hours: float = typer.Option(
+        168.0, "--resilience-hours",
+        help="longest outage the survival analysis follows, from every start hour [h]; 0 skips the analysis"),
     lang: Optional[str] = typer.Option(None, "--lang", help="language of report.html (needs --out): en, ja or ms"),
     png: bool = typer.Option(False, "--png", help="also write the key charts as PNG files (into DIR/png)"),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
@@ -224,6 +227,8 @@ def run(
     from zerodistrict.scenario import load_scenario
 
     options = check_dispatch_options(dispatch.value, objective=objective, horizon_hours=horizon_hours)
+    if not 0.0 <= resilience_hours <= 8760.0:  # NaN fails too
+        raise InputError(f"--resilience-hours: must be 0 (no survival analysis) to 8760, got {resilience_hours:g}")
     _check_out_options(out_dir, force, png=png, lang=lang)
     lang = lang or "en"
     get_language(lang)
@@ -233,7 +238,7 @@ def run(
     if out_dir is not None:
         check_out_dir(out_dir, force)  # before the simulation, not after it
     with err.status(_status(sc.name, "starting")) as status:
-        result = simulate(sc, dispatch=dispatch.value, weather_path=weather,
+        result = simulate(sc, dispatch=dispatch.value, weather_path=weather, resilience_hours=resilience_hours,
                           progress=lambda msg: status.update(_status(sc.name, msg)), **options)
         if out_dir is not None:
             status.update(_status(sc.name, f"writing {out_dir}"))
