@@ -7,6 +7,7 @@ import json
 import re
 
 import httpx
+import yaml
 import pandas as pd
 import pytest
 
@@ -317,6 +318,42 @@ def test_resilience_job(web):
     survival = web.get(f"/api/runs/{view['id']}/resilience").json()
     assert survival["max_hours"] == 24
     assert 0 <= survival["shared"]["critical_survival_hours_p50"] <= 24
+
+
+def test_size_job_gives_the_sizes_of_the_library(web):
+    data = short_scenario(web, "saitama-misono")
+    assert data["sizing"], "the Misono preset has a sizing block"
+    target = "self_sufficiency_ratio>=0.7"
+    job = web.post("/api/runs", json={"kind": "size", "scenario": data, "targets": [target]})
+    assert job.status_code == 202, job.text
+    view = wait_for(web, job.json()["id"])
+    assert view["status"] == "done", view
+    sizing = web.get(f"/api/runs/{view['id']}/sizing").json()
+    from zerodistrict.design.sizing_run import size
+
+    expected = size(scenario_from_dict(data), [target])
+    assert sizing["annual_cost"] == pytest.approx(expected.annual_cost, rel=1e-6)
+    assert [t["target"] for t in sizing["targets"]] == [target] and sizing["targets"][0]["holds"]
+    assert view["kpis"]["self_sufficiency_ratio"] >= 0.7 - 1e-9
+    sized = scenario_from_dict(yaml.safe_load(web.get(f"/api/runs/{view['id']}/sized.yaml").text))
+    assert sized.name == scenario_from_dict(data).name
+    assert "<html" in web.get(f"/api/runs/{view['id']}/report?lang=ja").text
+
+
+@pytest.mark.parametrize("extra, field, message", [
+    ({"targets": ["self_sufficiency_ratio>=2"]}, "targets", "self_sufficiency_ratio"),
+    ({"targets": "net_zero"}, "targets", "at most"),
+    ({"objective": "money"}, "objective", "cost or co2"),
+    ({"typical_days": 0}, "typical_days", "1 to 366"),
+    ({"horizon_hours": 48}, "horizon_hours", "unknown field"),
+])
+def test_bad_size_jobs_name_the_field(web, extra, field, message):
+    response = web.post("/api/runs", json={"kind": "size", "scenario": "saitama-misono", **extra})
+    assert response.status_code == 422
+    errors = errors_of(response)
+    assert errors[0]["field"] == field and message in errors[0]["message"], errors
+    no_block = web.post("/api/runs", json={"kind": "size", "scenario": "kuching-north"})
+    assert errors_of(no_block) == [{"field": "scenario", "message": "kuching-north has no sizing block: nothing to size"}]
 
 
 def test_sweep_job_stores_its_designs(web):

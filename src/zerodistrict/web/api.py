@@ -198,6 +198,16 @@ def report(request: Request, job_id: str, lang: str = "en") -> FileResponse:
     return FileResponse(_file(request, job_id, f"report-{_lang(lang)}.html"), media_type="text/html")
 
 
+@router.get("/runs/{job_id}/sizing", summary="A sizing job's sizes, costs and targets (sizing.json)")
+def sizing(request: Request, job_id: str) -> FileResponse:
+    return FileResponse(_file(request, job_id, "sizing.json"), media_type="application/json")
+
+
+@router.get("/runs/{job_id}/sized.yaml", summary="A sizing job's scenario with the chosen sizes (runnable YAML)")
+def sized_yaml(request: Request, job_id: str) -> FileResponse:
+    return FileResponse(_file(request, job_id, "sized.yaml"), media_type="application/yaml")
+
+
 @router.get("/runs/{job_id}/view", summary="The web page's view: summary cards (HTML) and chart figures (plotly JSON)")
 def view(request: Request, job_id: str, lang: str = "en") -> FileResponse:
     return FileResponse(_file(request, job_id, f"view-{_lang(lang)}.json"), media_type="application/json")

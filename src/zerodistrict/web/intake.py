@@ -50,9 +50,10 @@ FILE_FIELDS = ("path", "csv", "profile_csv")
 UPLOAD_SUFFIXES = (".epw", ".csv")
 #: the name of an upload as the service gives it: 32 random hex digits and the suffix
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}\.(epw|csv)$")
-#: job kinds the service runs (sizing: add "size" here, its checks in :func:`check_job` and its work in
-#: :data:`zerodistrict.web.work.WORK` once design/sizing.py exists)
-JOB_KINDS = ("run", "resilience", "compare", "sweep")
+#: job kinds the service runs (each one's checks in :func:`check_job`, its work in :data:`zerodistrict.web.work.WORK`)
+JOB_KINDS = ("run", "resilience", "size", "compare", "sweep")
+#: targets one sizing job may give
+MAX_TARGETS = 8
 #: runs one comparison may hold (the report puts one column per run)
 MAX_COMPARE = 8
 
@@ -306,6 +307,8 @@ def check_job(data: Any, uploads_dir: Path, finished_runs) -> JobRequest:
                 raise RequestError.one(422, "max_hours", "give the longest outage in hours, > 0 and ≤ 720")
             payload["max_hours"] = float(hours)
         return JobRequest(kind, scenario.name, payload)
+    if kind == "size":
+        return _check_size(data, uploads_dir)
     if kind == "compare":
         _allowed_keys(data, {"kind", "runs"})
         ids = data.get("runs")
@@ -318,6 +321,35 @@ def check_job(data: Any, uploads_dir: Path, finished_runs) -> JobRequest:
         return JobRequest(kind, " vs ".join(done[i] for i in ids)[:200], {"runs": ids})
     _allowed_keys(data, {"kind", "sweep"})
     return _check_sweep(data.get("sweep"), uploads_dir)
+
+
+def _check_size(data: dict, uploads_dir: Path) -> JobRequest:
+    """A sizing (``zerodistrict size``): a scenario with a ``sizing`` block, targets, objective, typical days."""
+    from zerodistrict.design.targets import parse_targets
+
+    _allowed_keys(data, {"kind", "scenario", "targets", "objective", "typical_days"})
+    if "scenario" not in data:
+        raise RequestError.one(422, "scenario", "required field is missing")
+    scenario = load_network_scenario(data["scenario"], uploads_dir)
+    if scenario.sizing is None:
+        raise RequestError.one(422, "scenario", f"{scenario.name} has no sizing block: nothing to size")
+    targets = data.get("targets", [])
+    if not isinstance(targets, list) or len(targets) > MAX_TARGETS or \
+            not all(isinstance(t, str) and len(t) <= 100 for t in targets):
+        raise RequestError.one(422, "targets", f"give at most {MAX_TARGETS} targets such as "
+                                               "\"self_sufficiency_ratio>=0.8\"")
+    try:
+        parse_targets(targets)
+    except InputError as exc:
+        raise RequestError.one(422, "targets", str(exc).removeprefix("--target: ")) from None
+    objective = data.get("objective", "cost")
+    if objective not in ("cost", "co2"):
+        raise RequestError.one(422, "objective", "use cost or co2")
+    days = data.get("typical_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366):
+        raise RequestError.one(422, "typical_days", "give a whole number of typical days from 1 to 366, or leave it out")
+    payload = {"scenario": data["scenario"], "targets": targets, "objective": objective, "typical_days": days}
+    return JobRequest("size", scenario.name, payload)
 
 
 def _check_sweep(spec: Any, uploads_dir: Path) -> JobRequest:

@@ -118,6 +118,35 @@ def resilience_job(payload: dict, folder: Path, places: Places, say: Say) -> dic
     return result.kpis.to_json_dict()
 
 
+def size_job(payload: dict, folder: Path, places: Places, say: Say) -> dict | None:
+    """A sizing (``zerodistrict size``): ``sizing.json``, ``sized.yaml`` and the sizing report in each language;
+    stores the KPIs of the sized design's full-year re-simulation when there is one."""
+    from zerodistrict.design.sizing_run import size
+    from zerodistrict.report.sizing import write_sizing_html
+    from zerodistrict.results.writers import staged_output
+    from zerodistrict.scenario.loading import dump_scenario
+
+    scenario = _scenario(payload["scenario"], places.uploads_dir)
+    outcome = size(scenario, payload["targets"], payload["objective"], typical_days=payload["typical_days"],
+                   progress=lambda message: say(0.4, message))
+    data = _json_safe(outcome.to_json_dict())
+    say(0.9, "writing the outputs")
+    with staged_output(folder, False) as (tmp, _written):
+        (tmp / "sizing.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "sized.yaml").write_text(dump_scenario(outcome.sized), encoding="utf-8")
+        for code in LANGUAGES:
+            write_sizing_html(data, tmp / f"report-{code}.html", lang=code)
+    full_year = data.get("full_year") or {}
+    return full_year.get("kpis") if isinstance(full_year.get("kpis"), dict) else None
+
+
+def _json_safe(value):
+    """NaN and infinity as null (strict JSON)."""
+    from zerodistrict.commands.size import _json_safe as safe
+
+    return safe(value)
+
+
 def compare_job(payload: dict, folder: Path, places: Places, say: Say) -> None:
     """Several finished runs side by side: ``compare.csv``, ``compare-{lang}.json`` (the table's rows in each
     language) and the comparison report in each language."""
@@ -168,5 +197,5 @@ def sweep_job(payload: dict, folder: Path, places: Places, say: Say) -> None:
     return None
 
 
-#: the work of each job kind (sizing: add ``"size": size_job`` once design/sizing.py exists)
-WORK = {"run": run_job, "resilience": resilience_job, "compare": compare_job, "sweep": sweep_job}
+#: the work of each job kind
+WORK = {"run": run_job, "resilience": resilience_job, "size": size_job, "compare": compare_job, "sweep": sweep_job}

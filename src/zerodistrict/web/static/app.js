@@ -338,10 +338,13 @@ async function showResult(job) {
     comparison.replaceChildren(compareTable(table.body));
     for (const id of ["chart-monthly", "chart-typical", "chart-survival"]) drawChart(id, null);
     downloads.replaceChildren(el("a", {href: `/api/runs/${job.id}/comparison?format=csv`, text: "compare.csv"}));
-  } else if (job.kind === "sweep") {
+  } else if (job.kind === "sweep" || job.kind === "size") {
     cards.replaceChildren();
     comparison.replaceChildren();
-    downloads.replaceChildren();
+    for (const id of ["chart-monthly", "chart-typical", "chart-survival"]) drawChart(id, null);
+    // a sizing: its report (the report link above) and its files; a sweep: its designs are in the store
+    downloads.replaceChildren(...(job.kind === "size" ? [["sizing", "sizing.json"], ["sized.yaml", "sized.yaml"]] : [])
+      .flatMap(([path, text]) => [el("a", {href: `/api/runs/${job.id}/${path}`, text}), " "]));
   } else {
     const view = await api(`/api/runs/${job.id}/view?lang=${lang}`);
     if (!view.ok) return;
