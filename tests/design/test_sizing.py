@@ -174,3 +174,41 @@ def test_pareto_front_trades_cost_for_co2():
     assert front["cost_per_kg_cut"].iloc[1:].gt(0).all()
     with pytest.raises(InputError, match=r"--pareto 'cost,survival': use cost,co2"):
         pareto_front(sc, "cost,survival")
+
+
+def _kuching(days: int, sizing: dict, grey_price_per_kg: float) -> object:
+    d = load_scenario("kuching-north").model_dump(mode="json", by_alias=True, exclude_none=True)
+    d["community"]["hydrogen"]["grey_hydrogen"]["price_per_kg"] = grey_price_per_kg
+    d["period"] = {"year": 2025, "step_minutes": 60, "start": "2025-03-01", "days": days}
+    d["sizing"] = sizing
+    return scenario_from_dict(d)
+
+
+def test_hydrogen_served_ratio_target_holds_at_the_preset_grey_price():
+    """kuching-north's ART top-up at the preset's grey hydrogen price: the sized design's optimal run serves at
+    least the share asked from the tank (its hydrogen KPI, not the LP's own figure)."""
+    sc = _kuching(7, {"homes": [{"group": "terrace", "pv_kwp": {"min": 0, "max": 10}}]}, grey_price_per_kg=40.0)
+    asked = size(sc, ["hydrogen_served_ratio>=0.95"], compare_given=False)
+    row = asked.targets[0]
+    assert row["holds"] is True
+    again = pipeline.run(asked.sized, "optimal", resilience_hours=None)
+    assert again.kpis.hydrogen_served_ratio >= 0.95 - 1e-9
+    assert row["full_year_value"] == pytest.approx(again.kpis.hydrogen_served_ratio, abs=1e-9)
+    with pytest.raises(InputError, match="hydrogen_served_ratio>=0.5: the scenario has no hydrogen offtake"):
+        size(misono(3), ["hydrogen_served_ratio>=0.5"], compare_given=False)
+
+
+def test_hydrogen_target_the_dispatch_does_not_pursue_is_reported_as_missed():
+    """With grey hydrogen at RM 5/kg the bill-minimising dispatch buys it rather than electrolyse: the target
+    makes the LP build more PV at a higher cost, and the re-simulation's shortfall is reported, not hidden."""
+    sizing = {"homes": [{"group": "terrace", "pv_kwp": {"min": 0, "max": 10}}]}
+    sc = _kuching(7, sizing, grey_price_per_kg=5.0)
+    free = size(sc, [], compare_given=False)
+    asked = size(sc, ["hydrogen_served_ratio>=0.95"], compare_given=False)
+    assert asked.sizes["homes"]["terrace"]["pv_kwp"] > free.sizes["homes"]["terrace"]["pv_kwp"] + 0.1
+    assert asked.annual_cost > free.annual_cost
+    row = asked.targets[0]
+    again = pipeline.run(asked.sized, "optimal", resilience_hours=None)
+    assert row["full_year_value"] == pytest.approx(again.kpis.hydrogen_served_ratio, abs=1e-9)
+    assert row["holds"] is (again.kpis.hydrogen_served_ratio >= 0.95 - 1e-6)
+    assert row["lp_value"] >= 0.95 - 1e-6

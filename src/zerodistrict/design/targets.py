@@ -13,7 +13,10 @@ full-year run reports (:mod:`zerodistrict.analysis.kpis`). Over the LP's steps, 
 * ``co2_reduction_ratio>=x``: ``Σ w·Δt·ef(t)·P_imp(t) ≤ (1 − x)·B`` with ``B`` the baseline's CO2
   (:func:`~zerodistrict.analysis.kpis.baseline_demand_kw` at the emission factor) [kg];
 * ``capex<=x``: capital of the design ≤ x [currency];
-* ``grid_export_kwh<=x``: ``Σ w·Δt·P_exp ≤ x``; ``net_zero``: ``Σ w·Δt·(P_imp − P_exp) ≤ 0``.
+* ``grid_export_kwh<=x``: ``Σ w·Δt·P_exp ≤ x``; ``net_zero``: ``Σ w·Δt·(P_imp − P_exp) ≤ 0``;
+* ``hydrogen_served_ratio>=x`` (a scenario with ``community.hydrogen``): ``Σ w·u ≤ (1 − x)·Σ w·trip``
+  with ``u`` the grey hydrogen bought and ``trip`` the offtake drawn from the tanks [kWh LHV per step]
+  (:func:`zerodistrict.dispatch.optimal.hydrogen.add_served_ratio_target`, weighted).
 
 Each is tightened by :data:`TARGET_MARGIN` (of its scale) so that the full-year re-simulation,
 which does not see the target, meets it despite solver tolerances. The "cost of one more unit" of
@@ -41,6 +44,7 @@ TARGETS = {
     "capex": ("<=", "per currency unit less"),
     "grid_export_kwh": ("<=", "per kWh less"),
     "net_zero": ("", "per kWh more exported than imported"),
+    "hydrogen_served_ratio": (">=", "per percentage point more"),
 }
 #: a target is met with this much to spare in the LP (relative to its scale: 1 for ratios) — assumption:
 #: above HiGHS's feasibility tolerance (1e-7), below any figure a report shows
@@ -70,7 +74,8 @@ class Target:
 
 def parse_target(expr: str) -> Target:
     """``"self_sufficiency_ratio>=0.8"`` → :class:`Target`; InputError naming what is allowed."""
-    allowed = "self_sufficiency_ratio>=x, co2_reduction_ratio>=x, capex<=x, grid_export_kwh<=x, net_zero"
+    allowed = ("self_sufficiency_ratio>=x, co2_reduction_ratio>=x, capex<=x, grid_export_kwh<=x, net_zero, "
+               "hydrogen_served_ratio>=x")
     if expr.strip() == "net_zero":
         return Target("net_zero")
     match = _EXPR.match(expr)
@@ -130,6 +135,13 @@ class Flows:
         ef = xr.DataArray(np.broadcast_to(inputs.emission_factor_kg_per_kwh, (inputs.n_steps,)) * self.w * dt,
                           coords=[time])
         self.co2 = (ef * imp).sum()
+        h2 = inputs.stores.kind == "hydrogen"
+        self.hydrogen_demand_kwh = float((inputs.stores.trip_kwh[:, h2].sum(axis=1) * self.w).sum()) if h2.any() else 0.0
+        self.hydrogen_bought = None
+        if "hydrogen_unserved" in v:
+            u = v["hydrogen_unserved"]
+            per_step = u.sum([d for d in u.dims if d != "time"])
+            self.hydrogen_bought = (xr.DataArray(self.w, coords=[time]) * per_step).sum()
 
     def total(self, expr):
         """``Σ_t w(t)·Δt·expr(t)``."""
@@ -162,6 +174,11 @@ def add_target(sm, flows: Flows, target: Target) -> None:
         m.add_constraints(expr <= x * (1.0 - TARGET_MARGIN) - sm.fixed_capex, name=name)
     elif target.kpi == "grid_export_kwh":
         m.add_constraints(flows.exports <= max(x - TARGET_MARGIN * max(x, 1.0), 0.0), name=name)
+    elif target.kpi == "hydrogen_served_ratio":
+        if flows.hydrogen_bought is None or flows.hydrogen_demand_kwh <= 0:
+            raise InputError(f"--target {target.text}: the scenario has no hydrogen offtake (community.hydrogen)")
+        x = min(x + TARGET_MARGIN, 1.0)
+        m.add_constraints(flows.hydrogen_bought <= (1.0 - x) * flows.hydrogen_demand_kwh, name=name)
     else:  # net_zero; value: net export required [kWh] (0 unless tightened)
         m.add_constraints(flows.imports - flows.exports <= -x, name=name)
 
@@ -175,6 +192,8 @@ def target_dual(sm, flows: Flows, target: Target) -> float | None:
         return abs(dual) * (flows.demand_kwh + flows.ev_least_kwh) * 0.01
     if target.kpi == "co2_reduction_ratio":
         return abs(dual) * flows.co2_baseline_kg * 0.01
+    if target.kpi == "hydrogen_served_ratio":
+        return abs(dual) * flows.hydrogen_demand_kwh * 0.01
     return abs(dual)
 
 
@@ -192,6 +211,9 @@ def lp_value(sm, flows: Flows, kpi: str) -> float:
         return sm.fixed_capex + (0.0 if expr is None else float(expr.solution))
     if kpi == "grid_export_kwh":
         return exp
+    if kpi == "hydrogen_served_ratio":
+        d = flows.hydrogen_demand_kwh
+        return 1.0 - float(flows.hydrogen_bought.solution) / d if d > 0 else 0.0
     return imp - exp  # net_zero: net import [kWh]
 
 
@@ -209,6 +231,8 @@ def best_objective(sm, flows: Flows, target: Target):
         return sm.capex_expression()
     if target.kpi == "grid_export_kwh":
         return flows.exports
+    if target.kpi == "hydrogen_served_ratio":
+        return flows.hydrogen_bought
     return flows.imports - flows.exports
 
 

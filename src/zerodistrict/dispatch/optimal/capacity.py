@@ -245,7 +245,8 @@ def add_pv_capacity(m: linopy.Model, p: _Problem, pv: PVCapacity) -> None:
     ``c_b(t) ≥ (U_g − k_g)·π_b(t)`` for each bus b of a sized group g (the LP's PV there is ``U_g·π_b(t)``);
     ``p_exp(t) ≤ PV(t)`` (per meter without sharing) and the stores that may not charge from the grid
     ``Σ ch_s(t) ≤ PV(t)``, with ``PV(t) = Σ_b k_{g(b)}·π_b(t)`` + the fixed PV (these replace the
-    bounds the dispatch LP sets from ``U_g``).
+    bounds the dispatch LP sets from ``U_g``); an electrolyser's sun-only bound (the net surplus) becomes
+    that shared ``Σ ch_s(t) ≤ PV(t)``.
     """
     lower, upper, _ = pv.checked(p)
     group_index = pd.RangeIndex(lower.size, name="pv_group")
@@ -268,6 +269,12 @@ def add_pv_capacity(m: linopy.Model, p: _Problem, pv: PVCapacity) -> None:
         lhs = m.constraints["no_grid_charging"].lhs
         m.remove_constraints("no_grid_charging")
         m.add_constraints(lhs - district <= 0.0, name="no_grid_charging")
+    if "hydrogen_sun_only" in m.constraints:
+        # its right-hand side, the district's net surplus max(0, PV − load), is the largest design's and is not
+        # linear in the PV built; the sun-only electrolysers keep the shared meter's Σ ch ≤ PV built (above), a
+        # looser bound: the sizing LP may send PV to them while the grid serves the homes (the full-year
+        # re-simulation holds the tighter one, and its targets are checked there)
+        m.remove_constraints("hydrogen_sun_only")
 
 
 def pv_cost(m: linopy.Model, pv: PVCapacity) -> linopy.LinearExpression:
