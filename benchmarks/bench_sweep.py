@@ -73,8 +73,8 @@ def _sweep(path: Path, db: Path, workers: int) -> dict:
     }
 
 
-def _whole_runs(folder: Path, path: Path, runs: int) -> dict:
-    """``zerodistrict run`` as a fresh process on the first ``runs`` designs of the sweep, one after another."""
+def _whole_runs(folder: Path, path: Path, runs: int, *extra: str) -> dict:
+    """``zerodistrict run [extra]`` as a fresh process on the first ``runs`` designs of the sweep, one after another."""
     from zerodistrict.design.sweep_spec import plan_sweep
     from zerodistrict.scenario.loading import dump_scenario
 
@@ -85,7 +85,7 @@ def _whole_runs(folder: Path, path: Path, runs: int) -> dict:
         file = folder / f"design{i}.yaml"
         file.write_text(dump_scenario(scenario), encoding="utf-8")
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "zerodistrict.cli", "run", str(file)], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "zerodistrict.cli", "run", str(file), *extra], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t0)
     return {"runs": runs, "seconds": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3),
@@ -168,6 +168,8 @@ def main() -> None:
         print("2 workers, resilience 168 h", with_res, flush=True)
         whole = _whole_runs(folder, plain, args.runs)
         print("zerodistrict run", whole, flush=True)
+        whole_plain = _whole_runs(folder, plain, args.runs, "--resilience-hours", "0")
+        print("zerodistrict run --resilience-hours 0", whole_plain, flush=True)
     n = args.designs
     per_design_res_s = with_res["sweep_s"] / with_res["designs"]
     result = {
@@ -181,6 +183,7 @@ def main() -> None:
         "speedup_1_to_2_workers_batches_only": round(one["batches_s"] / two["batches_s"], 3),
         "sweep_2_workers_resilience_168h": with_res,
         "zerodistrict_run_whole_process": whole,
+        "zerodistrict_run_whole_process_no_survival": whole_plain,
         "extrapolated": {
             "note": "EXTRAPOLATED from the median of the measured whole-process runs (each runs the 168 h "
                     "survival analysis, as `zerodistrict run` does by default)",
@@ -190,6 +193,9 @@ def main() -> None:
             "speedup_like_with_like_vs_sequential_loop": round(whole["median_s"] / per_design_res_s, 2),
             "speedup_like_with_like_vs_two_at_a_time_loop": round(whole["median_s"] / 2 / per_design_res_s, 2),
             "speedup_sweep_without_survival_vs_sequential_loop": round(whole["median_s"] * n / two["sweep_s"], 2),
+            "run_loop_no_survival_sequential_s": round(whole_plain["median_s"] * n, 1),
+            "speedup_like_with_like_no_survival_vs_sequential_loop":
+                round(whole_plain["median_s"] * n / two["sweep_s"], 2),
         },
     }
     path = record(args.key, result)
