@@ -50,6 +50,7 @@ from zerodistrict.dispatch.optimal.capacity import (
     StoreCapacity,
     add_pv_capacity,
     pv_cost,
+    sum_terms,
     unit_inputs,
 )
 from zerodistrict.dispatch.optimal.capacity import (
@@ -264,12 +265,7 @@ class SizingModel:
         for name, w in self.capex_weights.items():
             e = m.variables[f"{name}_energy_capacity"]
             terms.append((_da1(w, e) * e).sum())
-        if not terms:
-            return None
-        total = terms[0]
-        for t in terms[1:]:
-            total = total + t
-        return total
+        return sum_terms(terms)
 
     def solve(self, solver_options: dict | None = None) -> SizingModel:
         self.om.solve(solver_options)

@@ -184,6 +184,11 @@ def capacity_cost(m: linopy.Model, sized: dict[str, _Sizing]) -> linopy.LinearEx
             if r is not None:
                 cap = m.variables[f"{name}_{kind}_capacity"]
                 terms.append((_da(r[2], [cap.indexes[name]]) * cap).sum())
+    return sum_terms(terms)
+
+
+def sum_terms(terms: list) -> linopy.LinearExpression | None:
+    """The sum of linear expressions (None for none)."""
     if not terms:
         return None
     total = terms[0]
