@@ -301,3 +301,59 @@ def solved_stores(s: _Stores, m: linopy.Model, name: str, z: _Sizing | None) -> 
         pw = np.asarray(m.variables[f"{name}_power_capacity"].solution.values, dtype=float)
         out = replace(out, charge_kw=z.available * pw, discharge_kw=z.discharge_available * pw)
     return out
+
+
+# --------------------------------------------------------------------------- the private line's trunk
+
+
+def trunk_supply(m: linopy.Model) -> linopy.LinearExpression:
+    """What the community bus supplies besides its own mobility load [kW], ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp``.
+
+    With the community bus's balance this is ``f(t) + L^m(t)``, where ``f(t)`` is the net power the
+    bus sends over the line's trunk to the homes (negative: the homes send it). The same in both
+    modes with a shared meter: the merged district bus (lossless, homes as one bus) and the lossy
+    per-home line, whose community balance is ``(1 − loss)·Σ_h o_h − Σ_h i_h + supply = L^m``.
+    """
+    v = m.variables
+    parts = [1.0 * v["grid_import"] - v["grid_export"] + v["shed_mobility"]]
+    if "community_storage_charge" in v:
+        parts.append((v["community_storage_discharge"] - v["community_storage_charge"]).sum("community_storage"))
+    return sum_terms(parts)
+
+
+def add_line_capacity(m: linopy.Model, p: _Problem, size: CapacityRange | None = None) -> None:
+    """The line's trunk within its capacity ``C`` [kW], either way: ``−C ≤ f(t) ≤ C`` with ``f = supply − L^m``.
+
+    ``size`` None: ``C`` is ``p.line_capacity_kw`` (nothing added when it is infinite); else the
+    variable ``line_capacity`` with ``size.lower ≤ C ≤ size.upper`` (its cost: :func:`line_cost`).
+
+    The trunk is the line between the community bus (grid connection, community stores, EV chargers)
+    and the homes: the homes exchange among themselves on their side of it without limit (each
+    home's own connection is rated for its own peak, assumption), so the limit binds the net of what
+    all homes draw from the bus or send to it. Separate meters (no sharing): no line, nothing added.
+    """
+    if p.mode == "meters":
+        return
+    time = pd.RangeIndex(p.n_steps, name="time")
+    mobility = p.mobility_kw
+    if size is None:
+        if not np.isfinite(p.line_capacity_kw):
+            return
+        c = float(p.line_capacity_kw)
+        supply = trunk_supply(m)
+        m.add_constraints(supply <= _da(mobility + c, [time]), name="line_capacity_to_homes")
+        m.add_constraints(supply >= _da(mobility - c, [time]), name="line_capacity_from_homes")
+        return
+    lower, upper, _ = _range(size, 1, "line_capacity_kw")
+    if not np.isfinite(upper[0]):
+        raise InputError("line_capacity_kw.upper: the line's capacity needs a finite upper bound")
+    cap = m.add_variables(float(lower[0]), float(upper[0]), name="line_capacity")
+    supply = trunk_supply(m)
+    m.add_constraints(supply - cap <= _da(mobility, [time]), name="line_capacity_to_homes")
+    m.add_constraints(supply + cap >= _da(mobility, [time]), name="line_capacity_from_homes")
+
+
+def line_cost(m: linopy.Model, size: CapacityRange) -> linopy.LinearExpression:
+    """``c·C`` [objective unit] of the sized trunk capacity ``C`` (``size.cost_per_unit`` per kW for the period)."""
+    cost = float(_range(size, 1, "line_capacity_kw")[2][0])
+    return cost * m.variables["line_capacity"]
