@@ -92,6 +92,20 @@ def capex_items(economics: Economics, assets: Assets) -> dict[str, float | np.nd
     }
 
 
+def line_capex(economics: Economics, n_homes: int, sharing: bool, line_capacity_kw: float = np.inf) -> float:
+    """Capital cost of the private line [currency]: ``line_per_home`` × homes + ``line_per_kw`` × trunk capacity.
+
+    Nothing without sharing (no line); the per-kW part only for a finite capacity with ``line_per_kw`` given
+    (an unlimited trunk is priced per home alone, as before the capacity existed).
+    """
+    if not sharing:
+        return 0.0
+    total = float(capex_items(economics, Assets(line_homes=n_homes))["line"])
+    if economics.line_per_kw is not None and np.isfinite(line_capacity_kw):
+        total += float(line_capacity_kw) * economics.line_per_kw
+    return total
+
+
 #: capital cost of a store by its kind: (capex item, Economics unit-cost field, quantity of each store).
 #: Batteries cost per kWh installed; an EV costs its charger (the vehicle itself is a mobility asset).
 #: Hydrogen stores (a transport depot's electrolyser, tank, fuel cell) are appraised apart, by their levelised cost

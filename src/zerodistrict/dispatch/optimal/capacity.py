@@ -357,3 +357,92 @@ def line_cost(m: linopy.Model, size: CapacityRange) -> linopy.LinearExpression:
     """``c·C`` [objective unit] of the sized trunk capacity ``C`` (``size.cost_per_unit`` per kW for the period)."""
     cost = float(_range(size, 1, "line_capacity_kw")[2][0])
     return cost * m.variables["line_capacity"]
+
+
+# --------------------------------------------------------------------------- shared-EV fleets
+
+
+@dataclass(frozen=True)
+class FleetCapacity:
+    """Shared-EV fleets whose number of vehicles ``N_f`` the LP chooses (continuous), each one community store.
+
+    Fleet f is the community store ``unit[f]``, built at the largest fleet (its bounds the
+    relaxation: SOC ≥ 0, always available, charge and discharge power at ``N_max``) and holding
+    the trips of the scenario's fleet, ``D_f(t)`` [kWh] (``trip_kwh``), as its trip energy; the
+    constraints of :func:`add_fleet_capacity` scale it with ``N_f``. Per vehicle: SOC ceiling
+    ``ē_f`` and floor ``e̲_f`` [kWh] (``vehicle_kwh``, ``vehicle_min_kwh``), charge and discharge
+    power ``p_f``, ``q_f`` [kW]; ``A_f(t)`` (``away``) the scenario's vehicles away on trips.
+    ``count``: bounds of ``N_f`` and the cost per vehicle for the period; ``fallback_cost`` (f,)
+    the cost of the fleet's trips all made another way [objective unit] (``c_f·Σ_t w(t)·D_f(t)``).
+    """
+
+    unit: np.ndarray
+    vehicle_kwh: np.ndarray
+    vehicle_min_kwh: np.ndarray
+    charge_kw: np.ndarray
+    discharge_kw: np.ndarray
+    away: np.ndarray
+    trip_kwh: np.ndarray
+    count: CapacityRange
+    fallback_cost: np.ndarray
+    max_unserved_ratio: float = 1.0
+
+
+def add_fleet_capacity(m: linopy.Model, p: _Problem, fleet: FleetCapacity) -> None:
+    """Vehicles ``N_f`` and the share of trips not served ``v_f ∈ [0, v_max]``; the fleet's store scales with them:
+
+    * ``e̲_f·N_f ≤ e_f(t) ≤ ē_f·N_f`` (energy of the fleet);
+    * ``ch_f(t) ≤ p_f·(N_f − (1 − v_f)·A_f(t))`` and ``dis_f(t) ≤ q_f·(N_f − (1 − v_f)·A_f(t))``
+      (the vehicles at home: the fleet serves the share ``1 − v_f`` of every step's trips, each trip
+      one vehicle away as in the scenario);
+    * ``N_f ≥ (1 − v_f)·max_t A_f(t)`` (a vehicle for every trip served at once);
+    * the store's energy balance gets ``+ v_f·D_f(t)``: the trips not served take no energy (their cost,
+      ``fallback_cost·v_f``, is in :func:`fleet_cost`).
+
+    A linear relaxation of whole vehicles (``N_f`` continuous; the rounding is re-evaluated by
+    :mod:`zerodistrict.design.fleet`); the fleet's energy is one pool, as if any vehicle could take any
+    trip. Sizing only (the model is cyclic).
+    """
+    unit = np.asarray(fleet.unit, dtype=int)
+    k = unit.size
+    lower, upper, _ = _range(fleet.count, k, "evs.count")
+    if not np.isfinite(upper).all():
+        raise InputError("evs.count.upper: the number of shared EVs needs a finite upper bound")
+    fidx = pd.RangeIndex(k, name="fleet")
+    n = m.add_variables(_da(lower, [fidx]), _da(upper, [fidx]), name="ev_fleet_count")
+    v = m.add_variables(0.0, float(fleet.max_unserved_ratio), coords=[fidx], name="ev_fleet_unserved")
+    soc, ch, dis = (m.variables[f"community_storage_{x}"] for x in ("soc", "charge", "discharge"))
+    time = soc.indexes["time"]
+    for f, u in enumerate(unit):
+        sel = {"community_storage": int(u)}
+        n_f, v_f = n.isel(fleet=f), v.isel(fleet=f)
+        away = _da(fleet.away[:, f], [time])
+        m.add_constraints(soc.isel(sel) - float(fleet.vehicle_kwh[f]) * n_f <= 0.0, name=f"ev_fleet_{f}_soc_max")
+        m.add_constraints(soc.isel(sel) - float(fleet.vehicle_min_kwh[f]) * n_f >= 0.0, name=f"ev_fleet_{f}_soc_min")
+        for var, per_vehicle, what in ((ch, fleet.charge_kw[f], "charge"), (dis, fleet.discharge_kw[f], "discharge")):
+            pw = float(per_vehicle)
+            m.add_constraints(var.isel(sel) - pw * n_f - pw * away * v_f <= -pw * away, name=f"ev_fleet_{f}_{what}_max")
+        top = float(fleet.away[:, f].max(initial=0.0))
+        m.add_constraints(n_f + top * v_f >= top, name=f"ev_fleet_{f}_vehicles")
+    # the trips not served take no energy: e(t) = … − D(t) + v·D(t)
+    con = m.constraints["community_storage_energy"]
+    lhs, rhs = con.lhs, con.rhs
+    units = soc.indexes["community_storage"]
+    trips = np.zeros((time.size, units.size))
+    onehot = np.zeros((units.size, k))
+    for f, u in enumerate(unit):
+        trips[:, u] = fleet.trip_kwh[:, f]
+        onehot[u, f] = 1.0
+    v_unit = (_da(onehot, [units, fidx]) * v).sum("fleet")
+    m.remove_constraints("community_storage_energy")
+    m.add_constraints(lhs - _da(trips, [time, units]) * v_unit == rhs, name="community_storage_energy")
+
+
+def fleet_cost(m: linopy.Model, fleet: FleetCapacity) -> linopy.LinearExpression:
+    """``Σ_f c^N_f·N_f + C^fb_f·v_f`` [objective unit]: the vehicles (with their chargers) and the trips made another way."""
+    n, v = m.variables["ev_fleet_count"], m.variables["ev_fleet_unserved"]
+    k = n.shape[0]
+    cost = _range(fleet.count, k, "evs.count")[2]
+    fb = np.broadcast_to(np.asarray(fleet.fallback_cost, dtype=float), (k,))
+    idx = [n.indexes["fleet"]]
+    return (_da(cost, idx) * n).sum() + (_da(fb, idx) * v).sum()
