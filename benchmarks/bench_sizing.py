@@ -40,15 +40,16 @@ SIZING = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8},
           "community": [{"name": "central", "capacity_kwh": {"min": 0, "max": 400}, "power_kw": {"min": 0, "max": 150}}]}
 
 
-def misono_case(days: int, start: str = "2025-04-01"):
-    """The Misono preset over ``days`` (no bicycles), with :data:`SIZING`: its scenario, space and LP inputs."""
+def misono_case(days: int, start: str = "2025-04-01", sizing: dict | None = None):
+    """The Misono preset over ``days`` (no bicycles), with :data:`SIZING` (or ``sizing``): its scenario, space and
+    LP inputs."""
     from zerodistrict.design.sizing import design_space
     from zerodistrict.design.sizing_run import district_inputs
     from zerodistrict.scenario.loading import load_scenario, scenario_from_dict
 
     d = load_scenario("saitama-misono").model_dump(mode="json", by_alias=True, exclude_none=True)
     d["period"] = {"year": 2025, "step_minutes": 60, "start": start, "days": days}
-    d["sizing"] = SIZING
+    d["sizing"] = SIZING if sizing is None else sizing
     d.pop("mobility", None)
     sc = scenario_from_dict(d)
     space, big = design_space(sc)
@@ -107,7 +108,25 @@ def pypsa_network(sm):
                 True, lower[g], upper[g], cost[g]]
             n.generators_t.p_max_pu[gen] = pv.unit_kw[:, b]
             sized_pv.append((gen, b))
+    if "line_capacity" in sm.model.variables:
+        _extendable_trunk(n, sm)
     return n, caps, ranges, sized_pv
+
+
+def _extendable_trunk(n, sm) -> None:
+    """The line's trunk as an extendable Link: the homes' line Links meet at a ``trunk`` bus (the homes' side),
+    which one Link joins to the community bus (``p_nom`` = the trunk capacity, either way)."""
+    v = sm.model.variables["line_capacity"]
+    lower, upper = float(v.lower), float(v.upper)
+    cost = sm.line_capex_per_kw * sm.factors.other * sm.factors.period_share
+    n.add("Bus", ["trunk"])
+    links = n.links
+    n.links.loc[links.index[links.bus1 == "community"].intersection(
+        links.index[links.index.str.contains(" line")]), "bus1"] = "trunk"
+    n.links.loc[links.index[links.bus0 == "community"].intersection(
+        links.index[links.index.str.contains(" line")]), "bus0"] = "trunk"
+    n.add("Link", ["trunk"], bus0="trunk", bus1="community", p_nom_extendable=True, p_nom_min=lower,
+          p_nom_max=upper, p_min_pu=-1.0, capital_cost=cost)
 
 
 def upper_len(pv) -> int:
