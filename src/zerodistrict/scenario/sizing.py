@@ -39,6 +39,25 @@ class Bounds(Model):
         return self
 
 
+class LineBounds(Bounds):
+    """A range of the line's trunk capacity [kW]."""
+
+    max: float = Field(ge=0, le=MAX_LINE_KW, description=f"upper bound, ≥ min; ≤ {MAX_LINE_KW:,.0f} (the scenario's limit)")
+
+
+class CountBounds(Bounds):
+    """A range of a number of vehicles, holding at least one whole number."""
+
+    max: float = Field(ge=0, le=MAX_COMMUNITY_EVS,
+                       description=f"upper bound, ≥ min; ≤ {MAX_COMMUNITY_EVS:,} (the scenario's limit)")
+
+    @model_validator(mode="after")
+    def _whole(self) -> CountBounds:
+        if math.floor(self.max) < math.ceil(self.min):
+            raise ValueError(f"no whole number of vehicles between {self.min:g} and {self.max:g}")
+        return self
+
+
 class HomeGroupSizing(Model):
     """Sizes of one home group's homes (each home alike)."""
 
@@ -92,15 +111,7 @@ class FleetSizing(Model):
     """
 
     name: str = Field(min_length=1, max_length=100, description="a fleet of community.evs")
-    count: Bounds = Field(description=f"[vehicles] whole numbers within; max ≤ {MAX_COMMUNITY_EVS:,}")
-
-    @model_validator(mode="after")
-    def _whole(self) -> FleetSizing:
-        if self.count.max > MAX_COMMUNITY_EVS:
-            raise ValueError(f"count.max {self.count.max:g} exceeds {MAX_COMMUNITY_EVS:,}, the scenario schema's limit")
-        if math.floor(self.count.max) < math.ceil(self.count.min):
-            raise ValueError(f"count: no whole number of vehicles between {self.count.min:g} and {self.count.max:g}")
-        return self
+    count: CountBounds = Field(description="[vehicles] the fleet's size is a whole number within")
 
 
 class Sizing(Model):
@@ -112,17 +123,10 @@ class Sizing(Model):
 
     homes: list[HomeGroupSizing] = Field(default_factory=list, max_length=10_000, description="per home group")
     community: list[StoreSizing] = Field(default_factory=list, max_length=100, description="per community battery")
-    line_capacity_kw: Bounds | None = Field(
+    line_capacity_kw: LineBounds | None = Field(
         default=None, description="[kW] the private line's trunk (community.line_capacity_kw); max ≤ 100,000; "
         "priced at economics.line_per_kw")
     evs: list[FleetSizing] = Field(default_factory=list, max_length=100, description="per shared-EV fleet")
-
-    @model_validator(mode="after")
-    def _line_limit(self) -> Sizing:
-        if self.line_capacity_kw is not None and self.line_capacity_kw.max > MAX_LINE_KW:
-            raise ValueError(f"line_capacity_kw.max {self.line_capacity_kw.max:g} exceeds {MAX_LINE_KW:,.0f}, "
-                             "the scenario schema's limit")
-        return self
 
     @property
     def empty(self) -> bool:
