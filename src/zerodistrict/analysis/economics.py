@@ -49,6 +49,9 @@ Simplifications
   mobility assets, not counted here (their chargers are).
 * Per home, shared assets (community battery, line, chargers) are split
   equally among the homes (our assumption).
+* The private line costs ``line_per_home`` per home, plus ``line_per_kw`` per
+  kW of its trunk when the scenario gives a finite ``line_capacity_kw``
+  (:func:`line_capex`).
 
 References
 ----------

@@ -1,4 +1,4 @@
-"""Designing a district: the sizes of PV, home and community batteries at least life-cycle cost (or CO2).
+"""Designing a district: the sizes of PV, batteries, the line and shared EVs at least life-cycle cost (or CO2).
 
 One LP (linopy + HiGHS) holds the year's dispatch and the sizes the scenario's ``sizing`` block
 lets vary (:mod:`zerodistrict.scenario.sizing`):
@@ -6,8 +6,12 @@ lets vary (:mod:`zerodistrict.scenario.sizing`):
 * PV kWp per home of each sized group, ``k_g`` within ``[min, roof limit]``
   (:class:`~zerodistrict.dispatch.optimal.capacity.PVCapacity`);
 * home battery kWh and kW per home of each sized group; each sized community battery's kWh and
-  kW (:class:`~zerodistrict.dispatch.optimal.capacity.StoreCapacity`); everything else is fixed
-  at the scenario's size.
+  kW (:class:`~zerodistrict.dispatch.optimal.capacity.StoreCapacity`);
+* the private line's trunk capacity and the number of vehicles of each shared-EV fleet (with a
+  priced fallback for the trips a smaller fleet does not serve; rounded to whole vehicles by
+  re-simulation): :mod:`zerodistrict.design.fleets`;
+
+everything else is fixed at the scenario's size.
 
 Objective ``cost``: ``Σ_i f_i·capex_i(x) + bill(dispatch)`` over the period, where
 ``capex_i`` is the capital cost of asset i at size x (unit costs of ``economics`` through
@@ -30,9 +34,9 @@ sharing every home keeps its own bus and meter and the homes of a group are tied
 Simplifications: the dispatch is cyclic (each store ends where it starts, its level free), so
 the sized scenario is written with ``community.storage_end: cyclic``; battery power costs
 nothing beyond the battery's kWh (``economics`` prices batteries per kWh installed) but a
-tie-break (:data:`POWER_TIEBREAK_RATIO`) that picks the least power doing the same; the
-private line's capacity and the number of shared EVs are not sized (the EVs' chargers are a
-fixed cost).
+tie-break (:data:`POWER_TIEBREAK_RATIO`) that picks the least power doing the same; EV
+chargers are one per vehicle (as the scenario models a fleet), so they are sized with the
+vehicles, and the fleets not sized keep their chargers as a fixed cost.
 """
 
 from __future__ import annotations

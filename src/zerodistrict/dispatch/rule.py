@@ -17,7 +17,9 @@ Surplus of a home (its PV above its own load):
    deficit; ``line_loss_ratio`` of what is sent is lost on the line);
 3. charges the home's own store;
 4. with ``sharing``, the remainder reaches the community bus (less
-   ``line_loss_ratio``; power from the bus to a home arrives whole), where it
+   ``line_loss_ratio``; power from the bus to a home arrives whole; at most
+   the line trunk's ``line_capacity_kw``, the rest curtailed at the homes,
+   :func:`trunk_caps`), where it
    serves district-powered mobility stations, then charges the bus stores
    that are below their trip reserve (EVs about to leave), then charges every
    available bus store in order up to its ceiling;
@@ -31,7 +33,8 @@ Deficit of a home (its load above its own PV):
 3. then, with ``sharing``, from the available bus stores in order, each down
    to its trip reserve (its floor plus the energy its next trip needs; a
    one-way EV has no discharge power);
-4. then from grid import (if the grid is available, up to the import limit);
+4. then from grid import (if the grid is available, up to the import limit;
+   3 and 4 together at most the trunk's ``line_capacity_kw``);
 5. whatever is left is unserved.
 
 Bus stores below their trip reserve while available also charge from the

@@ -23,6 +23,10 @@ group) with output ``k_g·π_b(t)`` at each bus b of the group. The problem is b
 group's largest PV, ``U_g·π_b(t)``; the part not built is curtailed by force
 (:func:`add_pv_capacity`), so no balance equation of the dispatch LP changes.
 
+The private line's trunk (:func:`add_line_capacity`): a fixed limit from the inputs, or the variable
+``line_capacity`` ``C`` [kW]. Shared-EV fleets (:class:`FleetCapacity`): the number of vehicles
+``N_f`` (continuous) and the share of trips not served ``v_f`` scale a fleet's pooled store.
+
 Simplifications: the model is built per store (no battery classes, no merged buses:
 aggregation is exact only for fixed capacities); storage is cyclic (perfect foresight),
 so the initial state of charge does not enter; a unit must exist in the inputs (a
