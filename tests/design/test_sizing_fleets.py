@@ -174,3 +174,10 @@ def test_what_cannot_be_sized_says_why():
                       economics={"preset": "JP", "line_per_kw": None})
     with pytest.raises(InputError, match=r"economics\.line_per_kw is needed"):
         size(unpriced, [], resimulate=False, compare_given=False)
+
+
+def test_co2_objective_serves_every_trip():
+    sc = misono(3, {"evs": [{"name": "shared-ev", "count": {"min": 0, "max": 1}}]})
+    with pytest.raises(InputError, match=r"sizing\.evs\[0\]\.count\.max: with the objective co2 the fleet serves every "
+                                         r"trip, which takes 2 vehicles at once; the bound allows 1"):
+        size(sc, [], objective="co2", resimulate=False, compare_given=False)

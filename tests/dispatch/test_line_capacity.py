@@ -87,3 +87,19 @@ def test_lp_unlimited_trunk_is_todays_model():
     inp = random_district(5, n_t=24, community_battery=storage(1, 20.0, 6.0))
     om = OptimalModel.build(inp, "energy_cost")
     assert not any(name.startswith("line_capacity") for name in om.model.constraints)
+
+
+@pytest.mark.parametrize("dispatch", ["rule", "optimal"])
+def test_scenario_line_capacity_reaches_both_dispatches(dispatch):
+    from zerodistrict import pipeline
+    from zerodistrict.scenario.loading import load_scenario, scenario_from_dict
+
+    d = load_scenario("saitama-misono").model_dump(mode="json", by_alias=True, exclude_none=True)
+    d["period"] = {"year": 2025, "step_minutes": 60, "start": "2025-05-01", "days": 3}
+    d.pop("mobility", None)
+    d["community"]["line_capacity_kw"] = 20.0
+    run = pipeline.run(scenario_from_dict(d), dispatch, resilience_hours=None)
+    assert run.inputs.line_capacity_kw == 20.0
+    flow = bus_to_homes_kw(run.inputs, run.dispatch)
+    assert np.abs(flow).max() == pytest.approx(20.0, abs=1e-6)  # binds, and holds
+    assert run.kpis.unserved_kwh > 0  # 51 homes' evening load does not fit through 20 kW

@@ -175,6 +175,13 @@ def fleet_capacity(arrays: dict, bounds: np.ndarray, per_vehicle_cost: float, fa
     """The LP's :class:`FleetCapacity` (``per_vehicle_cost`` for the period in the objective's unit)."""
     trips = arrays["trip_kwh"]
     w = np.ones(trips.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    if serve_all:
+        short = np.flatnonzero(bounds[:, 1] < arrays["away"].max(axis=0, initial=0.0) - 1e-9)
+        if short.size:
+            f = int(short[0])
+            raise InputError(f"sizing.evs[{f}].count.max: with the objective co2 the fleet serves every trip, which "
+                             f"takes {arrays['away'][:, f].max():g} vehicles at once; the bound allows "
+                             f"{bounds[f, 1]:g}")
     return FleetCapacity(
         unit=arrays["unit"], vehicle_kwh=arrays["vehicle_kwh"], vehicle_min_kwh=arrays["vehicle_min_kwh"],
         charge_kw=arrays["charge_kw"], discharge_kw=arrays["discharge_kw"], away=arrays["away"], trip_kwh=trips,
@@ -213,8 +220,12 @@ def apply_line_and_fleets(scenario: Scenario, sizes: dict) -> None:
         n = int(round(float(d["count"])))
         evs[j] = fleet.model_copy(update={"count": min(n, fleet.count)})
         if n > fleet.count:
-            evs.insert(j + 1, fleet.model_copy(update={"name": f"{name}{SPARE_SUFFIX}", "count": n - fleet.count,
-                                                       "trips": []}))
+            spare = [k for k, e in enumerate(evs) if e.name == f"{name}{SPARE_SUFFIX}"]
+            if spare:  # a sized scenario sized again: its spare vehicles were fixed in the LP, the new ones add
+                evs[spare[0]] = evs[spare[0]].model_copy(update={"count": evs[spare[0]].count + n - fleet.count})
+            else:
+                evs.insert(j + 1, fleet.model_copy(update={"name": f"{name}{SPARE_SUFFIX}", "count": n - fleet.count,
+                                                           "trips": []}))
     scenario.community.evs = evs
 
 
