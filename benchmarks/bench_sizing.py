@@ -10,7 +10,9 @@ PV built (``extra_functionality``). Operating cost: energy at the step prices (`
 PyPSA has no monthly tariff). The optimum must agree to 1e-6 relative.
 
 Cases: Misono (51 homes as one group bus, its central battery, two shared EVs) over 14 days and
-over 90 days, both sizing PV, home batteries and the central battery. Each tool builds and solves
+over 90 days, both sizing PV, home batteries and the central battery; and over 14 days sizing the
+line's trunk too (``--line-days``: in PyPSA the homes' line Links meet at a trunk bus joined to the
+community bus by one extendable Link). Each tool builds and solves
 in this process, HiGHS with ``threads=1``; three runs, the median. Measured under load from other
 jobs on a 2-core machine unless re-run idle. Also times ``zerodistrict size saitama-misono`` on the
 whole year (whole process, one run) unless ``--no-year``.
@@ -40,15 +42,16 @@ SIZING = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8},
           "community": [{"name": "central", "capacity_kwh": {"min": 0, "max": 400}, "power_kw": {"min": 0, "max": 150}}]}
 
 
-def misono_case(days: int, start: str = "2025-04-01"):
-    """The Misono preset over ``days`` (no bicycles), with :data:`SIZING`: its scenario, space and LP inputs."""
+def misono_case(days: int, start: str = "2025-04-01", sizing: dict | None = None):
+    """The Misono preset over ``days`` (no bicycles), with :data:`SIZING` (or ``sizing``): its scenario, space and
+    LP inputs."""
     from zerodistrict.design.sizing import design_space
     from zerodistrict.design.sizing_run import district_inputs
     from zerodistrict.scenario.loading import load_scenario, scenario_from_dict
 
     d = load_scenario("saitama-misono").model_dump(mode="json", by_alias=True, exclude_none=True)
     d["period"] = {"year": 2025, "step_minutes": 60, "start": start, "days": days}
-    d["sizing"] = SIZING
+    d["sizing"] = SIZING if sizing is None else sizing
     d.pop("mobility", None)
     sc = scenario_from_dict(d)
     space, big = design_space(sc)
@@ -107,7 +110,25 @@ def pypsa_network(sm):
                 True, lower[g], upper[g], cost[g]]
             n.generators_t.p_max_pu[gen] = pv.unit_kw[:, b]
             sized_pv.append((gen, b))
+    if "line_capacity" in sm.model.variables:
+        _extendable_trunk(n, sm)
     return n, caps, ranges, sized_pv
+
+
+def _extendable_trunk(n, sm) -> None:
+    """The line's trunk as an extendable Link: the homes' line Links meet at a ``trunk`` bus (the homes' side),
+    which one Link joins to the community bus (``p_nom`` = the trunk capacity, either way)."""
+    v = sm.model.variables["line_capacity"]
+    lower, upper = float(v.lower), float(v.upper)
+    cost = sm.line_capex_per_kw * sm.factors.other * sm.factors.period_share
+    n.add("Bus", ["trunk"])
+    links = n.links
+    n.links.loc[links.index[links.bus1 == "community"].intersection(
+        links.index[links.index.str.contains(" line")]), "bus1"] = "trunk"
+    n.links.loc[links.index[links.bus0 == "community"].intersection(
+        links.index[links.index.str.contains(" line")]), "bus0"] = "trunk"
+    n.add("Link", ["trunk"], bus0="trunk", bus1="community", p_nom_extendable=True, p_nom_min=lower,
+          p_nom_max=upper, p_min_pu=-1.0, capital_cost=cost)
 
 
 def upper_len(pv) -> int:
@@ -163,15 +184,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=int, nargs="+", default=[14, 90])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--line-days", type=int, nargs="*", default=[14],
+                        help="cases that size the line's trunk too (an extendable Link in PyPSA)")
     parser.add_argument("--no-year", action="store_true")
     args = parser.parse_args()
     rows = []
-    for days in args.days:
-        case = misono_case(days)
+    line = dict(SIZING, line_capacity_kw={"min": 0, "max": 500})
+    for days, sizing in [(d, None) for d in args.days] + [(d, line) for d in args.line_days]:
+        case = misono_case(days, sizing=sizing)
         t_ours, (ours_obj, sm) = _median_time(lambda case=case: ours(*case), args.runs)
         t_pypsa, theirs = _median_time(lambda sm=sm: solve_pypsa_sizing(sm), args.runs)
         rel = abs(ours_obj - theirs) / abs(theirs)
-        rows.append({"case": f"misono {days} days", "ours_s": round(t_ours, 2), "pypsa_s": round(t_pypsa, 2),
+        rows.append({"case": f"misono {days} days" + (" with the line" if sizing else ""), "ours_s": round(t_ours, 2), "pypsa_s": round(t_pypsa, 2),
                      "objective": ours_obj, "pypsa_objective": theirs, "relative_difference": rel})
         print(f"{rows[-1]['case']:>18}: ours {t_ours:7.2f} s  PyPSA optimize() {t_pypsa:7.2f} s  "
               f"objective {ours_obj:,.2f} vs {theirs:,.2f} (rel. diff {rel:.1e})", flush=True)

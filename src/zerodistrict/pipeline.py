@@ -291,6 +291,7 @@ def build_inputs(
         mobility_load_kw=np.zeros(n_t) if mobility_load_kw is None else np.asarray(mobility_load_kw, dtype=float),
         sharing=scenario.community.sharing,
         line_loss_ratio=scenario.community.line_loss_ratio,
+        line_capacity_kw=np.inf if scenario.community.line_capacity_kw is None else scenario.community.line_capacity_kw,
         grid_available=grid_available,
         export_allowed=grid.export_allowed,
         import_limit_kw=np.inf if grid.import_limit_kw is None else grid.import_limit_kw,

@@ -72,7 +72,7 @@ def appraise(scenario: Scenario, inputs: DispatchInputs, result: DispatchResult)
     homes = inputs.stores.location[at_home]
     own_stores = {k: np.bincount(homes, weights=v[at_home], minlength=inputs.n_homes) for k, v in store_cost.items()}
     shared_stores = {k: float(v[~at_home].sum()) for k, v in store_cost.items()}
-    line = econ_mod.capex_items(econ, econ_mod.Assets(line_homes=inputs.n_homes if inputs.sharing else 0))["line"]
+    line = econ_mod.line_capex(econ, inputs.n_homes, inputs.sharing, inputs.line_capacity_kw)
     store_items = {k: float(np.sum(own_stores[k]) + shared_stores[k]) for k in store_cost}
     items = {
         "pv": float(np.sum(econ_mod.capex_items(econ, econ_mod.Assets(pv_kwp=_home_kwp(scenario)))["pv"])),

@@ -49,6 +49,9 @@ Simplifications
   mobility assets, not counted here (their chargers are).
 * Per home, shared assets (community battery, line, chargers) are split
   equally among the homes (our assumption).
+* The private line costs ``line_per_home`` per home, plus ``line_per_kw`` per
+  kW of its trunk when the scenario gives a finite ``line_capacity_kw``
+  (:func:`line_capex`).
 
 References
 ----------
@@ -90,6 +93,20 @@ def capex_items(economics: Economics, assets: Assets) -> dict[str, float | np.nd
         "line": np.asarray(assets.line_homes, dtype=float) * economics.line_per_home,
         "ev_chargers": np.asarray(assets.ev_chargers, dtype=float) * economics.ev_charger_per_unit,
     }
+
+
+def line_capex(economics: Economics, n_homes: int, sharing: bool, line_capacity_kw: float = np.inf) -> float:
+    """Capital cost of the private line [currency]: ``line_per_home`` × homes + ``line_per_kw`` × trunk capacity.
+
+    Nothing without sharing (no line); the per-kW part only for a finite capacity with ``line_per_kw`` given
+    (an unlimited trunk is priced per home alone, as before the capacity existed).
+    """
+    if not sharing:
+        return 0.0
+    total = float(capex_items(economics, Assets(line_homes=n_homes))["line"])
+    if economics.line_per_kw is not None and np.isfinite(line_capacity_kw):
+        total += float(line_capacity_kw) * economics.line_per_kw
+    return total
 
 
 #: capital cost of a store by its kind: (capex item, Economics unit-cost field, quantity of each store).

@@ -115,7 +115,7 @@ def _print(data: dict) -> None:
     t = Table(title=Text(f"{data['scenario']} — sizes (objective {data['objective']})"), title_justify="left")
     for col in ("part", "size", "value", "unit"):
         t.add_column(col, justify="right" if col == "value" else "left")
-    for part in ("homes", "community"):
+    for part in ("homes", "community", "line", "evs"):
         for name, items in data["sizes"].get(part, {}).items():
             for key, d in items.items():
                 t.add_row(Text(name), key, f"{d['value']:,.3f}", d["unit"])

@@ -1,4 +1,4 @@
-"""Designing a district: the sizes of PV, home and community batteries at least life-cycle cost (or CO2).
+"""Designing a district: the sizes of PV, batteries, the line and shared EVs at least life-cycle cost (or CO2).
 
 One LP (linopy + HiGHS) holds the year's dispatch and the sizes the scenario's ``sizing`` block
 lets vary (:mod:`zerodistrict.scenario.sizing`):
@@ -6,8 +6,12 @@ lets vary (:mod:`zerodistrict.scenario.sizing`):
 * PV kWp per home of each sized group, ``k_g`` within ``[min, roof limit]``
   (:class:`~zerodistrict.dispatch.optimal.capacity.PVCapacity`);
 * home battery kWh and kW per home of each sized group; each sized community battery's kWh and
-  kW (:class:`~zerodistrict.dispatch.optimal.capacity.StoreCapacity`); everything else is fixed
-  at the scenario's size.
+  kW (:class:`~zerodistrict.dispatch.optimal.capacity.StoreCapacity`);
+* the private line's trunk capacity and the number of vehicles of each shared-EV fleet (with a
+  priced fallback for the trips a smaller fleet does not serve; rounded to whole vehicles by
+  re-simulation): :mod:`zerodistrict.design.fleets`;
+
+everything else is fixed at the scenario's size.
 
 Objective ``cost``: ``Σ_i f_i·capex_i(x) + bill(dispatch)`` over the period, where
 ``capex_i`` is the capital cost of asset i at size x (unit costs of ``economics`` through
@@ -30,9 +34,9 @@ sharing every home keeps its own bus and meter and the homes of a group are tied
 Simplifications: the dispatch is cyclic (each store ends where it starts, its level free), so
 the sized scenario is written with ``community.storage_end: cyclic``; battery power costs
 nothing beyond the battery's kWh (``economics`` prices batteries per kWh installed) but a
-tie-break (:data:`POWER_TIEBREAK_RATIO`) that picks the least power doing the same; the
-private line's capacity and the number of shared EVs are not sized (the EVs' chargers are a
-fixed cost).
+tie-break (:data:`POWER_TIEBREAK_RATIO`) that picks the least power doing the same; EV
+chargers are one per vehicle (as the scenario models a fleet), so they are sized with the
+vehicles, and the fleets not sized keep their chargers as a fixed cost.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import numpy as np
 import xarray as xr
 
 from zerodistrict.analysis import economics as econ_mod
+from zerodistrict.design import fleets as fleets_mod
 from zerodistrict.dispatch.common import DispatchInputs, Stores
 from zerodistrict.dispatch.optimal.capacity import (
     CapacityRange,
@@ -126,6 +131,9 @@ class DesignSpace:
     community: list[int]  # index in community.batteries of each sized store
     community_kwh: np.ndarray  # (c, 2); rows of unsized energy: the scenario's size
     community_kw: np.ndarray  # (c, 2)
+    line_kw: tuple[float, float] | None = None  # the line's trunk (None: the scenario's); design/fleets.py
+    fleets: list[int] = field(default_factory=list)  # index in community.evs of each sized fleet
+    fleet_count: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (k, 2) vehicles
 
 
 def design_space(scenario: Scenario) -> tuple[DesignSpace, Scenario]:
@@ -136,10 +144,10 @@ def design_space(scenario: Scenario) -> tuple[DesignSpace, Scenario]:
     none), a sized home battery present (the default :class:`Battery` at 0 kWh when the group
     has none).
     """
-    if scenario.sizing is None or not (scenario.sizing.homes or scenario.sizing.community):
+    if scenario.sizing is None or scenario.sizing.empty:
         raise InputError("sizing: the scenario has no 'sizing' block saying what may be sized (see docs/scenario.md)")
     check_sizing_names(scenario.sizing, [g.group for g in scenario.homes],
-                       [b.name for b in scenario.community.batteries])
+                       [b.name for b in scenario.community.batteries], [e.name for e in scenario.community.evs])
     big = scenario.model_copy(deep=True)
     by_name = {g.group: i for i, g in enumerate(big.homes)}
     pv_groups, pv_b, bat_groups, bat_kwh, bat_kw = [], [], [], [], []
@@ -181,6 +189,7 @@ def design_space(scenario: Scenario) -> tuple[DesignSpace, Scenario]:
         community=comm, community_kwh=np.asarray(c_kwh, dtype=float).reshape(-1, 2),
         community_kw=np.asarray(c_kw, dtype=float).reshape(-1, 2),
     )
+    space.line_kw, space.fleets, space.fleet_count = fleets_mod.line_and_fleet_space(scenario, big)
     return space, big
 
 
@@ -248,6 +257,8 @@ class SizingModel:
     capex_weights: dict  # store group → (n,) capital per kWh of each unit's energy capacity (0: not sized)
     pv: PVCapacity | None = None
     weights: np.ndarray | None = None  # typical days: (t,) days each step stands for
+    line_capex_per_kw: float = 0.0  # sized line: capital per kW of trunk [currency]
+    fleet_capex_per_vehicle: float = 0.0  # sized fleets: capital per vehicle with its charger [currency]
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -265,6 +276,10 @@ class SizingModel:
         for name, w in self.capex_weights.items():
             e = m.variables[f"{name}_energy_capacity"]
             terms.append((_da1(w, e) * e).sum())
+        if "line_capacity" in m.variables:
+            terms.append(self.line_capex_per_kw * m.variables["line_capacity"])
+        if "ev_fleet_count" in m.variables:
+            terms.append((self.fleet_capex_per_vehicle * m.variables["ev_fleet_count"]).sum())
         return sum_terms(terms)
 
     def solve(self, solver_options: dict | None = None) -> SizingModel:
@@ -292,7 +307,7 @@ class SizingModel:
             for j in sp.community:
                 out["community"][sc.community.batteries[j].name] = {
                     "capacity_kwh": _clean(caps["energy_kwh"][j]), "power_kw": _clean(caps["power_kw"][j])}
-        return out
+        return out | fleets_mod.line_and_fleet_sizes(m, sc, sp.fleets)
 
     def _home_slots(self) -> np.ndarray:
         """(G,) the LP's home-battery unit of each group (its first home's without grouping)."""
@@ -341,6 +356,10 @@ def build_sizing(scenario: Scenario, inputs: DispatchInputs, space: DesignSpace,
     if objective not in ("cost", "co2"):
         raise InputError(f"--objective: use cost or co2, got {objective!r}")
     econ = economics_of(scenario)
+    fleets_mod.check_prices(econ, space.line_kw, space.fleets)
+    fixed_inputs = inputs
+    if space.fleets:
+        inputs, fleet_arrays = fleets_mod.pooled_inputs(inputs, scenario, space.fleets, space.fleet_count)
     counts = np.asarray([g.count for g in scenario.homes])
     grouped = bool(inputs.sharing)
     notes = []
@@ -391,6 +410,13 @@ def build_sizing(scenario: Scenario, inputs: DispatchInputs, space: DesignSpace,
     m = _build(p, sized)
     if day_steps:
         add_daily_cycles(m, day_steps)
+    line_per_kw = econ.line_per_kw or 0.0
+    per_vehicle = econ.ev_charger_per_unit + econ.ev_per_vehicle
+    fleet = None if not space.fleets else fleets_mod.fleet_capacity(
+        fleet_arrays, space.fleet_count, per_vehicle * factors.other * annual,
+        (econ.ev_trip_fallback_per_kwh or 0.0) * (CO2_COST_TIEBREAK if objective == "co2" else 1.0), weights,
+        serve_all=objective == "co2")
+    fleets_mod.add_line_and_fleets(m, p, space.line_kw, line_per_kw * factors.other * annual, fleet)
     if space.pv_groups:
         pv_index = {g: i for i, g in enumerate(space.pv_groups)}
         bus_group = np.asarray([pv_index.get(int(g), -1) for g in group_of_unit])
@@ -408,11 +434,11 @@ def build_sizing(scenario: Scenario, inputs: DispatchInputs, space: DesignSpace,
     else:
         pv = None
     om = OptimalModel(lp_inputs, p, m, sized, whole_period=True)
-    fixed, fixed_battery = fixed_capex(scenario, inputs, space, econ, units)
+    fixed, fixed_battery = fixed_capex(scenario, fixed_inputs, space, econ, units)
     return SizingModel(om=om, inputs=lp_inputs, space=space, scenario=scenario, counts=counts, grouped=grouped,
                        factors=factors, units=units, objective=objective, fixed_capex=fixed,
                        fixed_battery_capex=fixed_battery, capex_weights=capex_weights, pv=pv, weights=weights,
-                       notes=notes)
+                       notes=notes, line_capex_per_kw=line_per_kw, fleet_capex_per_vehicle=per_vehicle)
 
 
 def add_daily_cycles(m, day_steps: int) -> None:
@@ -439,6 +465,10 @@ def sized_annual_capital(sm: SizingModel) -> float:
     for name, w in sm.capex_weights.items():
         e = np.asarray(m.variables[f"{name}_energy_capacity"].solution.values, dtype=float)
         total += float((w * e).sum()) * f.battery
+    if "line_capacity" in m.variables:
+        total += float(m.variables["line_capacity"].solution) * sm.line_capex_per_kw * f.other
+    if "ev_fleet_count" in m.variables:
+        total += float(m.variables["ev_fleet_count"].solution.sum()) * sm.fleet_capex_per_vehicle * f.other
     return total * f.period_share
 
 
@@ -456,8 +486,10 @@ def fixed_capex(scenario: Scenario, inputs: DispatchInputs, space: DesignSpace, 
     group = np.where(stores.at_community, -1, inputs.home_group[np.maximum(stores.location, 0)])
     sized = ~stores.at_community & np.isin(group, space.battery_groups)
     sized[np.flatnonzero(stores.at_community)[space.community]] = True
+    for idx in fleets_mod.fleet_store_indices(stores, scenario, space.fleets):
+        sized[idx] = True
     store = econ_mod.store_capex(econ, stores.select(~sized))
-    line = econ_mod.capex_items(econ, econ_mod.Assets(line_homes=inputs.n_homes if inputs.sharing else 0))["line"]
+    line = econ_mod.line_capex(econ, inputs.n_homes, inputs.sharing, inputs.line_capacity_kw)
     total = units.pv_per_kwp * (kwp * counts).sum() + sum(v.sum() for v in store.values()) + float(line)
     return float(total), float(store["battery"].sum())
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zerodistrict.design import fleets as fleets_mod
 from zerodistrict.design import targets as targets_mod
 from zerodistrict.design.sizing import (
     CostFactors,
@@ -78,7 +79,8 @@ class SizingOutcome:
 
 def _with_units(sizes: dict) -> dict:
     unit = {"pv_kwp": "kWp per home", "battery_kwh": "kWh per home", "battery_kw": "kW per home",
-            "capacity_kwh": "kWh", "power_kw": "kW"}
+            "capacity_kwh": "kWh", "power_kw": "kW", "capacity_kw": "kW", "count": "vehicles",
+            "count_lp": "vehicles (LP, continuous)", "trips_served_ratio": "ratio"}
     return {part: {name: {k: {"value": v, "unit": unit[k]} for k, v in d.items()} for name, d in items.items()}
             for part, items in sizes.items()}
 
@@ -136,6 +138,7 @@ def apply_sizes(scenario: Scenario, sizes: dict) -> Scenario:
         out.community.batteries[i] = out.community.batteries[i].model_copy(update={
             "capacity_kwh": max(d["capacity_kwh"], 0.0), "power_kw": max(d["power_kw"], 0.0),
             "charge_power_kw": None, "discharge_power_kw": None})
+    fleets_mod.apply_line_and_fleets(out, sizes)
     out.community.storage_end = "cyclic"
     data = out.model_dump(mode="json", by_alias=True, exclude_none=True)
     if scenario.economics_skipped:
@@ -229,10 +232,17 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
             lp_targets[lp_targets.index(lp_t)] = tighter
             sm.model.remove_constraints(t.constraint)
             targets_mod.add_target(sm, flows, tighter)
+    if space.fleets and resimulate:
+        say("re-simulating the shared-EV fleet sizes rounded down and up")
+        t4 = time_mod.perf_counter()
+        fleets_mod.round_fleets(scenario, outcome, space, inputs, sm.factors, parsed, progress=say)
+        clock["resimulate"] += time_mod.perf_counter() - t4
     outcome.seconds = clock
     if compare_given:
         say("the scenario's own design, same accounting")
         outcome.given_design = _given_design(scenario, sm.factors, say)
+        if space.fleets and outcome.given_design is not None:
+            outcome.given_design["annual_cost"] += fleets_mod.given_fleet_cost(scenario, space, sm.factors)
     clock["total"] = time_mod.perf_counter() - t0
     return outcome
 

@@ -338,6 +338,8 @@ class DispatchInputs:
     cooling_kw: np.ndarray | None = None
     #: the hydrogen stores' chain (:class:`HydrogenInputs`); None: hydrogen stores (if any) act as plain stores
     hydrogen: HydrogenInputs | None = None
+    #: the private line's trunk between the community bus and the homes [kW] (net flow, either way); inf: unlimited
+    line_capacity_kw: float = np.inf
 
     @property
     def n_steps(self) -> int:

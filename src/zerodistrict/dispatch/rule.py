@@ -17,7 +17,9 @@ Surplus of a home (its PV above its own load):
    deficit; ``line_loss_ratio`` of what is sent is lost on the line);
 3. charges the home's own store;
 4. with ``sharing``, the remainder reaches the community bus (less
-   ``line_loss_ratio``; power from the bus to a home arrives whole), where it
+   ``line_loss_ratio``; power from the bus to a home arrives whole; at most
+   the line trunk's ``line_capacity_kw``, the rest curtailed at the homes,
+   :func:`trunk_caps`), where it
    serves district-powered mobility stations, then charges the bus stores
    that are below their trip reserve (EVs about to leave), then charges every
    available bus store in order up to its ceiling;
@@ -31,7 +33,8 @@ Deficit of a home (its load above its own PV):
 3. then, with ``sharing``, from the available bus stores in order, each down
    to its trip reserve (its floor plus the energy its next trip needs; a
    one-way EV has no discharge power);
-4. then from grid import (if the grid is available, up to the import limit);
+4. then from grid import (if the grid is available, up to the import limit;
+   3 and 4 together at most the trunk's ``line_capacity_kw``);
 5. whatever is left is unserved.
 
 Bus stores below their trip reserve while available also charge from the
@@ -288,6 +291,20 @@ def _home_arrays(inputs: DispatchInputs) -> tuple[Stores, np.ndarray]:
     return stores.per_home(inputs.n_homes, steps=False), slots
 
 
+def trunk_caps(line_capacity_kw: float, keep: float) -> tuple[float, float]:
+    """What the line's trunk lets through in a step [kW]: homes' surplus sent (home side), and power to the homes.
+
+    The trunk joins the community bus (grid connection, bus stores, mobility) to the homes; homes share
+    among themselves (step 2) on their side of it. It carries at most ``C`` either way at the bus:
+    surplus sent ``S ≤ C / (1 − loss)`` (the rest is curtailed at the homes, before it loses on the
+    line) and bus stores' discharge plus import for the homes ``≤ C`` (the rest of the deficit is
+    unserved). ``C = inf``: no limit.
+    """
+    if not np.isfinite(line_capacity_kw):
+        return np.inf, np.inf
+    return float(line_capacity_kw) / keep, float(line_capacity_kw)
+
+
 def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     """Run the CEMS rules over the period (see the module docstring for the order).
 
@@ -336,6 +353,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     keep = 1.0 - float(inputs.line_loss_ratio)
     imp_lim = float(inputs.import_limit_kw)
     exp_lim = float(inputs.export_limit_kw) if inputs.export_allowed else 0.0
+    send_cap, feed_cap = trunk_caps(inputs.line_capacity_kw, keep)
 
     # per-home energy above the floor at the end of each step; per-step shares turn totals into per-home flows
     # surplus and deficit rows are updated in place to what is left after each stage (no extra (t, h) arrays)
@@ -429,9 +447,10 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         S2 = max(S1 - bat_ch_h, 0.0)
 
         # --- 4. the community bus: what homes can pool there (surplus sent into the line loses its share)
-        bus_surplus = S2 * keep if sharing else 0.0
+        blocked = max(S2 - send_cap, 0.0) if sharing else 0.0  # held back by the trunk: curtailed at the homes
+        bus_surplus = (S2 - blocked) * keep if sharing else 0.0
         if sharing and S2 > 0.0 and keep < 1.0:
-            out["line_loss_kw"][t] += S2 - bus_surplus
+            out["line_loss_kw"][t] += S2 - blocked - bus_surplus
         bus_deficit = D2 if sharing else 0.0
         crit_bus = float(crit_def.sum()) if (in_outage and sharing) else 0.0
         # loads of the bus itself: EVs below their trip reserve, district-powered mobility stations
@@ -444,7 +463,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             if bus_surplus > 0.0:
                 bus_surplus -= bus.charge(bus_surplus, to_reserve=False)
         # deficits at the bus: bus stores in order, each above its trip reserve
-        servable_bus = min(bus_deficit, crit_bus) if in_outage else bus_deficit
+        servable_bus = min(bus_deficit, crit_bus, feed_cap) if in_outage else min(bus_deficit, feed_cap)
         given = bus.discharge(servable_bus) if (n_b and servable_bus > 0.0) else 0.0
         bus_deficit = max(bus_deficit - given, 0.0)
         # --- 5. the grid: homes first, then the bus's own loads, within the import limit
@@ -452,7 +471,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
         home_spill = max(bus_surplus, 0.0) if sharing else S2
         imp_homes = imp_mob = imp_bus = exp = 0.0
         if grid_ok:
-            imp_homes = min(home_need, imp_lim)
+            imp_homes = min(home_need, imp_lim, feed_cap - given) if sharing else min(home_need, imp_lim)
             imp_mob = min(mob_need, imp_lim - imp_homes)
             if n_b:
                 imp_bus = bus.charge(imp_lim - imp_homes - imp_mob, to_reserve=True, from_grid=True)
@@ -471,6 +490,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
             # what nobody can use is curtailed at the homes, before it is sent (and loses) on the line
             out["line_loss_kw"][t] -= curtail / keep - curtail
             curtail /= keep
+        curtail += blocked
         # shares of each home's remaining deficit / surplus (for per-home attribution)
         if D2 > 1e-12:
             f_import[t] = imp_homes / D2

@@ -30,7 +30,7 @@ def sizing_html(outcome: dict, lang: str = "en", pareto_svg: str | None = None) 
     cur = outcome["currency"]
     esc = html.escape
     sizes = []
-    for part in ("homes", "community"):
+    for part in ("homes", "community", "line", "evs"):
         for name, items in outcome["sizes"].get(part, {}).items():
             for key, d in items.items():
                 sizes.append([esc(name), esc(t.text(f"sizing.size.{key}")), t.number(d["value"], 2), esc(d["unit"])])

@@ -33,6 +33,18 @@ class Economics(Model):
     battery_lifetime_years: int = Field(ge=1, le=60, description="[yr] replaced at today's price after this")
     line_per_home: float = Field(ge=0, description="[currency/home] private distribution line")
     ev_charger_per_unit: float = Field(ge=0, description="[currency/charger] installed")
+    line_per_kw: float | None = Field(
+        default=None, ge=0,
+        description="[currency/kW] the private line's trunk per kW of its capacity (community.line_capacity_kw), on "
+        "top of line_per_home; needed to size the line; none: not priced")
+    ev_per_vehicle: float = Field(
+        default=0.0, ge=0,
+        description="[currency/vehicle] a shared EV without its charger, counted when sizing the number of "
+        "shared EVs only (the appraisal leaves the vehicles out as mobility assets); 0 when not given")
+    ev_trip_fallback_per_kwh: float | None = Field(
+        default=None, ge=0,
+        description="[currency/kWh] cost of an EV trip the shared fleet does not serve, per kWh of the trip's "
+        "battery energy (the trip made another way); needed to size the number of shared EVs")
     om_ratio_per_year: float = Field(ge=0, le=0.5, description="O&M per year as a share of capex")
     source: str = Field(default="", description="where the numbers come from")
 

@@ -355,6 +355,11 @@ class Community(Model):
         default=0.0, ge=0, le=0.3,
         description="share of shared power lost on the line; ≤ 0.3 (assumption: a private LV line loses a few per "
         "cent; 30 % is beyond any working line)")
+    line_capacity_kw: float | None = Field(
+        default=None, ge=0, le=100_000,
+        description="[kW] the private line's trunk between the community bus (grid connection, community storage, "
+        "EV chargers) and the homes, net flow either way; none: unlimited; ≤ 100,000 (assumption: a 6.6 kV feeder "
+        "carries ≈ 10 MW)")
     batteries: list[CommunityBattery] = Field(
         default_factory=list, max_length=1000, description="stationary batteries on the community bus; ≤ 1,000")
     evs: list[EV] = Field(default_factory=list, max_length=100, description="fleets; ≤ 100 (assumption)")

@@ -1,7 +1,7 @@
 """What ``zerodistrict size`` may size, within which bounds (scenario field ``sizing``).
 
-Each entry names a part of the scenario (a home group by ``group``, a community battery by
-``name``) and gives ranges ``{min, max}`` for its sizes; whatever the block does not name keeps
+Each entry names a part of the scenario (a home group by ``group``, a community battery or a
+shared-EV fleet by ``name``; the private line's trunk, ``line_capacity_kw``) and gives ranges ``{min, max}`` for its sizes; whatever the block does not name keeps
 the scenario's own size. A home group's sizes apply to each of its homes alike (one PV size per
 roof of the group, one battery size per home). PV needs an upper bound: the roof limit, given in
 kWp (``pv_kwp.max``) or as a roof area (``roof_area_m2`` × :data:`KWP_PER_M2`); the tighter holds.
@@ -11,10 +11,15 @@ The design problem and its cost terms: :mod:`zerodistrict.design.sizing`.
 
 from __future__ import annotations
 
+import math
+
 from pydantic import Field, model_validator
 
 from zerodistrict.errors import InputError
-from zerodistrict.scenario.base import Model
+from zerodistrict.scenario.base import MAX_COMMUNITY_EVS, Model
+
+#: [kW] upper bound of the line's trunk, the scenario schema's (``community.line_capacity_kw``)
+MAX_LINE_KW = 100_000.0
 
 #: PV peak power per m² of roof [kWp/m²]: ≈20 % module efficiency at 1 kW/m² STC with packing
 #: losses left out (assumption; 2024 monocrystalline modules are 20–22 % efficient)
@@ -31,6 +36,25 @@ class Bounds(Model):
     def _ordered(self) -> Bounds:
         if self.min > self.max:
             raise ValueError(f"min {self.min} exceeds max {self.max}")
+        return self
+
+
+class LineBounds(Bounds):
+    """A range of the line's trunk capacity [kW]."""
+
+    max: float = Field(ge=0, le=MAX_LINE_KW, description=f"upper bound, ≥ min; ≤ {MAX_LINE_KW:,.0f} (the scenario's limit)")
+
+
+class CountBounds(Bounds):
+    """A range of a number of vehicles, holding at least one whole number."""
+
+    max: float = Field(ge=0, le=MAX_COMMUNITY_EVS,
+                       description=f"upper bound, ≥ min; ≤ {MAX_COMMUNITY_EVS:,} (the scenario's limit)")
+
+    @model_validator(mode="after")
+    def _whole(self) -> CountBounds:
+        if math.floor(self.max) < math.ceil(self.min):
+            raise ValueError(f"no whole number of vehicles between {self.min:g} and {self.max:g}")
         return self
 
 
@@ -78,6 +102,18 @@ class StoreSizing(Model):
     power_kw: Bounds | None = Field(default=None, description="[kW] charge and discharge power")
 
 
+class FleetSizing(Model):
+    """The number of vehicles of one shared-EV fleet (by its ``name`` in ``community.evs``).
+
+    The scenario's fleet (``count`` vehicles, each with the fleet's ``trips``) is the trip demand; the
+    sized fleet serves what it can, the rest is made another way at ``economics.ev_trip_fallback_per_kwh``.
+    Each vehicle has its own charger (the scenario's model), so the chargers are counted with the vehicles.
+    """
+
+    name: str = Field(min_length=1, max_length=100, description="a fleet of community.evs")
+    count: CountBounds = Field(description="[vehicles] the fleet's size is a whole number within")
+
+
 class Sizing(Model):
     """What ``zerodistrict size`` may size and within which bounds (scenario field ``sizing``).
 
@@ -87,10 +123,20 @@ class Sizing(Model):
 
     homes: list[HomeGroupSizing] = Field(default_factory=list, max_length=10_000, description="per home group")
     community: list[StoreSizing] = Field(default_factory=list, max_length=100, description="per community battery")
+    line_capacity_kw: LineBounds | None = Field(
+        default=None, description="[kW] the private line's trunk (community.line_capacity_kw); max ≤ 100,000; "
+        "priced at economics.line_per_kw")
+    evs: list[FleetSizing] = Field(default_factory=list, max_length=100, description="per shared-EV fleet")
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to size."""
+        return not (self.homes or self.community or self.evs or self.line_capacity_kw is not None)
 
     @model_validator(mode="after")
     def _unique(self) -> Sizing:
-        for what, items, key in (("homes", self.homes, "group"), ("community", self.community, "name")):
+        for what, items, key in (("homes", self.homes, "group"), ("community", self.community, "name"),
+                                 ("evs", self.evs, "name")):
             seen: set[str] = set()
             for item in items:
                 name = getattr(item, key)
@@ -100,7 +146,7 @@ class Sizing(Model):
         return self
 
 
-def check_sizing_names(sizing: Sizing, groups: list[str], batteries: list[str]) -> None:
+def check_sizing_names(sizing: Sizing, groups: list[str], batteries: list[str], fleets: list[str] | None = None) -> None:
     """InputError unless every entry names a home group / community battery of the scenario.
 
     Checked when a design is sized (:func:`zerodistrict.design.sizing.design_space`), not when a
@@ -114,3 +160,7 @@ def check_sizing_names(sizing: Sizing, groups: list[str], batteries: list[str]) 
         if item.name not in batteries:
             raise InputError(f"sizing.community[{i}].name: no community battery {item.name!r}; the scenario has "
                              f"{', '.join(batteries) or 'none'}")
+    for i, item in enumerate(sizing.evs):
+        if item.name not in (fleets or []):
+            raise InputError(f"sizing.evs[{i}].name: no shared-EV fleet {item.name!r}; the scenario has "
+                             f"{', '.join(fleets or []) or 'none'}")

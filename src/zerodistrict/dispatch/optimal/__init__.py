@@ -64,6 +64,12 @@ Simplifications and choices:
   monthly tiers and net metering (non-convex parts — consumption rebates, waivers — are
   billed after dispatch only).
 - Import and export limits apply to the district's total at every step.
+- The private line's trunk (``line_capacity_kw``, unlimited by default) joins
+  the community bus (grid connection, community stores, EV chargers) to the
+  homes: the net power the bus sends the homes, or takes from them, stays
+  within it (:func:`~zerodistrict.dispatch.optimal.capacity.add_line_capacity`);
+  homes exchange among themselves on their side of it without limit. Exact in
+  the merged district bus too, since the limit is on the community bus's flows.
 
 With lossy sharing, homes without storage are merged exactly into two buses
 (one sending their surplus, one drawing their deficit): a home without storage

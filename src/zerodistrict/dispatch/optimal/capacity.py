@@ -23,6 +23,10 @@ group) with output ``k_g·π_b(t)`` at each bus b of the group. The problem is b
 group's largest PV, ``U_g·π_b(t)``; the part not built is curtailed by force
 (:func:`add_pv_capacity`), so no balance equation of the dispatch LP changes.
 
+The private line's trunk (:func:`add_line_capacity`): a fixed limit from the inputs, or the variable
+``line_capacity`` ``C`` [kW]. Shared-EV fleets (:class:`FleetCapacity`): the number of vehicles
+``N_f`` (continuous) and the share of trips not served ``v_f`` scale a fleet's pooled store.
+
 Simplifications: the model is built per store (no battery classes, no merged buses:
 aggregation is exact only for fixed capacities); storage is cyclic (perfect foresight),
 so the initial state of charge does not enter; a unit must exist in the inputs (a
@@ -301,3 +305,148 @@ def solved_stores(s: _Stores, m: linopy.Model, name: str, z: _Sizing | None) -> 
         pw = np.asarray(m.variables[f"{name}_power_capacity"].solution.values, dtype=float)
         out = replace(out, charge_kw=z.available * pw, discharge_kw=z.discharge_available * pw)
     return out
+
+
+# --------------------------------------------------------------------------- the private line's trunk
+
+
+def trunk_supply(m: linopy.Model) -> linopy.LinearExpression:
+    """What the community bus supplies besides its own mobility load [kW], ``Σ_s (dis_s − ch_s) + u^m + p_imp − p_exp``.
+
+    With the community bus's balance this is ``f(t) + L^m(t)``, where ``f(t)`` is the net power the
+    bus sends over the line's trunk to the homes (negative: the homes send it). The same in both
+    modes with a shared meter: the merged district bus (lossless, homes as one bus) and the lossy
+    per-home line, whose community balance is ``(1 − loss)·Σ_h o_h − Σ_h i_h + supply = L^m``.
+    """
+    v = m.variables
+    parts = [1.0 * v["grid_import"] - v["grid_export"] + v["shed_mobility"]]
+    if "community_storage_charge" in v:
+        parts.append((v["community_storage_discharge"] - v["community_storage_charge"]).sum("community_storage"))
+    return sum_terms(parts)
+
+
+def add_line_capacity(m: linopy.Model, p: _Problem, size: CapacityRange | None = None) -> None:
+    """The line's trunk within its capacity ``C`` [kW], either way: ``−C ≤ f(t) ≤ C`` with ``f = supply − L^m``.
+
+    ``size`` None: ``C`` is ``p.line_capacity_kw`` (nothing added when it is infinite); else the
+    variable ``line_capacity`` with ``size.lower ≤ C ≤ size.upper`` (its cost: :func:`line_cost`).
+
+    The trunk is the line between the community bus (grid connection, community stores, EV chargers)
+    and the homes: the homes exchange among themselves on their side of it without limit (each
+    home's own connection is rated for its own peak, assumption), so the limit binds the net of what
+    all homes draw from the bus or send to it. Separate meters (no sharing): no line, nothing added.
+    """
+    if p.mode == "meters":
+        return
+    time = pd.RangeIndex(p.n_steps, name="time")
+    mobility = p.mobility_kw
+    if size is None:
+        if not np.isfinite(p.line_capacity_kw):
+            return
+        c = float(p.line_capacity_kw)
+        supply = trunk_supply(m)
+        m.add_constraints(supply <= _da(mobility + c, [time]), name="line_capacity_to_homes")
+        m.add_constraints(supply >= _da(mobility - c, [time]), name="line_capacity_from_homes")
+        return
+    lower, upper, _ = _range(size, 1, "line_capacity_kw")
+    if not np.isfinite(upper[0]):
+        raise InputError("line_capacity_kw.upper: the line's capacity needs a finite upper bound")
+    cap = m.add_variables(float(lower[0]), float(upper[0]), name="line_capacity")
+    supply = trunk_supply(m)
+    m.add_constraints(supply - cap <= _da(mobility, [time]), name="line_capacity_to_homes")
+    m.add_constraints(supply + cap >= _da(mobility, [time]), name="line_capacity_from_homes")
+
+
+def line_cost(m: linopy.Model, size: CapacityRange) -> linopy.LinearExpression:
+    """``c·C`` [objective unit] of the sized trunk capacity ``C`` (``size.cost_per_unit`` per kW for the period)."""
+    cost = float(_range(size, 1, "line_capacity_kw")[2][0])
+    return cost * m.variables["line_capacity"]
+
+
+# --------------------------------------------------------------------------- shared-EV fleets
+
+
+@dataclass(frozen=True)
+class FleetCapacity:
+    """Shared-EV fleets whose number of vehicles ``N_f`` the LP chooses (continuous), each one community store.
+
+    Fleet f is the community store ``unit[f]``, built at the largest fleet (its bounds the
+    relaxation: SOC ≥ 0, always available, charge and discharge power at ``N_max``) and holding
+    the trips of the scenario's fleet, ``D_f(t)`` [kWh] (``trip_kwh``), as its trip energy; the
+    constraints of :func:`add_fleet_capacity` scale it with ``N_f``. Per vehicle: SOC ceiling
+    ``ē_f`` and floor ``e̲_f`` [kWh] (``vehicle_kwh``, ``vehicle_min_kwh``), charge and discharge
+    power ``p_f``, ``q_f`` [kW]; ``A_f(t)`` (``away``) the scenario's vehicles away on trips.
+    ``count``: bounds of ``N_f`` and the cost per vehicle for the period; ``fallback_cost`` (f,)
+    the cost of the fleet's trips all made another way [objective unit] (``c_f·Σ_t w(t)·D_f(t)``).
+    """
+
+    unit: np.ndarray
+    vehicle_kwh: np.ndarray
+    vehicle_min_kwh: np.ndarray
+    charge_kw: np.ndarray
+    discharge_kw: np.ndarray
+    away: np.ndarray
+    trip_kwh: np.ndarray
+    count: CapacityRange
+    fallback_cost: np.ndarray
+    max_unserved_ratio: float = 1.0
+
+
+def add_fleet_capacity(m: linopy.Model, p: _Problem, fleet: FleetCapacity) -> None:
+    """Vehicles ``N_f`` and the share of trips not served ``v_f ∈ [0, v_max]``; the fleet's store scales with them:
+
+    * ``e̲_f·N_f ≤ e_f(t) ≤ ē_f·N_f`` (energy of the fleet);
+    * ``ch_f(t) ≤ p_f·(N_f − (1 − v_f)·A_f(t))`` and ``dis_f(t) ≤ q_f·(N_f − (1 − v_f)·A_f(t))``
+      (the vehicles at home: the fleet serves the share ``1 − v_f`` of every step's trips, each trip
+      one vehicle away as in the scenario);
+    * ``N_f ≥ (1 − v_f)·max_t A_f(t)`` (a vehicle for every trip served at once);
+    * the store's energy balance gets ``+ v_f·D_f(t)``: the trips not served take no energy (their cost,
+      ``fallback_cost·v_f``, is in :func:`fleet_cost`).
+
+    A linear relaxation of whole vehicles (``N_f`` continuous; the rounding is re-evaluated by
+    :mod:`zerodistrict.design.fleet`); the fleet's energy is one pool, as if any vehicle could take any
+    trip. Sizing only (the model is cyclic).
+    """
+    unit = np.asarray(fleet.unit, dtype=int)
+    k = unit.size
+    lower, upper, _ = _range(fleet.count, k, "evs.count")
+    if not np.isfinite(upper).all():
+        raise InputError("evs.count.upper: the number of shared EVs needs a finite upper bound")
+    fidx = pd.RangeIndex(k, name="fleet")
+    n = m.add_variables(_da(lower, [fidx]), _da(upper, [fidx]), name="ev_fleet_count")
+    v = m.add_variables(0.0, float(fleet.max_unserved_ratio), coords=[fidx], name="ev_fleet_unserved")
+    soc, ch, dis = (m.variables[f"community_storage_{x}"] for x in ("soc", "charge", "discharge"))
+    time = soc.indexes["time"]
+    for f, u in enumerate(unit):
+        sel = {"community_storage": int(u)}
+        n_f, v_f = n.isel(fleet=f), v.isel(fleet=f)
+        away = _da(fleet.away[:, f], [time])
+        m.add_constraints(soc.isel(sel) - float(fleet.vehicle_kwh[f]) * n_f <= 0.0, name=f"ev_fleet_{f}_soc_max")
+        m.add_constraints(soc.isel(sel) - float(fleet.vehicle_min_kwh[f]) * n_f >= 0.0, name=f"ev_fleet_{f}_soc_min")
+        for var, per_vehicle, what in ((ch, fleet.charge_kw[f], "charge"), (dis, fleet.discharge_kw[f], "discharge")):
+            pw = float(per_vehicle)
+            m.add_constraints(var.isel(sel) - pw * n_f - pw * away * v_f <= -pw * away, name=f"ev_fleet_{f}_{what}_max")
+        top = float(fleet.away[:, f].max(initial=0.0))
+        m.add_constraints(n_f + top * v_f >= top, name=f"ev_fleet_{f}_vehicles")
+    # the trips not served take no energy: e(t) = … − D(t) + v·D(t)
+    con = m.constraints["community_storage_energy"]
+    lhs, rhs = con.lhs, con.rhs
+    units = soc.indexes["community_storage"]
+    trips = np.zeros((time.size, units.size))
+    onehot = np.zeros((units.size, k))
+    for f, u in enumerate(unit):
+        trips[:, u] = fleet.trip_kwh[:, f]
+        onehot[u, f] = 1.0
+    v_unit = (_da(onehot, [units, fidx]) * v).sum("fleet")
+    m.remove_constraints("community_storage_energy")
+    m.add_constraints(lhs - _da(trips, [time, units]) * v_unit == rhs, name="community_storage_energy")
+
+
+def fleet_cost(m: linopy.Model, fleet: FleetCapacity) -> linopy.LinearExpression:
+    """``Σ_f c^N_f·N_f + C^fb_f·v_f`` [objective unit]: the vehicles (with their chargers) and the trips made another way."""
+    n, v = m.variables["ev_fleet_count"], m.variables["ev_fleet_unserved"]
+    k = n.shape[0]
+    cost = _range(fleet.count, k, "evs.count")[2]
+    fb = np.broadcast_to(np.asarray(fleet.fallback_cost, dtype=float), (k,))
+    idx = [n.indexes["fleet"]]
+    return (_da(cost, idx) * n).sum() + (_da(fb, idx) * v).sum()

@@ -20,6 +20,7 @@ from zerodistrict.dispatch.optimal.capacity import (
     StoreCapacity,
     _Sizing,
     add_capacity_variables,
+    add_line_capacity,
     add_power_capacity,
     add_soc_capacity,
     capacity_cost,
@@ -398,6 +399,7 @@ def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model
             add_power_capacity(m, name, sized[name])
     add_no_grid_charging(m, p, sized)
     add_grid_limits(m, p)
+    add_line_capacity(m, p)
     add_objective(m, p, sized)
     return m
 

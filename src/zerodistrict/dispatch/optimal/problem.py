@@ -91,6 +91,7 @@ class _Problem:
     community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
     hydrogen: HydrogenLP | None = None  # hydrogen stores' offtake, losses, fuel cell (optimal/hydrogen.py)
+    line_capacity_kw: float = np.inf  # the line's trunk, community bus ↔ homes (optimal/capacity.py) [kW]
 
     @property
     def n_steps(self) -> int:
@@ -244,6 +245,7 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
         tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
         hydrogen=hydrogen_lp(inputs, objective, community),
+        line_capacity_kw=float(inputs.line_capacity_kw),
     )
 
 
