@@ -267,3 +267,39 @@ def test_rolling_horizon_balances_energy_and_hydrogen():
     check_balance(res.totals, tol_kw=1e-5)
     f = check_mass_balance(inp, res, tol_kg=1e-5)
     assert f.produced_kg.sum() > 0
+
+
+@settings(max_examples=10, deadline=None)
+@given(hydrogen_districts())
+def test_lp_at_the_rules_hydrogen_service_bills_no_more_than_the_rules(inp):
+    # held to the rules' grey hydrogen and end levels, minimising the bill alone: the rules' dispatch is feasible.
+    # Both pay the LP's penalty for load not served (the LP may pay more on the bill to shed less)
+    from zerodistrict.dispatch.optimal import CRITICAL_PENALTY_MULTIPLE, dispatch_bill, value_of_lost_load
+    from zerodistrict.dispatch.optimal.hydrogen import dispatch_at_service
+
+    voll = value_of_lost_load(inp, "bill")
+
+    def bill_and_penalty(res) -> float:
+        critical = float(res.totals["critical_unserved_kw"].sum()) * inp.step_hours
+        other = float(res.totals["unserved_kw"].sum()) * inp.step_hours - critical
+        return dispatch_bill(inp, res) + voll * other + CRITICAL_PENALTY_MULTIPLE * voll * critical
+
+    rule = dispatch_rule(inp)
+    h2 = inp.stores.kind == "hydrogen"
+    grey_kwh = float(rule.store_unserved_kwh[:, h2].sum())
+    best = dispatch_at_service(inp, grey_kwh, end_kwh=rule.store_soc_kwh[-1])
+    check_balance(best.totals, tol_kw=1e-5)
+    assert float(best.store_unserved_kwh[:, h2].sum()) <= grey_kwh + 1e-6
+    np.testing.assert_array_less(rule.store_soc_kwh[-1].sum() - 1e-6, best.store_soc_kwh[-1].sum())
+    rule_cost = bill_and_penalty(rule)
+    assert bill_and_penalty(best) <= rule_cost + 1e-6 * max(1.0, abs(rule_cost))
+
+
+def test_lp_at_service_needs_hydrogen_and_a_non_negative_amount():
+    from zerodistrict.dispatch.optimal.hydrogen import dispatch_at_service
+
+    plain = inputs(np.full((3, 1), 1.0), np.full((3, 1), 2.0))
+    with pytest.raises(InputError, match="no hydrogen offtake"):
+        dispatch_at_service(plain, 0.0)
+    with pytest.raises(InputError, match="grey_kwh_max: must be ≥ 0 kWh"):
+        dispatch_at_service(plain, -1.0)

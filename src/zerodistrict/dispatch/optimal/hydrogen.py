@@ -45,7 +45,7 @@ import numpy as np
 import xarray as xr
 
 if TYPE_CHECKING:
-    from zerodistrict.dispatch.common import DispatchInputs
+    from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
     from zerodistrict.dispatch.optimal.capacity import StoreCapacity
     from zerodistrict.dispatch.optimal.problem import _Problem, _Stores
 
@@ -186,6 +186,56 @@ def add_served_ratio_target(m: linopy.Model, p: _Problem, ratio: float) -> None:
     demand = float(p.hydrogen.unserved_ub_kwh.sum())
     m.add_constraints(m.variables["hydrogen_unserved"].sum() <= (1.0 - ratio) * demand,
                       name="hydrogen_served_ratio_target")
+
+
+def dispatch_at_service(inputs: DispatchInputs, grey_kwh_max: float, end_kwh: np.ndarray | None = None,
+                        objective: str = "bill") -> DispatchResult:
+    """The perfect-foresight LP dispatch buying at most ``grey_kwh_max`` of grey hydrogen [kWh LHV].
+
+    The like-for-like comparison with another dispatch (issue 11, item 4): with a hydrogen
+    chain the bill-minimising LP may send sun to the electrolyser that would otherwise lower
+    the households' bill, because grey hydrogen is priced in its objective. Given the other
+    dispatch's grey hydrogen (its ``store_unserved_kwh`` over the hydrogen stores) as
+    ``grey_kwh_max`` and its final store energies as ``end_kwh``, this LP serves at least as
+    much of the offtake from the tank, ends each store at least where the other did, and
+    minimises the bill alone: ``Σ_t Σ_s u_s(t) ≤ grey_kwh_max``, ``e_s(T) ≥ end_s``, the grey
+    hydrogen term taken out of the objective (``DispatchResult.objective`` excludes it). The
+    other dispatch is then a feasible point of this LP (the LP relaxes the minimum load), so
+    its bill is no higher.
+
+    Parameters
+    ----------
+    end_kwh : ndarray, optional
+        (n,) floors on each store's final energy [kWh]; default its initial energy.
+
+    Raises
+    ------
+    InputError
+        A district without hydrogen offtake, a negative ``grey_kwh_max`` or ``end_kwh`` of the wrong shape.
+    """
+    from zerodistrict.dispatch.optimal.model import OptimalModel, _build
+    from zerodistrict.dispatch.optimal.problem import _problem
+    from zerodistrict.errors import InputError
+
+    if not grey_kwh_max >= 0.0:
+        raise InputError(f"grey_kwh_max: must be ≥ 0 kWh, got {grey_kwh_max}")
+    if inputs.hydrogen is None or not (inputs.stores.kind == "hydrogen").any():
+        raise InputError("dispatch_at_service: the scenario has no hydrogen offtake (community.hydrogen)")
+    end = inputs.stores.initial_kwh if end_kwh is None else np.asarray(end_kwh, dtype=float)
+    if end.shape != inputs.stores.initial_kwh.shape:
+        raise InputError(f"end_kwh: one value per store expected ({inputs.stores.initial_kwh.size}), got {end.shape}")
+    p = _problem(inputs, objective, True, cyclic=False, terminal_kwh=end)
+    if p.community.n:  # the given end levels as they are (hydrogen_lp lowers a lossy tank's floor by its losses)
+        p.community.terminal_kwh = end[inputs.stores.at_community]
+    om = OptimalModel(inputs, p, _build(p), whole_period=True)
+    if "hydrogen_unserved" not in om.model.variables:
+        raise InputError("dispatch_at_service: the scenario has no hydrogen offtake (community.hydrogen)")
+    om.model.add_constraints(om.model.variables["hydrogen_unserved"].sum() <= grey_kwh_max,
+                             name="hydrogen_service_floor")
+    grey = objective_term(om.model, p)
+    if grey is not None:  # the service is held by the constraint: minimise the bill alone
+        om.model.add_objective(om.model.objective.expression - grey, overwrite=True)
+    return om.solve().result()
 
 
 def hydrogen_capacity(inputs: DispatchInputs, tank_kg: tuple[float, float], electrolyser_kw: tuple[float, float],
