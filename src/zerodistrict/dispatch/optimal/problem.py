@@ -91,6 +91,8 @@ class _Problem:
     community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
     hydrogen: HydrogenLP | None = None  # hydrogen stores' offtake, losses, fuel cell (optimal/hydrogen.py)
+    community_reserve_kwh: np.ndarray | None = None  # (c,) outage reserve of the bus's stores (optimal/reserve.py)
+    grid_up: np.ndarray | None = None  # (t,) bool: the grid is up (the outage reserve is held)
 
     @property
     def n_steps(self) -> int:
@@ -244,6 +246,8 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         cyclic=cyclic, home_class=cls, home_share=share, district_pv_kw=district_pv, netted=netted,
         tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
         hydrogen=hydrogen_lp(inputs, objective, community),
+        community_reserve_kwh=inputs.stores.community().outage_reserve_kwh.astype(float),
+        grid_up=np.asarray(inputs.grid_available, dtype=bool),
     )
 
 
