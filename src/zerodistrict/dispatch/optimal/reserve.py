@@ -56,11 +56,12 @@ def add_outage_reserve(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] |
 
 
 def add_reserve_floor(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | None, reserve,
-                      held: np.ndarray, name: str) -> None:
+                      held: np.ndarray, name: str, soft: bool = True) -> None:
     """``e_c(t) + σ_c(t) ≥ m_c + r_c`` for the grid-up steps and the stores ``held`` (c,) bool.
 
     ``reserve``: (c,) numbers [kWh] or a linopy variable over the ``community_storage`` dimension.
-    The shortfall variable and its penalty are created once and shared by every call.
+    The shortfall variable and its penalty are created once and shared by every soft call;
+    ``soft=False`` leaves ``σ`` out (sizing: cyclic storage can always hold it, whatever the objective).
     """
     soc = m.variables["community_storage_soc"]
     time, unit = soc.indexes["time"], soc.indexes["community_storage"]
@@ -71,14 +72,14 @@ def add_reserve_floor(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | 
         floor = xr.DataArray(p.community.min_kwh, coords=[unit])
     grid_up = np.asarray(p.grid_up, dtype=bool)
     mask = xr.DataArray(grid_up[:, None] & np.asarray(held, dtype=bool)[None, :], coords=[time, unit])
-    if SHORT not in m.variables:
+    if soft and SHORT not in m.variables:
         m.add_variables(lower=0.0, coords=[time, unit], name=SHORT)
         penalty = RESERVE_PENALTY_MULTIPLE * p.voll
         m.add_objective(m.objective.expression + (penalty * m.variables[SHORT]).sum(), overwrite=True)
     if not isinstance(reserve, (linopy.Variable, linopy.LinearExpression)):
         reserve = xr.DataArray(np.asarray(reserve, dtype=float), coords=[unit])
     rhs = reserve + floor  # linopy first, whichever side is a variable
-    lhs = soc + m.variables[SHORT]
+    lhs = soc + m.variables[SHORT] if soft else 1.0 * soc
     m.add_constraints(lhs - rhs >= 0.0, name=name, mask=mask)
 
 
