@@ -269,7 +269,7 @@ def _add_violated_outages(copies, outcome: SizingOutcome, parsed: list, survival
     """Outage copies for the violated starts of every missed survival target; the number of starts added."""
     if copies is None or survival_hours is None:
         return 0
-    outcome.full_year["outage_starts_constrained"] = len(copies.starts)  # in the LP of this outcome
+    outcome.full_year["outage_starts"] = [copies.inputs.index[k].isoformat() for k in copies.starts]  # in this LP
     added = 0
     for row, t in zip(outcome.targets, parsed):
         if outages_mod.is_survival(t.kpi) and not row["holds"]:
