@@ -110,3 +110,18 @@ def test_pick_starts_worst_first_for_every_start_nearest_first_for_a_share():
     assert outages.pick_starts(hours, 6.0, 1.0, {7}, 1.0, limit=8) == [1]
     assert outages.pick_starts(hours, 7.0, 1.0, set(), 1.0, limit=8) == [7]
     assert outages.pick_starts(hours, 2.5, 1.0, set(), 1.0, limit=8) == [7, 1]
+
+
+def test_pareto_front_trades_cost_for_survival():
+    from zerodistrict.design.pareto import pareto_front
+
+    sc = small(days=4)
+    front = pareto_front(sc, "cost,survival", points=3)
+    assert len(front) >= 2
+    hours = front["survival_hours"].to_numpy()
+    cost = front["annual_cost"].to_numpy()
+    assert np.all(np.diff(hours) > 0) and np.all(np.diff(cost) >= -1e-6 * abs(cost[0]))
+    # each point after the first meets the survival it asked, in the full survival analysis
+    asked = front["survival_asked"].to_numpy()[1:]
+    assert np.all(hours[1:] >= asked - 1e-9)
+    assert front["average_cost_per_hour"].iloc[1:].gt(0).all()
