@@ -65,7 +65,8 @@ def test_every_start_target_and_probability_target():
 
 
 def test_sized_yaml_reproduces_the_reserve(tmp_path):
-    from zerodistrict.scenario.loading import dump_scenario, load_scenario as load
+    from zerodistrict.scenario.loading import dump_scenario
+    from zerodistrict.scenario.loading import load_scenario as load
 
     sc = small(days=4)
     outcome = size(sc, ["critical_survival_hours_p50>=24"], compare_given=False)

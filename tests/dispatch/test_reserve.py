@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from factories import random_district, storage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factories import random_district, storage
 from zerodistrict.dispatch.common import balance_residual_kw
 from zerodistrict.dispatch.optimal import dispatch_optimal
 from zerodistrict.dispatch.rule import dispatch_rule

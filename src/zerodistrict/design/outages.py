@@ -128,7 +128,7 @@ def pick_starts(hours: np.ndarray, target_hours: float, share: float, taken: set
     order = violated[np.argsort(hours[violated], kind="stable")]
     if share < 1.0:
         order = order[::-1]
-    gap = max(int(round(target_hours / step_hours)), 1)
+    gap = max(round(target_hours / step_hours), 1)
     chosen: list[int] = []
     for s in order:
         s = int(s)
@@ -194,7 +194,7 @@ def _pool(sm) -> _Pool:
     eta_c = min([float(c.min()) for c, _ in etas if c.size] or [1.0])
     eta_d = min([float(d.min()) for _, d in etas if d.size] or [1.0])
     reserve = _reserve_variable(sm)
-    total = lambda terms: sum(terms[1:], terms[0]) if terms else 0.0  # noqa: E731
+    total = lambda terms: sum(terms[1:], terms[0]) if terms else 0.0
     return _Pool(usable=total(usable_terms), charge_kw=total(ch_terms), discharge_kw=total(dis_terms),
                  eta_c=eta_c, eta_d=eta_d, reserve=reserve)
 
@@ -409,6 +409,18 @@ def reserve_sizes(sm) -> dict[str, float]:
     return {name: (0.0 if abs(r[j]) < 1e-9 else float(r[j])) for j, name in enumerate(names)}
 
 
-__all__ = ["MAX_SURVIVAL_ROUNDS", "OutageCopies", "SURVIVAL_KPIS", "attach", "best_reachable", "check_reachable",
-           "hours_and_share", "is_survival", "pick_starts", "reserve_sizes", "survival_value", "with_reserve",
-           "with_reserve_sizes"]
+__all__ = [
+    "MAX_SURVIVAL_ROUNDS",
+    "SURVIVAL_KPIS",
+    "OutageCopies",
+    "attach",
+    "best_reachable",
+    "check_reachable",
+    "hours_and_share",
+    "is_survival",
+    "pick_starts",
+    "reserve_sizes",
+    "survival_value",
+    "with_reserve",
+    "with_reserve_sizes",
+]
