@@ -36,7 +36,10 @@ def _json_safe(value):
 def size(
     scenario: str = typer.Argument(..., help="preset name or scenario YAML with a 'sizing' block"),
     target: list[str] = typer.Option([], "--target", help="self_sufficiency_ratio>=x, co2_reduction_ratio>=x, "
-                                     "capex<=x, grid_export_kwh<=x, net_zero or hydrogen_served_ratio>=x (repeat for several)"),
+                                     "capex<=x, grid_export_kwh<=x, net_zero, hydrogen_served_ratio>=x, "
+                                     "critical_survival_hours_p50>=H (median over every outage start), "
+                                     "critical_survival_hours>=H (every start) or survive_24h_probability>=x "
+                                     "(repeat for several)"),
     objective: str = typer.Option("cost", "--objective", help="cost (annualised capital + bill) or co2"),
     typical_days: int | None = typer.Option(None, "--typical-days", help="cluster the year into N typical days "
                                                "(tsam) for a small LP; the sized design is re-simulated over the year"),
