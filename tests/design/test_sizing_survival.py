@@ -126,3 +126,34 @@ def test_pareto_front_trades_cost_for_survival():
     asked = front["survival_asked"].to_numpy()[1:]
     assert np.all(hours[1:] >= asked - 1e-9)
     assert front["average_cost_per_hour"].iloc[1:].gt(0).all()
+
+
+def test_size_command_writes_the_reserve_and_the_survival_front(tmp_path):
+    """`size --target critical_survival_hours_p50>=24 --pareto cost,survival`, then `resilience sized.yaml` meets it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from zerodistrict.cli import app
+    from zerodistrict.scenario import dump_scenario
+
+    runner = CliRunner()
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(dump_scenario(small(days=4)))
+    out = tmp_path / "sized"
+    done = runner.invoke(app, ["size", str(scenario), "--target", "critical_survival_hours_p50>=24", "--out", str(out),
+                               "--no-compare", "--lang", "ms", "--pareto", "cost,survival", "--pareto-points", "2"])
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in out.iterdir()) == ["pareto.csv", "sized.yaml", "sizing.html", "sizing.json"]
+    data = json.loads((out / "sizing.json").read_text())
+    assert data["targets"][0]["holds"] is True and data["targets"][0]["lp_value"] is None
+    assert data["sizes"]["community"]["central"]["outage_reserve_kwh"]["unit"] == "kWh"
+    html = (out / "sizing.html").read_text(encoding="utf-8")
+    assert "Rizab gangguan bekalan" in html and "tempoh bertahan beban kritikal" in html
+    front = pd.read_csv(out / "pareto.csv")
+    assert {"survival_hours", "annual_cost", "average_cost_per_hour"} <= set(front.columns)
+    run_dir = tmp_path / "run"
+    ran = runner.invoke(app, ["resilience", str(out / "sized.yaml"), "--dispatch", "optimal", "--out", str(run_dir)])
+    assert ran.exit_code == 0, ran.output
+    stats = json.loads((run_dir / "resilience.json").read_text())
+    assert stats["shared"]["critical_survival_hours_p50"] >= 24
