@@ -62,3 +62,21 @@ def test_an_outage_releases_the_reserve():
         assert soc[outage].min() < 4.0 + 20.0 - 1.0, result.method  # released in the outage
         assert soc[~outage & (np.arange(n_t) < 18)].min() >= 24.0 - TOL_KWH  # held before it
         assert np.abs(balance_residual_kw(result.totals)).max() <= 1e-6
+
+
+def test_rolling_horizon_releases_the_reserve_in_a_later_windows_outage():
+    """The window LP is reused across windows: an outage in the second day still releases the reserve there."""
+    from factories import inputs
+
+    n_t = 72
+    hour = np.arange(n_t) % 24
+    outage = (np.arange(n_t) >= 42) & (np.arange(n_t) < 54)
+    bat = replace(storage(1, 40.0, 10.0, min_ratio=0.1, init_ratio=0.9), outage_reserve_kwh=np.array([20.0]))
+    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None)
+    inp = inputs(np.full((n_t, 2), 2.0), sun[:, None] * np.array([[6.0, 6.0]]), community_battery=bat,
+                 grid_available=~outage, outage=outage, import_price=30.0, export_price=10.0)
+    result = dispatch_optimal(inp, "energy_cost", horizon_hours=24)
+    soc = _community_soc(inp, result)[:, 0]
+    assert soc[outage].min() < 4.0 + 20.0 - 1.0
+    assert soc[np.arange(n_t) < 42].min() >= 24.0 - TOL_KWH
+    assert np.abs(balance_residual_kw(result.totals)).max() <= 1e-6

@@ -18,9 +18,9 @@ symbol                 meaning                                     code name
 ``g(t)``               1 while the grid is up                      ``grid_up``
 =====================  ==========================================  ====================================
 
-Constraint, for every step with ``g(t) = 1`` and every store holding a reserve::
+Constraint, for every step and community store (``h_c`` = 1 for a store holding a reserve)::
 
-    e_c(t) + σ_c(t) ≥ m_c + r_c,      σ_c(t) ≥ 0
+    e_c(t) + σ_c(t) ≥ m_c + g(t)·h_c·r_c,      σ_c(t) ≥ 0
 
 and the objective gains ``Σ_t Σ_c K·VOLL·σ_c(t)`` with ``K`` = :data:`RESERVE_PENALTY_MULTIPLE`.
 The shortfall is there only for what cannot be helped: a store that starts below its reserve, or
@@ -70,17 +70,20 @@ def add_reserve_floor(m: linopy.Model, p: _Problem, sized: dict[str, _Sizing] | 
         floor = xr.DataArray(z.min_ratio, coords=[unit]) * m.variables["community_storage_energy_capacity"]
     else:
         floor = xr.DataArray(p.community.min_kwh, coords=[unit])
-    grid_up = np.asarray(p.grid_up, dtype=bool)
-    mask = xr.DataArray(grid_up[:, None] & np.asarray(held, dtype=bool)[None, :], coords=[time, unit])
+    # g(t)·held_c: 1 where the reserve is held; elsewhere the row is e_c(t) + σ_c(t) ≥ m_c, which the bounds
+    # already hold (no masked rows: the rolling horizon's window LP reuses every row, dispatch/optimal/window.py)
+    on = xr.DataArray((np.asarray(p.grid_up, dtype=bool)[:, None] & np.asarray(held, dtype=bool)[None, :]) * 1.0,
+                      coords=[time, unit])
     if soft and SHORT not in m.variables:
         m.add_variables(lower=0.0, coords=[time, unit], name=SHORT)
         penalty = RESERVE_PENALTY_MULTIPLE * p.voll
         m.add_objective(m.objective.expression + (penalty * m.variables[SHORT]).sum(), overwrite=True)
-    if not isinstance(reserve, (linopy.Variable, linopy.LinearExpression)):
-        reserve = xr.DataArray(np.asarray(reserve, dtype=float), coords=[unit])
-    rhs = reserve + floor  # linopy first, whichever side is a variable
+    if isinstance(reserve, (linopy.Variable, linopy.LinearExpression)):
+        rhs = reserve * on + floor  # linopy first
+    else:
+        rhs = on * xr.DataArray(np.asarray(reserve, dtype=float), coords=[unit]) + floor
     lhs = soc + m.variables[SHORT] if soft else 1.0 * soc
-    m.add_constraints(lhs - rhs >= 0.0, name=name, mask=mask)
+    m.add_constraints(lhs - rhs >= 0.0, name=name)
 
 
 def reserve_shortfall_kwh(m: linopy.Model) -> float:
