@@ -49,6 +49,11 @@ Why the copies are conservative, so that a start they hold also holds in the ana
 * the pooled efficiencies are the lowest of the units that may be built (the analysis weights
   them by capacity; equal for the presets), and EVs, which can only add survival, are left out.
 
+The target is checked as ``zerodistrict run sized.yaml --dispatch optimal`` would find it. The
+rule CEMS holds the same reserve, so the starts the LP constrained hold with it too, but the
+other starts depend on its own states of charge (Misono sized for a 24 h median, full year:
+27 h with the optimal dispatch, 20 h with the rule CEMS; benchmarks/bench_sizing_survival.py).
+
 A unit that is built must have power (``E_u ≤ K·P_u``, ``r_c ≤ K·P_c``, ``K`` =
 :data:`MAX_HOURS_AT_FULL_POWER`), so the pool never counts energy the analysis leaves out (a unit
 of no power). Survival targets (``H`` hours for a share ``q`` of the start steps):
