@@ -71,6 +71,7 @@ def _battery_columns(batteries: list, n_t: int, names: list[str], locations) -> 
         min_soc_ratio=[b.min_soc_ratio for b in batteries], max_soc_ratio=[b.max_soc_ratio for b in batteries],
         initial_soc_ratio=[b.initial_soc_ratio for b in batteries],
         grid_charging=[b.grid_charging for b in batteries],
+        outage_reserve_kwh=[getattr(b, "outage_reserve_kwh", 0.0) for b in batteries],  # community batteries only
     )
 
 

@@ -172,8 +172,8 @@ def test_pareto_front_trades_cost_for_co2():
     assert front["annual_cost"].iloc[0] == pytest.approx(cheapest.annual_cost, rel=1e-6)
     assert np.all(np.diff(front["co2_kg"]) < 0) and np.all(np.diff(front["annual_cost"]) > 0)
     assert front["cost_per_kg_cut"].iloc[1:].gt(0).all()
-    with pytest.raises(InputError, match=r"--pareto 'cost,survival': use cost,co2"):
-        pareto_front(sc, "cost,survival")
+    with pytest.raises(InputError, match=r"--pareto 'cost,comfort': use cost,co2 or cost,survival"):
+        pareto_front(sc, "cost,comfort")
 
 
 def _kuching(days: int, sizing: dict, grey_price_per_kg: float) -> object:

@@ -36,15 +36,19 @@ def _json_safe(value):
 def size(
     scenario: str = typer.Argument(..., help="preset name or scenario YAML with a 'sizing' block"),
     target: list[str] = typer.Option([], "--target", help="self_sufficiency_ratio>=x, co2_reduction_ratio>=x, "
-                                     "capex<=x, grid_export_kwh<=x, net_zero or hydrogen_served_ratio>=x (repeat for several)"),
+                                     "capex<=x, grid_export_kwh<=x, net_zero, hydrogen_served_ratio>=x, "
+                                     "critical_survival_hours_p50>=H (median over every outage start), "
+                                     "critical_survival_hours>=H (every start) or survive_24h_probability>=x "
+                                     "(repeat for several)"),
     objective: str = typer.Option("cost", "--objective", help="cost (annualised capital + bill) or co2"),
     typical_days: int | None = typer.Option(None, "--typical-days", help="cluster the year into N typical days "
                                                "(tsam) for a small LP; the sized design is re-simulated over the year"),
     out_dir: Path | None = typer.Option(None, "--out", help="write sizing.json, sized.yaml and sizing.html here "
                                            "(a new or empty folder, or with --force)"),
     lang: str | None = typer.Option(None, "--lang", help="language of sizing.html (needs --out): en, ja or ms"),
-    pareto: str | None = typer.Option(None, "--pareto", help="cost,co2: also the cost–CO2 front by the "
-                                         "ε-constraint method (pareto.csv and a chart in sizing.html)"),
+    pareto: str | None = typer.Option(None, "--pareto", help="cost,co2 or cost,survival: also the cost–CO2 or "
+                                         "cost–survival front by the ε-constraint method (pareto.csv and a chart in "
+                                         "sizing.html)"),
     pareto_points: int = typer.Option(6, "--pareto-points", help="points of the front, both ends included"),
     compare_given: bool = typer.Option(True, "--compare/--no-compare",
                                        help="also cost the scenario's own design the same way"),
@@ -96,12 +100,14 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
                 svg = None
                 if front is not None:
                     front.to_csv(tmp / "pareto.csv", index=False)
-                    svg = pareto_svg(front, sc.grid.currency)
+                    svg = pareto_svg(front, sc.grid.currency, x_label=get_language(lang).text(
+                        "survival_sizing_axis_probability" if "survival_value" in front else "survival_sizing_axis_hours"))
                 write_sizing_html(data, tmp / "sizing.html", lang=lang, pareto_svg=svg)
     _print(data)
     if front is not None:
-        _say(out, "pareto front (cost, co2):\n" + front[["point", "annual_cost", "co2_kg", "capex"]].to_string(
-            index=False, float_format=lambda v: f"{v:,.0f}"))
+        x_col = next((c for c in ("survival_hours", "survival_value") if c in front), "co2_kg")
+        _say(out, f"pareto front (cost, {'co2' if x_col == 'co2_kg' else 'survival'}):\n" + front[
+            ["point", "annual_cost", x_col, "capex"]].to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     for note in outcome.notes:
         _say(err, f"note: {note}")
     if out_dir is not None:
@@ -139,7 +145,7 @@ def _print(data: dict) -> None:
             g.add_column(col)
         for r in data["targets"]:
             dual = r.get("cost_of_one_more_unit")
-            g.add_row(Text(r["target"]), f"{r['lp_value']:.4g}",
+            g.add_row(Text(r["target"]), "—" if r["lp_value"] is None else f"{r['lp_value']:.4g}",
                       "—" if r.get("full_year_value") is None else f"{r['full_year_value']:.4g}",
                       {True: "yes", False: "NO", None: "—"}[r.get("holds")],
                       "—" if dual is None else f"{dual:,.0f} {cur} {r['unit']}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zerodistrict.design import fleets as fleets_mod
+from zerodistrict.design import outages as outages_mod
 from zerodistrict.design import targets as targets_mod
 from zerodistrict.design.sizing import (
     CostFactors,
@@ -80,7 +81,7 @@ class SizingOutcome:
 def _with_units(sizes: dict) -> dict:
     unit = {"pv_kwp": "kWp per home", "battery_kwh": "kWh per home", "battery_kw": "kW per home",
             "capacity_kwh": "kWh", "power_kw": "kW", "capacity_kw": "kW", "count": "vehicles",
-            "count_lp": "vehicles (LP, continuous)", "trips_served_ratio": "ratio"}
+            "count_lp": "vehicles (LP, continuous)", "trips_served_ratio": "ratio", "outage_reserve_kwh": "kWh"}
     return {part: {name: {k: {"value": v, "unit": unit[k]} for k, v in d.items()} for name, d in items.items()}
             for part, items in sizes.items()}
 
@@ -135,9 +136,12 @@ def apply_sizes(scenario: Scenario, sizes: dict) -> Scenario:
     batteries = {b.name: i for i, b in enumerate(out.community.batteries)}
     for name, d in sizes.get("community", {}).items():
         i = batteries[name]
-        out.community.batteries[i] = out.community.batteries[i].model_copy(update={
-            "capacity_kwh": max(d["capacity_kwh"], 0.0), "power_kw": max(d["power_kw"], 0.0),
-            "charge_power_kw": None, "discharge_power_kw": None})
+        if "capacity_kwh" in d:
+            out.community.batteries[i] = out.community.batteries[i].model_copy(update={
+                "capacity_kwh": max(d["capacity_kwh"], 0.0), "power_kw": max(d["power_kw"], 0.0),
+                "charge_power_kw": None, "discharge_power_kw": None})
+        if "outage_reserve_kwh" in d:
+            out.community.batteries[i] = outages_mod.with_reserve(out.community.batteries[i], d["outage_reserve_kwh"])
     fleets_mod.apply_line_and_fleets(out, sizes)
     out.community.storage_end = "cyclic"
     data = out.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -155,11 +159,15 @@ def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: Cost
     return capex, ((capex - battery) * factors.other + battery * factors.battery) * factors.period_share
 
 
-def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None) -> dict:
-    """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``)."""
+def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None,
+                    resilience_hours: float | None = None) -> dict:
+    """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``).
+
+    ``resilience_hours``: run the survival analysis too (survival targets), its result under ``_resilience``.
+    """
     from zerodistrict import pipeline
 
-    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=None)
+    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=resilience_hours)
     capex, annual_capital = design_annual_cost(sized, result.inputs, factors)
     kpis = result.kpis
     out = {"dispatch_objective": result.dispatch.objective, "annual_capital": annual_capital, "capex": capex,
@@ -167,7 +175,7 @@ def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | 
            "kpis": {k: getattr(kpis, k) for k in ("self_sufficiency_ratio", "co2_reduction_ratio", "grid_import_kwh",
                                                     "grid_export_kwh", "co2_kg", "pv_generation_kwh", "curtailed_kwh",
                                                     "unserved_kwh", "capex", "npv", "lcoe_per_kwh")}}
-    return out | {"_kpis": kpis}
+    return out | {"_kpis": kpis, "_resilience": result.resilience}
 
 
 def size(scenario: Scenario, targets: list[str] | None = None, objective: str = "cost", *,
@@ -192,10 +200,12 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
     t1 = time_mod.perf_counter()
     sm, flows = _build_with_targets(big, lp_inputs, space, objective, parsed, clusters)
+    copies = _survival_copies(sm, inputs, parsed)
     clock["build"] = time_mod.perf_counter() - t1
     lp_targets = list(parsed)
     clock["solve"] = clock["resimulate"] = 0.0
-    for round_ in range(1, MAX_ROUNDS + 1):
+    max_rounds = MAX_ROUNDS if copies is None else max(MAX_ROUNDS, outages_mod.MAX_SURVIVAL_ROUNDS)
+    for round_ in range(1, max_rounds + 1):
         say("solving the sizing LP" + (f" (round {round_}: targets tightened by the re-simulation's shortfall)"
                                        if round_ > 1 else ""))
         t2 = time_mod.perf_counter()
@@ -212,20 +222,25 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
             break
         say("full-year re-simulation of the sized design")
         t3 = time_mod.perf_counter()
-        check = full_year_check(outcome.sized, sm.factors, progress=say)
+        check = full_year_check(outcome.sized, sm.factors, progress=say,
+                                resilience_hours=None if copies is None else copies.analysis_hours)
         kpis = check.pop("_kpis")
+        survival_hours = _survival_hours(check.pop("_resilience"))
         clock["resimulate"] += time_mod.perf_counter() - t3
         outcome.full_year = check | {"rounds": round_}
         missed = []
         for row, t, lp_t in zip(outcome.targets, parsed, lp_targets):
-            row["full_year_value"], row["holds"] = targets_mod.holds(t, kpis)
-            if not row["holds"]:
+            row["full_year_value"], row["holds"] = targets_mod.holds(t, kpis, survival_hours)
+            if not row["holds"] and not outages_mod.is_survival(t.kpi):
                 missed.append((t, lp_t, row["full_year_value"]))
         if typical is not None and objective == "cost":
             year = _energy_cost_year(check, kpis)
             typical["annual_cost_full_year"] = year
             typical["gap_ratio"] = (outcome.annual_cost - year) / abs(year) if year else None
-        if not missed or round_ == MAX_ROUNDS:
+        added = _add_violated_outages(copies, outcome, parsed, survival_hours, say) if round_ < max_rounds else 0
+        if (not missed and not added) or round_ == max_rounds:
+            break
+        if round_ >= MAX_ROUNDS and not added:  # further rounds only for the survival targets
             break
         for t, lp_t, got in missed:
             tighter = targets_mod.tightened(lp_t, t, got)
@@ -247,6 +262,35 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     return outcome
 
 
+def _survival_copies(sm: SizingModel, inputs: DispatchInputs, parsed: list):
+    """Survival targets: each checked against the largest design, then the reserve variable (no copy yet)."""
+    for t in parsed:
+        if outages_mod.is_survival(t.kpi):
+            outages_mod.check_reachable(inputs, sm.space, t)
+    return outages_mod.attach(sm, inputs, parsed)
+
+
+def _survival_hours(resilience) -> np.ndarray | None:
+    """The shared district's critical-load survival of every start step [h] (None without the analysis)."""
+    return None if resilience is None else np.asarray(resilience.shared_critical_hours, dtype=float)
+
+
+def _add_violated_outages(copies, outcome: SizingOutcome, parsed: list, survival_hours, say: Progress) -> int:
+    """Outage copies for the violated starts of every missed survival target; the number of starts added."""
+    if copies is None or survival_hours is None:
+        return 0
+    outcome.full_year["outage_starts"] = [copies.inputs.index[k].isoformat() for k in copies.starts]  # in this LP
+    added = 0
+    for row, t in zip(outcome.targets, parsed):
+        if outages_mod.is_survival(t.kpi) and not row["holds"]:
+            starts = copies.add_violated(t, survival_hours)
+            added += len(starts)
+            if starts:
+                say(f"{t.text}: {row['full_year_value']:.4g} in the full survival analysis; "
+                    f"{len(starts)} outage starts added as constraints ({len(copies.starts)} in all)")
+    return added
+
+
 def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[DispatchInputs, dict | None, dict | None,
                                                                           list[str]]:
     """The LP's inputs: the whole period, or its typical days with their weights (and a note saying so)."""
@@ -266,7 +310,7 @@ def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[Disp
 
 def _outcome(scenario: Scenario, sm: SizingModel, flows, objective: str, parsed: list, lp_targets: list) -> SizingOutcome:
     """The solved LP's sizes, costs and targets (``lp_targets``: the targets as the LP holds them)."""
-    sizes = sm.sizes()
+    sizes = outages_mod.with_reserve_sizes(sm.sizes(), sm)
     fixed_annual = fixed_annual_cost(sm)
     capital = sized_annual_capital(sm) + fixed_annual
     operating = (lp_objective_value(sm) - (capital - fixed_annual) if objective == "cost"

@@ -17,6 +17,11 @@ full-year run reports (:mod:`zerodistrict.analysis.kpis`). Over the LP's steps, 
 * ``hydrogen_served_ratio>=x`` (a scenario with ``community.hydrogen``): ``Σ w·u ≤ (1 − x)·Σ w·trip``
   with ``u`` the grey hydrogen bought and ``trip`` the offtake drawn from the tanks [kWh LHV per step]
   (:func:`zerodistrict.dispatch.optimal.hydrogen.add_served_ratio_target`, weighted).
+* survival of the critical load in outages, as the full survival analysis reports it (shared district):
+  ``critical_survival_hours_p50>=H`` (median over the start steps, [h]), ``critical_survival_hours>=H``
+  (every start step survives H hours) and ``survive_24h_probability>=x`` (share of start steps
+  surviving 24 h): not one constraint but outage copies added round by round
+  (:mod:`zerodistrict.design.outages`); they have no dual and no LP value.
 
 Each is tightened by :data:`TARGET_MARGIN` (of its scale) so that the full-year re-simulation,
 which does not see the target, meets it despite solver tolerances. The "cost of one more unit" of
@@ -45,7 +50,14 @@ TARGETS = {
     "grid_export_kwh": ("<=", "per kWh less"),
     "net_zero": ("", "per kWh more exported than imported"),
     "hydrogen_served_ratio": (">=", "per percentage point more"),
+    "critical_survival_hours_p50": (">=", "per hour more"),
+    "critical_survival_hours": (">=", "per hour more"),
+    "survive_24h_probability": (">=", "per percentage point more"),
 }
+#: survival targets ([h] or a share of start steps); they act through design/outages.py, not add_target
+SURVIVAL_TARGETS = ("critical_survival_hours_p50", "critical_survival_hours", "survive_24h_probability")
+#: longest survival a target may ask [h] (assumption: a year; the analysis wraps the same year round)
+MAX_SURVIVAL_HOURS = 8760.0
 #: a target is met with this much to spare in the LP (relative to its scale: 1 for ratios) — assumption:
 #: above HiGHS's feasibility tolerance (1e-7), below any figure a report shows
 TARGET_MARGIN = 1e-6
@@ -75,7 +87,8 @@ class Target:
 def parse_target(expr: str) -> Target:
     """``"self_sufficiency_ratio>=0.8"`` → :class:`Target`; InputError naming what is allowed."""
     allowed = ("self_sufficiency_ratio>=x, co2_reduction_ratio>=x, capex<=x, grid_export_kwh<=x, net_zero, "
-               "hydrogen_served_ratio>=x")
+               "hydrogen_served_ratio>=x, critical_survival_hours_p50>=H, critical_survival_hours>=H, "
+               "survive_24h_probability>=x")
     if expr.strip() == "net_zero":
         return Target("net_zero")
     match = _EXPR.match(expr)
@@ -90,8 +103,10 @@ def parse_target(expr: str) -> Target:
         value = float(raw)
     except ValueError:
         raise InputError(f"--target {expr!r}: {raw!r} is not a number") from None
-    if kpi.endswith("_ratio") and not 0.0 <= value <= 1.0:
+    if (kpi.endswith("_ratio") or kpi.endswith("_probability")) and not 0.0 <= value <= 1.0:
         raise InputError(f"--target {expr!r}: a ratio lies between 0 and 1, got {value:g}")
+    if kpi.startswith("critical_survival_hours") and not 0.0 < value <= MAX_SURVIVAL_HOURS:
+        raise InputError(f"--target {expr!r}: give hours above 0 and at most {MAX_SURVIVAL_HOURS:g}, got {value:g}")
     if not kpi.endswith("_ratio") and value < 0:
         raise InputError(f"--target {expr!r}: must be ≥ 0, got {value:g}")
     return Target(kpi, op, value)
@@ -160,6 +175,8 @@ def add_target(sm, flows: Flows, target: Target) -> None:
     """The target's constraint on ``sm.model`` (module docstring), named ``target_<kpi>``."""
     m, name = sm.model, target.constraint
     x = target.value
+    if target.kpi in SURVIVAL_TARGETS:  # outage copies, design/outages.py
+        return
     if target.kpi == "self_sufficiency_ratio":
         x = min(x + TARGET_MARGIN, 1.0)
         m.add_constraints(flows.imports + flows.unserved <= (1.0 - x) * (flows.demand_kwh + flows.ev_least_kwh),
@@ -197,8 +214,13 @@ def target_dual(sm, flows: Flows, target: Target) -> float | None:
     return abs(dual)
 
 
-def lp_value(sm, flows: Flows, kpi: str) -> float:
-    """The KPI of the LP's solution (over its weighted steps); self-sufficiency with the EVs' least charging."""
+def lp_value(sm, flows: Flows, kpi: str) -> float | None:
+    """The KPI of the LP's solution (over its weighted steps); self-sufficiency with the EVs' least charging.
+
+    None for a survival target (the LP holds chosen outages, not the KPI over every start).
+    """
+    if kpi in SURVIVAL_TARGETS:
+        return None
     imp, exp = float(flows.imports.solution), float(flows.exports.solution)
     if kpi == "self_sufficiency_ratio":
         d = flows.demand_kwh + flows.ev_least_kwh  # as the constraint holds it (module docstring)
@@ -221,8 +243,10 @@ def best_objective(sm, flows: Flows, target: Target):
     """The expression to minimise for the best value of the target's KPI within the bounds.
 
     Self-sufficiency: the import plus unserved energy (the numerator of the ratio the constraint
-    holds), CO2, capex, export, net import.
+    holds), CO2, capex, export, net import; None for a survival target (design/outages.py has its own).
     """
+    if target.kpi in SURVIVAL_TARGETS:
+        return None
     if target.kpi == "self_sufficiency_ratio":
         return flows.imports + flows.unserved
     if target.kpi == "co2_reduction_ratio":
@@ -236,8 +260,19 @@ def best_objective(sm, flows: Flows, target: Target):
     return flows.imports - flows.exports
 
 
-def holds(target: Target, kpis) -> tuple[float, bool]:
-    """The KPI of a full-year run and whether the target holds there (to 1e-6 of its scale)."""
+def holds(target: Target, kpis, survival_hours: np.ndarray | None = None) -> tuple[float, bool]:
+    """The KPI of a full-year run and whether the target holds there (to 1e-6 of its scale).
+
+    A survival target reads ``survival_hours``: the shared district's critical-load survival of every
+    start step of the full survival analysis [h] (not in ``kpis``).
+    """
+    if target.kpi in SURVIVAL_TARGETS:
+        if survival_hours is None:
+            return float("nan"), False
+        from zerodistrict.design.outages import survival_value
+
+        value = survival_value(target.kpi, survival_hours)
+        return value, value >= target.value - 1e-9
     if target.kpi == "net_zero":
         value = float(kpis.grid_import_kwh - kpis.grid_export_kwh)
         return value, value <= 1e-6 * max(kpis.grid_import_kwh, 1.0)
@@ -256,6 +291,8 @@ def tightened(lp_target: Target, target: Target, achieved: float) -> Target:
     The full-year dispatch minimises the bill without seeing the target, so it may stop short of
     what the LP's own dispatch reached (e.g. it does not charge the EVs from PV it would curtail).
     """
+    if target.kpi in SURVIVAL_TARGETS:  # tightened by more outage copies instead
+        return lp_target
     if target.kpi == "net_zero":  # ask for a net export as large as the net import seen
         return Target("net_zero", "", lp_target.value + max(achieved, 0.0) * 1.0001 + 1e-3)
     scale = 1.0 if target.kpi.endswith("_ratio") else max(abs(target.value), 1.0)

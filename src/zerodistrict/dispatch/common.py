@@ -70,7 +70,7 @@ StorageEnd = Literal["at_least_initial", "cyclic"]
 STORAGE_ENDS = ("at_least_initial", "cyclic")
 
 _PER_STORE = ("capacity_kwh", "charge_power_kw", "discharge_power_kw", "charge_efficiency", "discharge_efficiency",
-              "min_soc_ratio", "max_soc_ratio", "initial_soc_ratio", "grid_charging")
+              "min_soc_ratio", "max_soc_ratio", "initial_soc_ratio", "grid_charging", "outage_reserve_kwh")
 _PER_STEP = ("available", "trip_kwh")
 
 
@@ -103,12 +103,18 @@ class Stores:
     grid_charging: np.ndarray  # bool
     available: np.ndarray  # (t, n) bool
     trip_kwh: np.ndarray  # (t, n)
+    #: (n,) energy kept above the floor while the grid is up, released in outages [kWh] (dispatch/optimal/reserve.py)
+    outage_reserve_kwh: np.ndarray = None  # type: ignore[assignment]  (None → zeros, set in __post_init__)
+
+    def __post_init__(self) -> None:
+        if self.outage_reserve_kwh is None:
+            self.outage_reserve_kwh = np.zeros(np.shape(self.capacity_kwh)[-1:])
 
     @classmethod
     def create(cls, n_steps: int, *, name, kind="battery", location=COMMUNITY_BUS, capacity_kwh=0.0,
                charge_power_kw=0.0, discharge_power_kw=None, charge_efficiency=1.0, discharge_efficiency=1.0,
                min_soc_ratio=0.0, max_soc_ratio=1.0, initial_soc_ratio=0.0, grid_charging=True,
-               available=None, trip_kwh=None) -> "Stores":
+               available=None, trip_kwh=None, outage_reserve_kwh=0.0) -> "Stores":
         """Stores from scalars or sequences (broadcast to the length of ``name``).
 
         ``discharge_power_kw`` defaults to ``charge_power_kw``; ``available`` to always, ``trip_kwh`` to none.
@@ -131,6 +137,7 @@ class Stores:
                        else np.broadcast_to(np.asarray(available, dtype=bool), (n_steps, n)).copy()),
             trip_kwh=(np.zeros((n_steps, n)) if trip_kwh is None
                       else np.broadcast_to(np.asarray(trip_kwh, dtype=float), (n_steps, n)).copy()),
+            outage_reserve_kwh=per_store(outage_reserve_kwh),
         )
         out.check()
         return out

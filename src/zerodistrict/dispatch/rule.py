@@ -46,6 +46,12 @@ grid; bus stores then serve nothing but their own trips.
 A store's charge and discharge power share its converter within a step: power
 used one way reduces what is left the other way in proportion to the two caps.
 
+Outage reserve (``Stores.outage_reserve_kwh``, community batteries): while the grid is up
+(``inputs.grid_available``) a bus store keeps that energy above its floor as well — it discharges only
+down to floor + trip reserve + outage reserve, and a store below it (after an outage) refills it first,
+like a trip reserve (from the grid too when its ``grid_charging`` allows); when the grid is down
+the reserve is released.
+
 During a grid outage (``inputs.outage``) the district is islanded: stores
 serve only the critical part of each home's deficit (``critical_load_ratio``
 of its load, served first by its own PV); the non-critical rest is met only
@@ -95,7 +101,7 @@ class _Group:
     """Bus stores of one kind as plain floats (they are few; per-store numpy calls would cost more)."""
 
     def __init__(self, s: Stores, dt: float, hydrogen: HydrogenInputs | None = None,
-                 outage: np.ndarray | None = None):
+                 outage: np.ndarray | None = None, grid_up: np.ndarray | None = None):
         self.n = s.n
         self.dt = dt
         has = s.capacity_kwh > 0
@@ -116,6 +122,10 @@ class _Group:
         self.trip = s.trip_kwh
         self.trip_steps = s.trip_kwh.any(axis=1).tolist() if self.n and s.trip_kwh.any() else None
         self.reserve = s.reserve_kwh().tolist() if self.trip_steps is not None else None
+        # outage reserve: kept above the floor while the grid is up (grid_up), released when it is down
+        held = s.outage_reserve_kwh > 0
+        self.outage_reserve = s.outage_reserve_kwh.tolist() if held.any() and grid_up is not None else None
+        self.grid_up = None if self.outage_reserve is None else np.asarray(grid_up, dtype=bool).tolist()
         self.shortfall_kwh = 0.0
         self.unserved = [0.0] * self.n  # trip energy short this step [kWh]
         self.min_on = [0.0] * self.n  # minimum charging power when charging at all [kW]
@@ -159,13 +169,16 @@ class _Group:
                     self.soc[e] -= used
         self.parked = [True] * self.n if self.always else self.avail[t]
         self.keep = self.emin if self.reserve is None else self.reserve[t]
+        holding = self.outage_reserve is not None and self.grid_up[t]
+        if holding:
+            self.keep = [k + r for k, r in zip(self.keep, self.outage_reserve)]
         self.hc = [p if ok else 0.0 for p, ok in zip(self.pc, self.parked)]  # charge kW left this step
         self.hd = [p if ok else 0.0 for p, ok in zip(self.pd, self.parked)]  # discharge kW left this step
         if self.dis_steps is not None:
             self.hd = [p if ok else 0.0 for p, ok in zip(self.hd, self.dis_steps[t])]
         self.ch = [0.0] * self.n
         self.dis = [0.0] * self.n
-        self.short = self.reserve is not None and any(
+        self.short = (self.reserve is not None or holding) and any(
             ok and soc < keep for ok, soc, keep in zip(self.parked, self.soc, self.keep))
 
     def _charge(self, e: int, kw: float) -> None:
@@ -224,7 +237,7 @@ class _Bus:
     """The community bus's stores: one :class:`_Group` per kind, in :data:`KIND_PRIORITY` order."""
 
     def __init__(self, stores: Stores, dt: float, hydrogen: HydrogenInputs | None = None,
-                 outage: np.ndarray | None = None):
+                 outage: np.ndarray | None = None, grid_up: np.ndarray | None = None):
         cols = np.flatnonzero(stores.at_community)
         kinds = sorted(set(stores.kind[cols]), key=kind_priority(hydrogen).__getitem__)
         self.cols = [cols[stores.kind[cols] == k] for k in kinds]  # positions in inputs.stores
@@ -232,7 +245,7 @@ class _Bus:
         self.kinds = kinds
         if hydrogen is not None:
             hydrogen.check(stores)
-        self.groups = [_Group(stores.select(c), dt, hydrogen if k == "hydrogen" else None, outage)
+        self.groups = [_Group(stores.select(c), dt, hydrogen if k == "hydrogen" else None, outage, grid_up)
                        for c, k in zip(self.cols, kinds)]
         self.n = len(cols)
 
@@ -344,7 +357,7 @@ def dispatch_rule(inputs: DispatchInputs) -> DispatchResult:
     # state: energy above each home's floor [kWh]
     e = hb.initial_kwh - emin_h
     any_home_bat = bool(has_bat.any())
-    bus = _Bus(inputs.stores, dt, inputs.hydrogen, outage)
+    bus = _Bus(inputs.stores, dt, inputs.hydrogen, outage, inputs.grid_available)
     n_b = bus.n
     mobility = (np.zeros(n_t) if inputs.mobility_load_kw is None
                 else np.asarray(inputs.mobility_load_kw, dtype=float))

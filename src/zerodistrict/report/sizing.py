@@ -33,7 +33,8 @@ def sizing_html(outcome: dict, lang: str = "en", pareto_svg: str | None = None) 
     for part in ("homes", "community", "line", "evs"):
         for name, items in outcome["sizes"].get(part, {}).items():
             for key, d in items.items():
-                sizes.append([esc(name), esc(t.text(f"sizing.size.{key}")), t.number(d["value"], 2), esc(d["unit"])])
+                label = t.text("survival_sizing_reserve" if key == "outage_reserve_kwh" else f"sizing.size.{key}")
+                sizes.append([esc(name), esc(label), t.number(d["value"], 2), esc(d["unit"])])
     costs = [[esc(t.text("sizing.cost.capex")), t.money(outcome["capex"], cur)],
              [esc(t.text("sizing.cost.capital")), t.money(outcome["annual_capital"], cur)],
              [esc(t.text("sizing.cost.operating")), t.money(outcome["operating_cost"], cur)],
@@ -80,9 +81,13 @@ def write_sizing_html(outcome: dict, path: Path, lang: str = "en", pareto_svg: s
     return path
 
 
-def pareto_svg(table, currency: str, width: int = 640, height: int = 360) -> str:
-    """The cost–CO2 front as an inline SVG line chart (x: CO2 [kg], y: annualised cost)."""
-    x = [float(v) for v in table["co2_kg"]]
+def pareto_svg(table, currency: str, width: int = 640, height: int = 360, x_label: str | None = None) -> str:
+    """The front as an inline SVG line chart (x: CO2 [kg], or survival for a cost–survival front; y: annualised cost).
+
+    ``x_label``: the survival axis's label (the report's language); CO2 is labelled "CO2 [kg]".
+    """
+    x_col = next((c for c in ("survival_hours", "survival_value") if c in table), "co2_kg")
+    x = [float(v) for v in table[x_col]]
     y = [float(v) for v in table["annual_cost"]]
     pad = 60
     x0, x1 = min(x), max(x)
@@ -91,7 +96,10 @@ def pareto_svg(table, currency: str, width: int = 640, height: int = 360) -> str
     sy = lambda v: height - pad - (v - y0) / ((y1 - y0) or 1.0) * (height - 2 * pad)
     pts = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(x, y))
     dots = "".join(f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="4" fill="#1f6feb"/>' for a, b in zip(x, y))
-    labels = (f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle">CO2 [kg]: {x0:,.0f} – {x1:,.0f}</text>'
+    x_text = "CO2 [kg]" if x_col == "co2_kg" else html.escape(x_label or x_col)
+    digits = 2 if x_col == "survival_value" else 0
+    labels = (f'<text x="{width / 2}" y="{height - 15}" text-anchor="middle">{x_text}: {x0:,.{digits}f} – '
+              f'{x1:,.{digits}f}</text>'
               f'<text x="15" y="{height / 2}" transform="rotate(-90 15 {height / 2})" text-anchor="middle">'
               f"{html.escape(currency)}: {y0:,.0f} – {y1:,.0f}</text>")
     axes = (f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#888"/>'

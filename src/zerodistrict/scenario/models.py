@@ -256,6 +256,19 @@ class CommunityBattery(Battery):
         default=None, ge=0, le=50_000, description="[kW] AC charging input cap; default power_kw")
     discharge_power_kw: float | None = Field(
         default=None, ge=0, le=50_000, description="[kW] AC discharging output cap; default power_kw")
+    outage_reserve_kwh: float = Field(
+        default=0.0, ge=0, le=100_000,
+        description="[kWh] energy kept above the floor (min_soc_ratio) while the grid is up, by both dispatches, "
+        "released in a grid outage and in the survival analysis; ≤ the usable energy (max_soc_ratio − "
+        "min_soc_ratio) × capacity_kwh; `zerodistrict size` with a survival target sizes it; default 0 (none)")
+
+    @model_validator(mode="after")
+    def _reserve_within_usable(self) -> "CommunityBattery":
+        usable = (self.max_soc_ratio - self.min_soc_ratio) * self.capacity_kwh
+        if self.outage_reserve_kwh > usable * (1.0 + 1e-9) + 1e-9:
+            raise ValueError(f"outage_reserve_kwh {self.outage_reserve_kwh:g} exceeds the usable energy {usable:g} kWh "
+                             "((max_soc_ratio − min_soc_ratio) × capacity_kwh)")
+        return self
 
 
 class WaterHeater(Model):

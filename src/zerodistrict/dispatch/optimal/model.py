@@ -38,6 +38,7 @@ from zerodistrict.dispatch.optimal.problem import (
     _problem,
     _Stores,
 )
+from zerodistrict.dispatch.optimal.reserve import add_outage_reserve
 from zerodistrict.dispatch.optimal.solve import _check, _solve
 from zerodistrict.dispatch.optimal.tariff import meter_bill
 from zerodistrict.errors import InputError
@@ -401,6 +402,7 @@ def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model
     add_grid_limits(m, p)
     add_line_capacity(m, p)
     add_objective(m, p, sized)
+    add_outage_reserve(m, p, sized)
     return m
 
 

@@ -92,6 +92,8 @@ class _Problem:
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
     hydrogen: HydrogenLP | None = None  # hydrogen stores' offtake, losses, fuel cell (optimal/hydrogen.py)
     line_capacity_kw: float = np.inf  # the line's trunk, community bus ↔ homes (optimal/capacity.py) [kW]
+    community_reserve_kwh: np.ndarray | None = None  # (c,) outage reserve of the bus's stores (optimal/reserve.py)
+    grid_up: np.ndarray | None = None  # (t,) bool: the grid is up (the outage reserve is held)
 
     @property
     def n_steps(self) -> int:
@@ -246,6 +248,8 @@ def _problem(inputs: DispatchInputs, objective: Objective, aggregate: bool, voll
         tariff=tariff, accounts=float(max(inputs.n_homes, 1)), community_meter=community_account(inputs),
         hydrogen=hydrogen_lp(inputs, objective, community),
         line_capacity_kw=float(inputs.line_capacity_kw),
+        community_reserve_kwh=inputs.stores.community().outage_reserve_kwh.astype(float),
+        grid_up=np.asarray(inputs.grid_available, dtype=bool),
     )
 
 

@@ -52,6 +52,9 @@ def structure(p: _Problem) -> tuple:
     for g in (p.home, p.community):
         s += [g.n, arr(g.eta_c), arr(g.eta_d), arr(g.grid_charging), arr(g.capacity_kwh > 0),
               g.terminal_kwh is None]
+    reserve = p.community_reserve_kwh
+    if reserve is not None and np.any(reserve > 0):  # the outage reserve's rows (optimal/reserve.py) follow the grid
+        s += [arr(reserve), arr(p.grid_up), arr(p.community.min_kwh)]
     return tuple(s)
 
 
