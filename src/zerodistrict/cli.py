@@ -222,8 +222,8 @@ def run(
     """Simulate a district for its period and report its KPIs (with --out: files and report.html)."""
     from zerodistrict.pipeline import check_dispatch_options
     from zerodistrict.pipeline import run as simulate
-    from zerodistrict.report import get_language, write_report
-    from zerodistrict.results.writers import check_out_dir, write_outputs
+    from zerodistrict.report.language import get_language  # the report's charts (plotly) load with --out only
+    from zerodistrict.results.writers import check_out_dir
     from zerodistrict.scenario import load_scenario
 
     options = check_dispatch_options(dispatch.value, objective=objective, horizon_hours=horizon_hours)
@@ -241,6 +241,9 @@ def run(
         result = simulate(sc, dispatch=dispatch.value, weather_path=weather, resilience_hours=resilience_hours,
                           progress=lambda msg: status.update(_status(sc.name, msg)), **options)
         if out_dir is not None:
+            from zerodistrict.report.html import write_report
+            from zerodistrict.results.writers import write_outputs
+
             status.update(_status(sc.name, f"writing {out_dir}"))
             with _writing(out_dir):
                 written = write_outputs(result, out_dir, force=force, extra_writers=[
