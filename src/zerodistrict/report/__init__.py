@@ -29,7 +29,18 @@ _WHERE = {
     "write_pngs": "static",
 }
 
-__all__ = sorted(_WHERE, key=str.lower)
+__all__ = [
+    "LANGUAGES",
+    "Language",
+    "compare_results",
+    "comparison_cells",
+    "comparison_rows",
+    "explain_differences",
+    "get_language",
+    "report_html",
+    "write_pngs",
+    "write_report",
+]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ loads them
     from zerodistrict.report.compare import (
