@@ -213,6 +213,25 @@ def _solar_hour(times: pd.DatetimeIndex, longitude: float) -> np.ndarray:
     return np.mod(hours + longitude / 15.0 + eot_min / 60.0, 24.0)
 
 
+#: the last :func:`solar_position` computed in this process: (its arguments, its table)
+_LAST_SOLAR_POSITION: list = []
+
+
+def solar_position(times: pd.DatetimeIndex, latitude: float, longitude: float, altitude_m: float) -> pd.DataFrame:
+    """``pvlib.solarposition.get_solarposition(times, latitude, longitude, altitude=altitude_m)`` (NREL SPA).
+
+    The synthetic year and the façade irradiance of the buildings' loads ask for the same sun at the same
+    steps; the second asks again of the last table computed in this process (a copy, when every argument is
+    equal), rather than running SPA over the year again (about 0.05 s).
+    """
+    key = (times.asi8.tobytes(), str(times.tz), float(latitude), float(longitude), float(altitude_m))
+    if _LAST_SOLAR_POSITION and _LAST_SOLAR_POSITION[0] == key:
+        return _LAST_SOLAR_POSITION[1].copy()
+    table = pvlib.solarposition.get_solarposition(times, latitude, longitude, altitude=altitude_m)
+    _LAST_SOLAR_POSITION[:] = [key, table.copy()]
+    return table
+
+
 def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
     """Stationary unit-variance Gaussian AR(1) series of length ``n``."""
     white = rng.standard_normal(n)
@@ -436,7 +455,7 @@ def synthetic_year(
     step = step_of(index)
     step_h = step / pd.Timedelta(hours=1)
     mid = index + step / 2
-    solpos = pvlib.solarposition.get_solarposition(mid, latitude, longitude, altitude=altitude_m)
+    solpos = solar_position(mid, latitude, longitude, altitude_m)
     location = pvlib.location.Location(latitude, longitude, tz="UTC", altitude=altitude_m)
     clear = location.get_clearsky(mid, model="ineichen", solar_position=solpos)
     cs_ghi = clear["ghi"].to_numpy()
