@@ -52,8 +52,9 @@ def test_dask_arrays_still_work_once_dask_is_imported():
 
 
 def test_install_is_idempotent():
-    from zerodistrict.dispatch.optimal import xarray_dask
     from xarray.namedarray import pycompat
+
+    from zerodistrict.dispatch.optimal import xarray_dask
 
     first = pycompat._get_cached_duck_array_module
     assert xarray_dask.install() is True
