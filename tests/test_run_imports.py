@@ -60,3 +60,20 @@ def test_the_probe_sees_what_a_run_imports(small_district, tmp_path):
     # the check above can fail: what the run does use is seen, and --out loads the report's charts
     args = ["run", small_district, "--dispatch", "optimal", "--resilience-hours", "24", "--out", str(tmp_path / "o")]
     assert imported_after(args, ("linopy", "pvlib", "plotly", "dask")) == ["linopy", "plotly", "pvlib"]
+
+
+def test_run_leaves_the_garbage_collector_on(small_district):
+    # the CLI pauses the collector while it imports the numerical stack, and only then
+    import gc
+
+    from typer.testing import CliRunner
+
+    from zerodistrict.cli import app
+
+    assert gc.isenabled()
+    done = CliRunner().invoke(app, ["run", small_district, "--dispatch", "optimal", "--resilience-hours", "24"])
+    assert done.exit_code == 0, done.output
+    assert gc.isenabled()
+    done = CliRunner().invoke(app, ["run", small_district, "--objective", "co2"])  # an input error: exit 1
+    assert done.exit_code == 1
+    assert gc.isenabled()
