@@ -21,7 +21,12 @@ appraisal; the outage survival analysis included, as a user gets it).
 
 Usage: ``python benchmarks/bench_optimal.py`` (a year, 3 runs each; about an hour on 2 idle cores, most
 of it PyPSA's per-home networks). Short check: ``python benchmarks/bench_optimal.py --quick`` (2 weeks, one
-run). Sets the key ``optimal`` of ``benchmarks/results.json``.
+run). Sets the key ``optimal`` of ``benchmarks/results.json``. Every process is timed in wall and CPU
+time (user + system, all threads); row b also times our whole process by stage (``--worker stages``).
+
+Issue 11 item 7: ``python benchmarks/bench_optimal.py --whole-before REV`` runs row b's whole
+``zerodistrict run`` process at git ``REV`` and now, and PyPSA's ``optimize()`` on the same network,
+interleaved run by run (key ``optimal_item7``).
 """
 
 from __future__ import annotations
