@@ -21,7 +21,12 @@ appraisal; the outage survival analysis included, as a user gets it).
 
 Usage: ``python benchmarks/bench_optimal.py`` (a year, 3 runs each; about an hour on 2 idle cores, most
 of it PyPSA's per-home networks). Short check: ``python benchmarks/bench_optimal.py --quick`` (2 weeks, one
-run). Sets the key ``optimal`` of ``benchmarks/results.json``.
+run). Sets the key ``optimal`` of ``benchmarks/results.json``. Every process is timed in wall and CPU
+time (user + system, all threads); row b also times our whole process by stage (``--worker stages``).
+
+Issue 11 item 7: ``python benchmarks/bench_optimal.py --whole-before REV`` runs row b's whole
+``zerodistrict run`` process at git ``REV`` and now, and PyPSA's ``optimize()`` on the same network,
+interleaved run by run (key ``optimal_item7``).
 """
 
 from __future__ import annotations
@@ -81,16 +86,76 @@ def worker_ours(path: str, objective: str) -> dict:
     from zerodistrict.dispatch.optimal import OptimalModel
 
     inputs = _inputs(path)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     om = OptimalModel.build(inputs, objective)
     t1 = time.perf_counter()
     om.solve(THREADS)
     t2 = time.perf_counter()
     result = om.result()
-    t3 = time.perf_counter()
-    return {"build_s": t1 - t0, "solve_s": t2 - t1, "results_s": t3 - t2, "step_s": t3 - t0,
+    t3, c3 = time.perf_counter(), time.process_time()
+    return {"build_s": t1 - t0, "solve_s": t2 - t1, "results_s": t3 - t2, "step_s": t3 - t0, "step_cpu_s": c3 - c0,
             "objective": result.objective, "columns": int(om.model.nvars), "rows": int(om.model.ncons),
             "peak_mb": _peak_mb()}
+
+
+def worker_stages(path: str, objective: str) -> dict:
+    """Our whole ``run`` inside one fresh process, timed by stage (issue 11 item 7's profile).
+
+    Mirrors ``zerodistrict run PATH --dispatch optimal --objective OBJECTIVE`` (no ``--out``): the CLI module,
+    the run's imports, the scenario, then :func:`zerodistrict.pipeline.run` with each stage's function wrapped
+    in a timer (the wrappers only time; the run is unchanged). ``interpreter_s`` is not measured here: it is
+    the whole process's wall time minus ``total_s`` (the caller has both).
+    """
+    t0 = time.perf_counter()
+    c0 = time.process_time()  # CPU time of the whole process (every thread), next to each stage's wall time
+    import zerodistrict.cli  # noqa: F401  (typer, rich: what every command loads)
+
+    t_cli, c_cli = time.perf_counter(), time.process_time()
+    from zerodistrict import pipeline
+    from zerodistrict.analysis import resilience
+    from zerodistrict.dispatch.optimal import OptimalModel
+    from zerodistrict.profiles import loads, pv, weather
+    from zerodistrict.scenario import load_scenario
+
+    t_imports, c_imports = time.perf_counter(), time.process_time()
+    spent: dict[str, float] = {}
+
+    def timed(owner, name: str, label: str) -> None:
+        func = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            t, c = time.perf_counter(), time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
+                cpu = label.removesuffix("_s") + "_cpu_s"
+                spent[cpu] = spent.get(cpu, 0.0) + time.process_time() - c
+
+        # a classmethod comes back bound to its class: keep it bound, as a staticmethod of the wrapper
+        bound_to_class = isinstance(owner, type) and isinstance(owner.__dict__.get(name), classmethod)
+        setattr(owner, name, staticmethod(wrapper) if bound_to_class else wrapper)
+
+    timed(weather, "weather_for", "weather_s")
+    timed(loads, "group_load", "loads_s")
+    timed(pv, "pv_ac_kw_per_kwp", "pv_s")
+    timed(OptimalModel, "build", "lp_build_s")
+    timed(OptimalModel, "solve", "lp_solve_s")
+    timed(OptimalModel, "result", "lp_results_s")
+    timed(pipeline, "compute_kpis", "kpis_s")
+    timed(pipeline, "homes_table", "homes_table_s")
+    timed(resilience, "analyse", "survival_s")
+    timed(pipeline, "appraise", "appraisal_s")
+    sc = load_scenario(path)
+    t_load, c_load = time.perf_counter(), time.process_time()
+    pipeline.run(sc, dispatch="optimal", objective=objective)
+    t_end, c_end = time.perf_counter(), time.process_time()
+    stages = {"cli_import_s": t_cli - t0, "cli_import_cpu_s": c_cli - c0, "run_imports_s": t_imports - t_cli,
+              "run_imports_cpu_s": c_imports - c_cli, "scenario_s": t_load - t_imports,
+              "scenario_cpu_s": c_load - c_imports, **spent}
+    stages["other_s"] = (t_end - t0) - sum(v for k, v in stages.items() if not k.endswith("_cpu_s"))
+    stages["other_cpu_s"] = (c_end - c0) - sum(v for k, v in stages.items() if k.endswith("_cpu_s"))
+    return {**stages, "total_s": t_end - t0, "total_cpu_s": c_end - c0}
 
 
 def worker_pypsa(path: str, network: str) -> dict:
@@ -105,41 +170,48 @@ def worker_pypsa(path: str, network: str) -> dict:
 
     inputs = _inputs(path)
     n = (build_pypsa_aggregated if network == "aggregated" else build_pypsa_network)(inputs, "cost")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     status, condition = n.optimize(solver_name="highs", solver_options={"output_flag": False, **THREADS},
                                    extra_functionality=_extra_functionality(inputs), log_to_console=False,
                                    io_api="direct", progress=False)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     if status != "ok" or condition != "optimal":
         raise RuntimeError(f"PyPSA: {status} {condition}")
-    return {"optimize_s": t1 - t0, "objective": float(n.objective), "columns": int(n.model.nvars),
+    return {"optimize_s": t1 - t0, "optimize_cpu_s": c1 - c0, "objective": float(n.objective), "columns": int(n.model.nvars),
             "rows": int(n.model.ncons), "peak_mb": _peak_mb()}
 
 
-def _sub(args: list[str], timeout_s: float) -> tuple[float, dict | None]:
-    """Run ``args`` in a fresh process; its wall time and its last stdout line as JSON (if a worker)."""
-    t0 = time.perf_counter()
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _sub(args: list[str], timeout_s: float) -> tuple[float, float, dict | None]:
+    """Run ``args`` in a fresh process; its wall time, its CPU time (user + system, all its threads) and its
+    last stdout line as JSON (if a worker)."""
+    t0, c0 = time.perf_counter(), _children_cpu_s()
     out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=ENV, timeout=timeout_s, check=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _children_cpu_s() - c0
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr[-2000:]}")
     if args[0] == __file__:
-        return wall, json.loads(out.stdout.strip().splitlines()[-1])
-    return wall, None
+        return wall, cpu, json.loads(out.stdout.strip().splitlines()[-1])
+    return wall, cpu, None
 
 
 def _median_runs(args: list[str], runs: int, timeout_s: float) -> dict:
     """Median of every timing over ``runs`` runs (the other fields from the first run), with the raw walls."""
     recs = []
     for _ in range(runs):
-        wall, rec = _sub(args, timeout_s)
-        recs.append({**(rec or {}), "process_s": wall})
+        wall, cpu, rec = _sub(args, timeout_s)
+        recs.append({**(rec or {}), "process_s": wall, "process_cpu_s": cpu})
     out = dict(recs[0])
     for key in out:
         if key.endswith("_s"):
             out[key] = statistics.median(r[key] for r in recs)
     out["runs"] = runs
     out["process_s_all"] = [round(r["process_s"], 2) for r in recs]
+    out["process_cpu_s_all"] = [round(r["process_cpu_s"], 2) for r in recs]
     return out
 
 
@@ -150,9 +222,15 @@ def _ours_process(path: Path, objective: str | None, runs: int, timeout_s: float
     return _median_runs(cmd, runs, timeout_s)
 
 
-def _row(what: str, formulation: str, path: Path, network: str, runs: int, timeout_s: float) -> dict:
+def _row(what: str, formulation: str, path: Path, network: str, runs: int, timeout_s: float,
+         stages: bool = False) -> dict:
     ours = _median_runs([__file__, "--worker", "ours", str(path), "energy_cost"], runs, timeout_s)
     process = _ours_process(path, "energy_cost", runs, timeout_s)
+    if stages:  # where the whole process's time goes (issue 11 item 7)
+        staged = _median_runs([__file__, "--worker", "stages", str(path), "energy_cost"], runs, timeout_s)
+        staged["interpreter_and_rest_s"] = process["process_s"] - staged["total_s"]
+        staged["interpreter_and_rest_cpu_s"] = process["process_cpu_s"] - staged["total_cpu_s"]
+        process["stages"] = staged
     pypsa = _median_runs([__file__, "--worker", "pypsa", str(path), network], runs, timeout_s)
     rel = abs(ours["objective"] - pypsa["objective"]) / max(abs(pypsa["objective"]), 1e-12)
     return {
@@ -162,7 +240,48 @@ def _row(what: str, formulation: str, path: Path, network: str, runs: int, timeo
         "pypsa_optimize_over_our_step": pypsa["optimize_s"] / ours["step_s"],
         "pypsa_optimize_over_our_process": pypsa["optimize_s"] / process["process_s"],
         "pypsa_process_over_our_process": pypsa["process_s"] / process["process_s"],
+        "our_process_over_pypsa_optimize": process["process_s"] / pypsa["optimize_s"],
     }
+
+
+def _source_at(rev: str, folder: Path) -> Path:
+    """``src/`` of the repository at ``rev`` (``git archive``), to run the package as it was."""
+    repo = HERE.parent
+    archive = subprocess.run(["git", "-C", str(repo), "archive", rev, "src"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+def whole_before_after(path: Path, before: str, runs: int, timeout_s: float, folder: Path) -> dict:
+    """Issue 11 item 7: our whole ``run`` process at ``before`` and now, and PyPSA's ``optimize()`` on row b's
+    network, interleaved run by run (so that both see the same load), each the median of ``runs``."""
+    old_src = _source_at(before, folder)
+    now_src = HERE.parent / "src"
+    cmd = ["-m", "zerodistrict.cli", "run", str(path), "--dispatch", "optimal", "--objective", "energy_cost"]
+    recs: dict[str, list] = {"before": [], "now": [], "pypsa": []}
+    global ENV
+    base_env = ENV
+    try:
+        for _ in range(runs):
+            for label, src in (("before", old_src), ("now", now_src)):
+                ENV = dict(base_env, PYTHONPATH=str(src))
+                wall, cpu, _ = _sub(cmd, timeout_s)
+                recs[label].append({"process_s": wall, "process_cpu_s": cpu})
+            ENV = dict(base_env, PYTHONPATH=str(now_src))
+            wall, cpu, rec = _sub([__file__, "--worker", "pypsa", str(path), "aggregated"], timeout_s)
+            recs["pypsa"].append({**rec, "process_s": wall, "process_cpu_s": cpu})
+    finally:
+        ENV = base_env
+    out = {}
+    for label, items in recs.items():
+        out[label] = {key: statistics.median(r[key] for r in items) for key in items[0] if key.endswith("_s")}
+        out[label]["all"] = [{k: round(v, 3) for k, v in r.items() if k.endswith("_s")} for r in items]
+    out["before_rev"] = before
+    out["now_over_before"] = out["now"]["process_s"] / out["before"]["process_s"]
+    out["now_over_pypsa_optimize"] = out["now"]["process_s"] / out["pypsa"]["optimize_s"]
+    out["now_over_pypsa_optimize_cpu"] = out["now"]["process_cpu_s"] / out["pypsa"]["optimize_cpu_s"]
+    out["load_average"] = os.getloadavg()
+    return out
 
 
 def main() -> None:
@@ -175,11 +294,15 @@ def main() -> None:
     ap.add_argument("--key", default="optimal", help="key of results.json to record under (default optimal)")
     ap.add_argument("--skip-shipped", action="store_true",
                     help="row c without the shipped preset's whole process (objective bill; slow on this LP)")
+    ap.add_argument("--whole-before", metavar="REV",
+                    help="issue 11 item 7 only: row b's whole process at git REV and now, with PyPSA's optimize(), "
+                    "interleaved (key optimal_item7)")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         kind, path, extra = args.worker
-        rec = worker_ours(path, extra) if kind == "ours" else worker_pypsa(path, extra)
+        worker = {"ours": worker_ours, "stages": worker_stages, "pypsa": worker_pypsa}[kind]
+        rec = worker(path, extra)
         print(json.dumps(rec))
         return
     if args.quick:
@@ -187,6 +310,23 @@ def main() -> None:
     timeout_s = 3600.0
     period = f"{args.days} days from 2025-03-01" if args.days else "the year 2025"
     rows = {}
+    if args.whole_before:
+        with tempfile.TemporaryDirectory() as tmp:
+            lossless = scenario_yaml("lossless", args.homes, args.days, Path(tmp))
+            rec = whole_before_after(lossless, args.whole_before, args.runs, timeout_s, Path(tmp))
+        b, n, p = rec["before"], rec["now"], rec["pypsa"]
+        print(f"(item 7) whole `run --dispatch optimal`, {args.homes} homes lossless, {period} [median of {args.runs}, "
+              f"interleaved; load average {rec['load_average'][0]:.1f}]")
+        print(f"    before ({args.whole_before}): {b['process_s']:.2f} s wall, {b['process_cpu_s']:.2f} s CPU")
+        print(f"    now: {n['process_s']:.2f} s wall, {n['process_cpu_s']:.2f} s CPU (×{rec['now_over_before']:.2f})")
+        print(f"    PyPSA optimize() on the aggregated network: {p['optimize_s']:.2f} s wall, {p['optimize_cpu_s']:.2f} s "
+              f"CPU (its process {p['process_s']:.2f} s wall, {p['process_cpu_s']:.2f} s CPU); our whole process / its "
+              f"optimize() ×{rec['now_over_pypsa_optimize']:.2f} wall, ×{rec['now_over_pypsa_optimize_cpu']:.2f} CPU")
+        results_file.record(args.key if args.key != "optimal" else "optimal_item7", {
+            "what": "issue 11 item 7: our whole `zerodistrict run --dispatch optimal --objective energy_cost` process "
+                    "before and now, against PyPSA optimize() on the same aggregated network (row b)",
+            "period": period, "homes": args.homes, "runs": args.runs, "date": time.strftime("%Y-%m-%d"), **rec})
+        return
     with tempfile.TemporaryDirectory() as tmp:
         lossless = scenario_yaml("lossless", args.homes, args.days, Path(tmp))
         lossy = scenario_yaml("lossy", 30, args.days, Path(tmp))
@@ -203,7 +343,7 @@ def main() -> None:
             rows["b_aggregated_pypsa"] = _row(
                 f"PyPSA optimize() on the aggregated network we solve vs zerodistrict, {args.homes} homes, lossless",
                 f"{base}; both: one district bus, one battery per class (our reduction given to PyPSA)", lossless,
-                "aggregated", args.runs, timeout_s)
+                "aggregated", args.runs, timeout_s, stages=True)
             print_row("b", rows["b_aggregated_pypsa"])
         if "c" in args.rows:
             rows["c_lossy"] = _row(
@@ -232,9 +372,13 @@ def print_row(label: str, row: dict) -> None:
     print(f"({label}) {row['what']} [median of {row['runs']}]")
     print(f"    ours: dispatch step {o['step_s']:.2f} s (build {o['build_s']:.2f}, solve {o['solve_s']:.2f}, "
           f"results {o['results_s']:.2f}; {o['rows']:,} rows, {o['columns']:,} columns), whole process "
-          f"{w['process_s']:.2f} s")
+          f"{w['process_s']:.2f} s (CPU {w['process_cpu_s']:.2f} s)")
+    if "stages" in w:
+        print("    ours, whole process by stage [s]: " + ", ".join(
+            f"{k.removesuffix('_s')} {v:.2f}" for k, v in w["stages"].items()
+            if k.endswith("_s") and k not in ("process_s", "process_cpu_s")))
     print(f"    PyPSA: optimize() {p['optimize_s']:.2f} s ({p['rows']:,} rows, {p['columns']:,} columns), whole "
-          f"process {p['process_s']:.2f} s, peak {p['peak_mb']:.0f} MB")
+          f"process {p['process_s']:.2f} s (CPU {p['process_cpu_s']:.2f} s), peak {p['peak_mb']:.0f} MB")
     print(f"    PyPSA optimize() / our step ×{row['pypsa_optimize_over_our_step']:.2f}, / our whole process "
           f"×{row['pypsa_optimize_over_our_process']:.2f}; objectives differ by {row['objective_rel_diff']:.1e}")
     if "ours_shipped_preset_whole_process" in row:

@@ -313,10 +313,10 @@ def facade_irradiance_w_m2(
     """
     import pvlib
 
-    from zerodistrict.profiles.weather import step_of
+    from zerodistrict.profiles.weather import solar_position, step_of
 
     mid = weather.index + step_of(weather.index) / 2 if len(weather.index) > 1 else weather.index
-    solpos = pvlib.solarposition.get_solarposition(mid, latitude, longitude, altitude=altitude_m)
+    solpos = solar_position(mid, latitude, longitude, altitude_m)
     zenith = solpos["apparent_zenith"].to_numpy()
     azimuth = solpos["azimuth"].to_numpy()
     ghi, dni, dhi = (weather[c].to_numpy(dtype=float) for c in ("ghi", "dni", "dhi"))

@@ -111,7 +111,7 @@ def _context():
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["zerodistrict.pipeline", "zerodistrict.report", "zerodistrict.web.work"])
+        ctx.set_forkserver_preload(["zerodistrict.pipeline", "zerodistrict.report.html", "zerodistrict.web.work"])
         return ctx
     return mp.get_context("spawn")
 

@@ -103,6 +103,10 @@ PyPSA storage and link formulation, ``pypsa/optimization/constraints.py``
 
 from __future__ import annotations
 
+from zerodistrict.dispatch.optimal import xarray_dask
+
+xarray_dask.install()  # before linopy makes its first array: no dask import for numpy-only models
+
 from zerodistrict.dispatch.common import DispatchInputs, DispatchResult
 from zerodistrict.dispatch.optimal.capacity import CapacityRange, StoreCapacity
 from zerodistrict.dispatch.optimal.model import OptimalModel, build_model
