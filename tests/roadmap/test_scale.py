@@ -121,5 +121,6 @@ def test_yearly_adoption_within_the_stock_or_an_error(per_year, growth):
         return
     table = scale(roadmap, [figures()])
     assert np.all(table["homes_converted"].to_numpy() <= stock * (1 + 1e-12))
-    np.testing.assert_allclose(table["homes_converted"], np.cumsum(per_year))
-    np.testing.assert_allclose(table["investment_myr"], np.array(per_year) * 5000.0)
+    # absolute tolerances: a subnormal count of homes (hypothesis draws 5e-324) is lost in the yearly differences
+    np.testing.assert_allclose(table["homes_converted"], np.cumsum(per_year), atol=1e-9)
+    np.testing.assert_allclose(table["investment_myr"], np.array(per_year) * 5000.0, atol=1e-6)
