@@ -91,10 +91,14 @@ def typical_inputs(inputs: DispatchInputs, n_days: int) -> tuple[DispatchInputs,
     spd = steps_per_day(inputs)
     steps = (days[:, None] * spd + np.arange(spd)[None, :]).ravel()
     step_weights = np.repeat(weights, spd)
+    scaled = weights > 1.0  # the extreme days stand for themselves and stay as they were
+    step_scaled = np.repeat(scaled, spd)
+    load_kw, pv_kw, mobility_kw = (_energy_preserving(x, x[steps], step_weights, step_scaled)
+                                   for x in (inputs.load_kw, inputs.pv_kw, inputs.mobility_load_kw))
     s = inputs.stores
     sub = replace(
-        inputs, index=inputs.index[steps], load_kw=inputs.load_kw[steps], pv_kw=inputs.pv_kw[steps],
-        mobility_load_kw=inputs.mobility_load_kw[steps], grid_available=inputs.grid_available[steps],
+        inputs, index=inputs.index[steps], load_kw=load_kw, pv_kw=pv_kw,
+        mobility_load_kw=mobility_kw, grid_available=inputs.grid_available[steps],
         import_price=inputs.import_price[steps], export_price=inputs.export_price[steps],
         emission_factor_kg_per_kwh=np.broadcast_to(inputs.emission_factor_kg_per_kwh, (inputs.n_steps,))[steps],
         outage=None if inputs.outage is None else inputs.outage[steps],
@@ -103,3 +107,22 @@ def typical_inputs(inputs: DispatchInputs, n_days: int) -> tuple[DispatchInputs,
     summary = {"days": [inputs.index[d * spd].date().isoformat() for d in days],
                "weights": [float(w) for w in weights], "steps_per_day": spd}
     return sub, step_weights, summary
+
+
+def _energy_preserving(year: np.ndarray, kept: np.ndarray, step_weights: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """``kept`` (the typical days' steps) with each column of the clustered days scaled so the weighted sum is the year's.
+
+    ``c_j = (Σ_t x_j(t) − Σ_{t∈extremes} x_j(t)) / Σ_{t∈clustered} w(t)·x_j(t)`` (tsam's
+    ``preserve_column_means``, on the real days kept): the typical days then hold the year's load and PV
+    energy, which medoids alone miss by a few % and which the self-sufficiency and the bill scale with.
+    A column of no energy on the clustered days stays as it is.
+    """
+    out = np.array(kept, dtype=float, copy=True)
+    if out.ndim == 1:
+        return _energy_preserving(year[:, None], kept[:, None], step_weights, scaled)[:, 0]
+    fixed = out[~scaled].sum(axis=0)
+    clustered = (out[scaled] * step_weights[scaled, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(clustered > 0, (year.sum(axis=0) - fixed) / clustered, 1.0)
+    out[scaled] *= np.maximum(factor, 0.0)[None, :]
+    return out
