@@ -215,8 +215,11 @@ def _lp_row(label: str, case: tuple, runs: int) -> dict:
     return row
 
 
-def _cli_size(scenario: str, extra: list[str], runs: int) -> tuple[float, dict]:
-    """Median wall time of ``zerodistrict size`` in a fresh process (whole process) and its sizing.json."""
+def _cli_size(scenario: str, extra: list[str], runs: int, timeout_s: float | None = None) -> tuple[float, dict]:
+    """Median wall time of ``zerodistrict size`` in a fresh process (whole process) and its sizing.json.
+
+    A run past ``timeout_s`` is stopped: ``(inf, {})``.
+    """
     times, data = [], {}
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
@@ -224,13 +227,16 @@ def _cli_size(scenario: str, extra: list[str], runs: int) -> tuple[float, dict]:
             cmd = [sys.executable, "-m", "zerodistrict.cli", "size", scenario, "--no-compare", "--out", str(out),
                    *extra]
             t = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
+            try:
+                subprocess.run(cmd, check=True, capture_output=True, timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                return float("inf"), {}
             times.append(time.perf_counter() - t)
             data = json.loads((out / "sizing.json").read_text())
     return statistics.median(times), data
 
 
-def _whole_process(runs: int, year_runs: int) -> dict:
+def _whole_process(runs: int, year_runs: int, fifty_timeout_s: float) -> dict:
     target = ["--target", "self_sufficiency_ratio>=0.8"]
     t_year, year = _cli_size("saitama-misono", target, year_runs)
     print(f"size saitama-misono {target[1]} (whole process, full year): {t_year:.1f} s, "
@@ -242,17 +248,22 @@ def _whole_process(runs: int, year_runs: int) -> dict:
             "typical_lp_vs_its_resimulation_energy_cost": typ["typical"]["gap_ratio"]}
     print(f"... --typical-days {TYPICAL_DAYS}: {t_typ:.1f} s, rounds {typ['full_year']['rounds']}, gaps "
           + ", ".join(f"{k} {100 * v:+.2f} %" for k, v in gaps.items()), flush=True)
-    t_fifty, fifty = _cli_size(str(FIFTY_HOMES), target + ["--typical-days", str(TYPICAL_DAYS)], runs)
-    print(f"size {FIFTY_HOMES.name} --typical-days {TYPICAL_DAYS} (whole process): {t_fifty:.1f} s, rounds "
-          f"{fifty['full_year']['rounds']}", flush=True)
+    t_fifty, fifty = _cli_size(str(FIFTY_HOMES), target + ["--typical-days", str(TYPICAL_DAYS)], 1,
+                               timeout_s=fifty_timeout_s)
+    print(f"size {FIFTY_HOMES.name} --typical-days {TYPICAL_DAYS} (whole process, 1 run): "
+          + (f"{t_fifty:.1f} s, rounds {fifty['full_year']['rounds']}" if fifty else
+             f"stopped after {fifty_timeout_s:.0f} s"), flush=True)
 
-    def kpis(d: dict) -> dict:
+    def kpis(d: dict) -> dict | None:
+        if not d:
+            return None
         return {"self_sufficiency_ratio": d["full_year"]["kpis"]["self_sufficiency_ratio"],
                 "annual_cost": d["annual_cost"], "resimulated_annual_cost": d["full_year"]["annual_cost"],
                 "rounds": d["full_year"]["rounds"], "seconds": d["seconds"]}
 
     return {"misono_full_year_s": round(t_year, 1), "misono_typical_days_12_s": round(t_typ, 1),
-            "fifty_homes_lossy_typical_days_12_s": round(t_fifty, 1), "misono_typical_gaps": gaps,
+            "fifty_homes_lossy_typical_days_12_s": round(t_fifty, 1) if fifty else f"> {fifty_timeout_s:.0f}",
+            "misono_typical_gaps": gaps,
             "misono_full_year": kpis(year), "misono_typical_days_12": kpis(typ),
             "fifty_homes_lossy_typical_days_12": kpis(fifty),
             "runs": {"full_year": year_runs, "typical_days": runs}, "flags": "--no-compare --out DIR"}
@@ -266,11 +277,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--year-runs", type=int, default=1)
     parser.add_argument("--no-year", action="store_true", help="skip the whole-process rows")
+    parser.add_argument("--fifty-timeout", type=float, default=600.0,
+                        help="stop the 50-homes whole process after this many seconds (its full-year lossy "
+                        "re-simulation is the long part)")
     args = parser.parse_args()
     rows = [_lp_row(f"misono {days} days", misono_case(days), args.runs) for days in args.days]
     rows.append(_lp_row(f"misono {TYPICAL_DAYS} typical days", typical_case("saitama-misono"), args.runs))
     rows.append(_lp_row(f"50 homes lossy {TYPICAL_DAYS} typical days", typical_case(FIFTY_HOMES), args.runs))
-    whole = None if args.no_year else _whole_process(args.runs, args.year_runs)
+    whole = None if args.no_year else _whole_process(args.runs, args.year_runs, args.fifty_timeout)
     results_file.record("sizing", {"cases": rows, "whole_process": whole, "threads": 1,
                                    "measured": "under load (2 shared cores, other jobs running) unless re-run on an "
                                    "idle machine"})

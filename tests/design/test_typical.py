@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from zerodistrict.design.sizing_run import district_inputs
-from zerodistrict.design.typical import _energy_preserving, choose_days, steps_per_day, typical_inputs
+from zerodistrict.design.typical import (
+    _energy_preserving,
+    choose_days,
+    steps_per_day,
+    typical_inputs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +25,7 @@ def four_weeks():
 
 def test_typical_days_hold_the_periods_energy_per_home(four_weeks):
     inputs = four_weeks
-    sub, w, summary = typical_inputs(inputs, 6)
+    sub, w, _summary = typical_inputs(inputs, 6)
     for name in ("load_kw", "pv_kw", "mobility_load_kw"):
         year = getattr(inputs, name)
         got = (getattr(sub, name) * (w if year.ndim == 1 else w[:, None])).sum(axis=0)
