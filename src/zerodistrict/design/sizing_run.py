@@ -87,8 +87,11 @@ def _with_units(sizes: dict) -> dict:
             for part, items in sizes.items()}
 
 
-def district_inputs(scenario: Scenario, progress: Progress | None = None) -> DispatchInputs:
-    """The scenario's dispatch inputs as ``pipeline.run`` builds them (mobility charging included)."""
+def district_inputs(scenario: Scenario, progress: Progress | None = None, profiles=None) -> DispatchInputs:
+    """The scenario's dispatch inputs as ``pipeline.run`` builds them (mobility charging included).
+
+    ``profiles``: the scenario's :class:`~zerodistrict.pipeline.SiteProfiles` when already computed.
+    """
     from zerodistrict import pipeline
     from zerodistrict.mobility import simulate_mobility
     from zerodistrict.profiles.prices import price_series
@@ -99,7 +102,14 @@ def district_inputs(scenario: Scenario, progress: Progress | None = None) -> Dis
         index = scenario.index()
         ef = price_series(scenario.grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh")
         mobility_kw = simulate_mobility(scenario.mobility, index, ef).district_charge_kw
-    return pipeline.build_inputs(scenario, progress=progress, mobility_load_kw=mobility_kw)
+    return pipeline.build_inputs(scenario, progress=progress, mobility_load_kw=mobility_kw, profiles=profiles)
+
+
+def _fitting(profiles, scenario: Scenario):
+    """``profiles`` if they fit ``scenario`` (same site, weather, loads and PV arrays), else None (computed anew)."""
+    from zerodistrict import pipeline
+
+    return profiles if profiles is not None and profiles.key == pipeline.profiles_key(scenario) else None
 
 
 def lp_objective_value(sm: SizingModel) -> float:
@@ -156,11 +166,17 @@ def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: Cost
     return capex, ((capex - battery) * factors.other + battery * factors.battery) * factors.period_share
 
 
-def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None) -> dict:
-    """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``)."""
+def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None,
+                    profiles=None) -> dict:
+    """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``).
+
+    ``profiles``: the site profiles of the design space's scenario, reused when they fit ``sized``
+    (the weather and load shapes are the same; only the sizes differ).
+    """
     from zerodistrict import pipeline
 
-    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=None)
+    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=None,
+                          profiles=_fitting(profiles, sized))
     capex, annual_capital = design_annual_cost(sized, result.inputs, factors)
     kpis = result.kpis
     out = {"dispatch_objective": result.dispatch.objective, "annual_capital": annual_capital, "capex": capex,
@@ -188,7 +204,10 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     t0 = time_mod.perf_counter()
     space, big = design_space(scenario)
     say("profiles of the largest design")
-    inputs = district_inputs(big, progress=say)
+    from zerodistrict import pipeline
+
+    profiles = pipeline.site_profiles(big, progress=say)
+    inputs = district_inputs(big, progress=say, profiles=profiles)
     clock["inputs"] = time_mod.perf_counter() - t0
     lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
     t1 = time_mod.perf_counter()
@@ -213,7 +232,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
             break
         say("full-year re-simulation of the sized design")
         t3 = time_mod.perf_counter()
-        check = full_year_check(outcome.sized, sm.factors, progress=say)
+        check = full_year_check(outcome.sized, sm.factors, progress=say, profiles=profiles)
         kpis = check.pop("_kpis")
         clock["resimulate"] += time_mod.perf_counter() - t3
         outcome.full_year = check | {"rounds": round_}
@@ -236,7 +255,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     outcome.seconds = clock
     if compare_given:
         say("the scenario's own design, same accounting")
-        outcome.given_design = _given_design(scenario, sm.factors, say)
+        outcome.given_design = _given_design(scenario, sm.factors, say, profiles)
     clock["total"] = time_mod.perf_counter() - t0
     return outcome
 
@@ -290,13 +309,13 @@ def _energy_cost_year(check: dict, kpis) -> float:
     return float(kpis.net_energy_cost) + check["annual_capital"]
 
 
-def _given_design(scenario: Scenario, factors: CostFactors, say: Progress) -> dict | None:
+def _given_design(scenario: Scenario, factors: CostFactors, say: Progress, profiles=None) -> dict | None:
     """The scenario's own design through the same accounting: optimal cyclic dispatch + annualised capital."""
     from zerodistrict import pipeline
 
     own = scenario.model_copy(deep=True)
     own.community.storage_end = "cyclic"
-    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None)
+    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None, profiles=_fitting(profiles, own))
     capex, capital = design_annual_cost(own, result.inputs, factors)
     return {"capex": capex, "annual_capital": capital, "dispatch_objective": result.dispatch.objective,
             "annual_cost": result.dispatch.objective + capital,
