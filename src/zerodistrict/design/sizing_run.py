@@ -198,14 +198,14 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         No sizing block, a bad target, no unit costs, or a target out of reach (naming it and the
         best value within the bounds).
     """
+    from zerodistrict import pipeline
+
     say = progress or (lambda msg: None)
     parsed = targets_mod.parse_targets(targets or [])
     clock = {}
     t0 = time_mod.perf_counter()
     space, big = design_space(scenario)
     say("profiles of the largest design")
-    from zerodistrict import pipeline
-
     profiles = pipeline.site_profiles(big, progress=say)
     inputs = district_inputs(big, progress=say, profiles=profiles)
     clock["inputs"] = time_mod.perf_counter() - t0
@@ -272,7 +272,7 @@ def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[Disp
     clusters = {"weights": weights, "day_steps": typical["steps_per_day"],
                 "period_share": 1.0 / annualisation_factor(inputs.index, inputs.step_hours)}
     note = (f"typical days: the year clustered into {typical_days} days (tsam) with the peak-load and the worst-PV "
-            "days kept; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
+            "days kept, the others scaled to hold the year's load and PV energy; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
             "onto clustered days)")
     return lp_inputs, clusters, typical, [note]
 

@@ -3,8 +3,11 @@
 The days are clustered with tsam (hierarchical clustering, medoid representation: every typical
 day is a real day of the year) on the district's load and PV per day; the day of the peak load
 and the day of the least PV are always kept, each standing for itself. A typical day stands for
-its cluster's days (its weight ``w_d``); the LP sums each step's flows and costs times the weight
-of its day, and each store ends each typical day where it started it (storage does not carry
+its cluster's days (its weight ``w_d``); each home's load, PV and the mobility load on the clustered
+days are scaled by one factor per column so that the weighted days hold the period's energy
+(tsam's ``preserve_column_means``, applied to the real days kept: medoids alone missed Misono's
+year by −1.4 % of load and +1.1 % of PV at 12 days). The LP sums each step's flows and costs
+times the weight of its day, and each store ends each typical day where it started it (storage does not carry
 energy between typical days, which are not consecutive).
 
 Simplifications: the days are whole days of the index (a period of whole days is required); a
