@@ -30,6 +30,10 @@ import pandas as pd
 from zerodistrict.dispatch.common import DispatchInputs
 from zerodistrict.errors import InputError
 
+#: weighted energy of a column on the clustered days below which it is not rescaled [kW·steps] (assumption: nothing
+#: a district's load or PV column holds over a year)
+NO_ENERGY_KWH = 1e-9
+
 
 def steps_per_day(inputs: DispatchInputs) -> int:
     spd = round(24.0 / inputs.step_hours)
@@ -118,14 +122,15 @@ def _energy_preserving(year: np.ndarray, kept: np.ndarray, step_weights: np.ndar
     ``c_j = (Σ_t x_j(t) − Σ_{t∈extremes} x_j(t)) / Σ_{t∈clustered} w(t)·x_j(t)`` (tsam's
     ``preserve_column_means``, on the real days kept): the typical days then hold the year's load and PV
     energy, which medoids alone miss by a few % and which the self-sufficiency and the bill scale with.
-    A column of no energy on the clustered days stays as it is.
+    A column of (next to) no energy on the clustered days, below :data:`NO_ENERGY_KWH`, stays as it is.
     """
     out = np.array(kept, dtype=float, copy=True)
     if out.ndim == 1:
         return _energy_preserving(year[:, None], kept[:, None], step_weights, scaled)[:, 0]
     fixed = out[~scaled].sum(axis=0)
     clustered = (out[scaled] * step_weights[scaled, None]).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(clustered > 0, (year.sum(axis=0) - fixed) / clustered, 1.0)
+    some = clustered > NO_ENERGY_KWH
+    factor = np.ones_like(clustered)
+    factor[some] = (year.sum(axis=0)[some] - fixed[some]) / clustered[some]
     out[scaled] *= np.maximum(factor, 0.0)[None, :]
     return out
