@@ -9,24 +9,42 @@ capital costs are the same annualised costs (``capital_cost``); PV-only charging
 PV built (``extra_functionality``). Operating cost: energy at the step prices (``energy_cost``;
 PyPSA has no monthly tariff). The optimum must agree to 1e-6 relative.
 
-Cases: Misono (51 homes as one group bus, its central battery, two shared EVs) over 14 days and
-over 90 days, both sizing PV, home batteries and the central battery; and over 14 days sizing the
-line's trunk too (``--line-days``: in PyPSA the homes' line Links meet at a trunk bus joined to the
-community bus by one extendable Link). Each tool builds and solves
-in this process, HiGHS with ``threads=1``; three runs, the median. Measured under load from other
-jobs on a 2-core machine unless re-run idle. Also times ``zerodistrict size saitama-misono`` on the
-whole year (whole process, one run) unless ``--no-year``.
+LP rows (inner part: build + solve in this process, HiGHS with ``threads=1``, same solver options on
+both sides, the median of ``--runs``):
 
-Usage: ``python benchmarks/bench_sizing.py [--days 14 90] [--no-year]``; records key ``sizing`` in results.json.
+* Misono (51 homes as one group bus, its central battery, two shared EVs) over 14 and 90 days,
+  sizing PV, home batteries and the central battery;
+* Misono's 12 typical days (:mod:`zerodistrict.design.typical` on the whole year): PyPSA gets the
+  same days with ``snapshot_weightings.objective`` = the days each stands for, and each store ends
+  each day where it started it (``extra_functionality``), as our LP;
+* the fixture ``fixtures/sizing-50-homes-lossy.yaml`` (issue 12's "50 homes with lossy sharing and
+  home batteries": five groups of ten homes, a battery in each, 5 % line losses) on its 12 typical
+  days: both LPs hold one bus per group (our sizing LP's grouping) with the lossy line between them;
+* Misono over ``--line-days`` sizing the line's trunk too (in PyPSA the homes' line Links meet at a
+  trunk bus joined to the community bus by one extendable Link).
+
+Whole-process rows (issue 12's speed targets; a fresh ``python -m zerodistrict.cli size`` each,
+``--no-compare``, median of ``--runs``; the full year once unless ``--year-runs``):
+``size saitama-misono --target self_sufficiency_ratio>=0.8`` on the full year and with
+``--typical-days 12`` (the gap between the typical-day LP and the full-year re-simulation, and
+between it and the full-year LP, from its ``sizing.json``), and ``size`` of the 50-homes fixture with
+``--typical-days 12``. PyPSA has no whole-process counterpart (it has no sizing command); the LP rows
+are the side-by-side comparison. Measured under load from other jobs on a 2-core machine unless
+re-run idle.
+
+Usage: ``python benchmarks/bench_sizing.py [--days 14 90] [--runs 3] [--year-runs 1] [--no-year]``;
+records key ``sizing`` in results.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +54,8 @@ import pandas as pd
 import results_file
 
 HERE = Path(__file__).resolve().parent
+FIFTY_HOMES = HERE / "fixtures" / "sizing-50-homes-lossy.yaml"
+TYPICAL_DAYS = 12
 THREADS = {"threads": 1}
 SIZING = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8},
                      "battery_kwh": {"min": 0, "max": 10}, "battery_kw": {"min": 0, "max": 5}}],
@@ -58,12 +78,24 @@ def misono_case(days: int, start: str = "2025-04-01", sizing: dict | None = None
     return big, space, district_inputs(big)
 
 
-def ours(big, space, inputs) -> tuple[float, object]:
+def typical_case(scenario, n_days: int = TYPICAL_DAYS):
+    """A scenario's typical days (whole year): its largest design, space, LP inputs and the clusters."""
+    from zerodistrict.design.sizing import design_space
+    from zerodistrict.design.sizing_run import district_inputs, lp_inputs_of
+    from zerodistrict.scenario.loading import load_scenario
+
+    sc = load_scenario(str(scenario))
+    space, big = design_space(sc)
+    lp_inputs, clusters, _typical, _notes = lp_inputs_of(district_inputs(big), n_days)
+    return big, space, lp_inputs, clusters
+
+
+def ours(big, space, inputs, clusters: dict | None = None) -> tuple[float, object]:
     """Our sizing LP (energy-cost operation): its optimum without the tie-break, and the model."""
     from zerodistrict.design.sizing import build_sizing
     from zerodistrict.design.sizing_run import lp_objective_value
 
-    sm = build_sizing(big, inputs, space, tariff_objective="energy_cost").solve(THREADS)
+    sm = build_sizing(big, inputs, space, tariff_objective="energy_cost", **(clusters or {})).solve(THREADS)
     return lp_objective_value(sm), sm
 
 
@@ -136,15 +168,29 @@ def upper_len(pv) -> int:
 
 
 def solve_pypsa_sizing(sm) -> float:
-    """The optimum of the extendable PyPSA network of ``sm`` (energy cost + annualised capital)."""
+    """The optimum of the extendable PyPSA network of ``sm`` (energy cost + annualised capital).
+
+    Typical days (``sm.weights``): each snapshot's objective weight is its step length × the days it
+    stands for, and every store ends each typical day where it started it.
+    """
     n, _caps, ranges, sized_pv = pypsa_network(sm)
     inputs = sm.inputs
+    weights = sm.weights
+    day_steps = round(24.0 / inputs.step_hours)
+    if weights is not None:
+        n.snapshot_weightings["objective"] = inputs.step_hours * np.asarray(weights, dtype=float)
     s = inputs.stores
     no_grid = [f"store {s.name[i]} charge" for i in range(s.n) if not s.grid_charging[i]]
 
     def extra(net, snapshots) -> None:
         m = net.model
         p_nom = m["Link-p_nom"]
+        if weights is not None:
+            e = m["Store-e"]
+            ends = np.arange(day_steps - 1, len(snapshots) - day_steps, day_steps)
+            this = e.isel(snapshot=ends)
+            nxt = e.isel(snapshot=ends + day_steps).assign_coords(snapshot=this.coords["snapshot"])
+            m.add_constraints(this - nxt == 0.0, name="typical_days_cyclic")
         for units in ranges.values():
             for i, _ in units:
                 st = f"store {s.name[i]}"
@@ -178,42 +224,96 @@ def _median_time(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), value
 
 
+def _lp_row(label: str, case: tuple, runs: int) -> dict:
+    t_ours, (ours_obj, sm) = _median_time(lambda: ours(*case), runs)
+    t_pypsa, theirs = _median_time(lambda: solve_pypsa_sizing(sm), runs)
+    rel = abs(ours_obj - theirs) / abs(theirs)
+    row = {"case": label, "steps": sm.inputs.n_steps, "buses": sm.inputs.n_homes, "ours_s": round(t_ours, 2),
+           "pypsa_s": round(t_pypsa, 2), "objective": ours_obj, "pypsa_objective": theirs,
+           "relative_difference": rel}
+    print(f"{label:>34}: ours {t_ours:7.2f} s  PyPSA optimize() {t_pypsa:7.2f} s  "
+          f"objective {ours_obj:,.2f} vs {theirs:,.2f} (rel. diff {rel:.1e})", flush=True)
+    return row
+
+
+def _cli_size(scenario: str, extra: list[str], runs: int, timeout_s: float | None = None) -> tuple[float, dict]:
+    """Median wall time of ``zerodistrict size`` in a fresh process (whole process) and its sizing.json.
+
+    A run past ``timeout_s`` is stopped: ``(inf, {})``.
+    """
+    times, data = [], {}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "out"
+            cmd = [sys.executable, "-m", "zerodistrict.cli", "size", scenario, "--no-compare", "--out", str(out),
+                   *extra]
+            t = time.perf_counter()
+            try:
+                subprocess.run(cmd, check=True, capture_output=True, timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                return float("inf"), {}
+            times.append(time.perf_counter() - t)
+            data = json.loads((out / "sizing.json").read_text())
+    return statistics.median(times), data
+
+
+def _whole_process(runs: int, year_runs: int, fifty_timeout_s: float) -> dict:
+    target = ["--target", "self_sufficiency_ratio>=0.8"]
+    t_year, year = _cli_size("saitama-misono", target, year_runs)
+    print(f"size saitama-misono {target[1]} (whole process, full year): {t_year:.1f} s, "
+          f"annual cost {year['annual_cost']:,.0f}", flush=True)
+    t_typ, typ = _cli_size("saitama-misono", target + ["--typical-days", str(TYPICAL_DAYS)], runs)
+    resim = typ["full_year"]["annual_cost"]
+    gaps = {"typical_lp_vs_full_year_lp": (typ["annual_cost"] - year["annual_cost"]) / abs(year["annual_cost"]),
+            "typical_design_resimulated_vs_full_year_lp": (resim - year["annual_cost"]) / abs(year["annual_cost"]),
+            "typical_lp_vs_its_resimulation_energy_cost": typ["typical"]["gap_ratio"]}
+    print(f"... --typical-days {TYPICAL_DAYS}: {t_typ:.1f} s, rounds {typ['full_year']['rounds']}, gaps "
+          + ", ".join(f"{k} {100 * v:+.2f} %" for k, v in gaps.items()), flush=True)
+    t_fifty, fifty = _cli_size(str(FIFTY_HOMES), target + ["--typical-days", str(TYPICAL_DAYS)], 1,
+                               timeout_s=fifty_timeout_s)
+    print(f"size {FIFTY_HOMES.name} --typical-days {TYPICAL_DAYS} (whole process, 1 run): "
+          + (f"{t_fifty:.1f} s, rounds {fifty['full_year']['rounds']}" if fifty else
+             f"stopped after {fifty_timeout_s:.0f} s"), flush=True)
+
+    def kpis(d: dict) -> dict | None:
+        if not d:
+            return None
+        return {"self_sufficiency_ratio": d["full_year"]["kpis"]["self_sufficiency_ratio"],
+                "annual_cost": d["annual_cost"], "resimulated_annual_cost": d["full_year"]["annual_cost"],
+                "rounds": d["full_year"]["rounds"], "seconds": d["seconds"]}
+
+    return {"misono_full_year_s": round(t_year, 1), "misono_typical_days_12_s": round(t_typ, 1),
+            "fifty_homes_lossy_typical_days_12_s": round(t_fifty, 1) if fifty else f"> {fifty_timeout_s:.0f}",
+            "misono_typical_gaps": gaps,
+            "misono_full_year": kpis(year), "misono_typical_days_12": kpis(typ),
+            "fifty_homes_lossy_typical_days_12": kpis(fifty),
+            "runs": {"full_year": year_runs, "typical_days": runs}, "flags": "--no-compare --out DIR"}
+
+
 def main() -> None:
     logging.getLogger("pypsa").setLevel(logging.ERROR)
     logging.getLogger("linopy").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
-    parser.add_argument("--days", type=int, nargs="+", default=[14, 90])
+    parser.add_argument("--days", type=int, nargs="*", default=[14, 90])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--year-runs", type=int, default=1)
+    parser.add_argument("--no-year", action="store_true", help="skip the whole-process rows")
+    parser.add_argument("--fifty-timeout", type=float, default=600.0,
+                        help="stop the 50-homes whole process after this many seconds (its full-year lossy "
+                        "re-simulation is the long part)")
     parser.add_argument("--line-days", type=int, nargs="*", default=[14],
                         help="cases that size the line's trunk too (an extendable Link in PyPSA)")
-    parser.add_argument("--no-year", action="store_true")
     args = parser.parse_args()
-    rows = []
+    rows = [_lp_row(f"misono {days} days", misono_case(days), args.runs) for days in args.days]
     line = dict(SIZING, line_capacity_kw={"min": 0, "max": 500})
-    for days, sizing in [(d, None) for d in args.days] + [(d, line) for d in args.line_days]:
-        case = misono_case(days, sizing=sizing)
-        t_ours, (ours_obj, sm) = _median_time(lambda case=case: ours(*case), args.runs)
-        t_pypsa, theirs = _median_time(lambda sm=sm: solve_pypsa_sizing(sm), args.runs)
-        rel = abs(ours_obj - theirs) / abs(theirs)
-        rows.append({"case": f"misono {days} days" + (" with the line" if sizing else ""), "ours_s": round(t_ours, 2), "pypsa_s": round(t_pypsa, 2),
-                     "objective": ours_obj, "pypsa_objective": theirs, "relative_difference": rel})
-        print(f"{rows[-1]['case']:>18}: ours {t_ours:7.2f} s  PyPSA optimize() {t_pypsa:7.2f} s  "
-              f"objective {ours_obj:,.2f} vs {theirs:,.2f} (rel. diff {rel:.1e})", flush=True)
-    year = None
-    if not args.no_year:
-        cmd = [sys.executable, "-c", "from zerodistrict.cli import app; app()", "size", "saitama-misono",
-               "--target", "self_sufficiency_ratio>=0.8", "--no-compare"]
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        year = round(time.perf_counter() - t, 1)
-        print(f"zerodistrict size saitama-misono --target self_sufficiency_ratio>=0.8 (whole process): {year} s")
-        t = time.perf_counter()
-        subprocess.run(cmd + ["--typical-days", "12"], check=True, capture_output=True)
-        year12 = round(time.perf_counter() - t, 1)
-        print(f"... with --typical-days 12 (whole process, with the full-year re-simulation): {year12} s")
-        year = {"full_year_s": year, "typical_days_12_s": year12}
-    results_file.record("sizing", {"cases": rows, "year": year, "measured": "under load (2 shared cores) unless "
-                                   "re-run on an idle machine", "threads": 1})
+    rows += [_lp_row(f"misono {days} days with the line", misono_case(days, sizing=line), args.runs)
+             for days in args.line_days]
+    rows.append(_lp_row(f"misono {TYPICAL_DAYS} typical days", typical_case("saitama-misono"), args.runs))
+    rows.append(_lp_row(f"50 homes lossy {TYPICAL_DAYS} typical days", typical_case(FIFTY_HOMES), args.runs))
+    whole = None if args.no_year else _whole_process(args.runs, args.year_runs, args.fifty_timeout)
+    results_file.record("sizing", {"cases": rows, "whole_process": whole, "threads": 1,
+                                   "measured": "under load (2 shared cores, other jobs running) unless re-run on an "
+                                   "idle machine"})
 
 
 if __name__ == "__main__":

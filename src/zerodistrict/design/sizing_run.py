@@ -43,6 +43,10 @@ Progress = Callable[[str], None]
 #: dispatch of the re-simulation differs from the LP's by little; at most two rounds on Misono, full year and
 #: typical days). A target still missed after the last round is reported with ``holds: false``
 MAX_ROUNDS = 4
+#: a missed target is tightened by this multiple of its shortfall (assumption): the shortfall grows a little as the
+#: target tightens (Misono, 12 typical days, ≥ 0.8: 0.00776 in round 1, 0.00835 in round 2), so tightening by the
+#: shortfall alone took a third round (a full-year re-simulation each)
+SHORTFALL_OVERSHOOT = 1.1
 #: HiGHS options of the sizing LP: interior point (then crossover, for exact duals) — 1.6× faster than the dual
 #: simplex on 60 days of Misono, more on a year (measured 2026 under load, /tmp script; see benchmarks/bench_sizing.py)
 SIZING_HIGHS_OPTIONS = {"solver": "ipm"}
@@ -86,8 +90,11 @@ def _with_units(sizes: dict) -> dict:
             for part, items in sizes.items()}
 
 
-def district_inputs(scenario: Scenario, progress: Progress | None = None) -> DispatchInputs:
-    """The scenario's dispatch inputs as ``pipeline.run`` builds them (mobility charging included)."""
+def district_inputs(scenario: Scenario, progress: Progress | None = None, profiles=None) -> DispatchInputs:
+    """The scenario's dispatch inputs as ``pipeline.run`` builds them (mobility charging included).
+
+    ``profiles``: the scenario's :class:`~zerodistrict.pipeline.SiteProfiles` when already computed.
+    """
     from zerodistrict import pipeline
     from zerodistrict.mobility import simulate_mobility
     from zerodistrict.profiles.prices import price_series
@@ -98,7 +105,14 @@ def district_inputs(scenario: Scenario, progress: Progress | None = None) -> Dis
         index = scenario.index()
         ef = price_series(scenario.grid.emission_factor_kg_per_kwh, index, "grid.emission_factor_kg_per_kwh")
         mobility_kw = simulate_mobility(scenario.mobility, index, ef).district_charge_kw
-    return pipeline.build_inputs(scenario, progress=progress, mobility_load_kw=mobility_kw)
+    return pipeline.build_inputs(scenario, progress=progress, mobility_load_kw=mobility_kw, profiles=profiles)
+
+
+def _fitting(profiles, scenario: Scenario):
+    """``profiles`` if they fit ``scenario`` (same site, weather, loads and PV arrays), else None (computed anew)."""
+    from zerodistrict import pipeline
+
+    return profiles if profiles is not None and profiles.key == pipeline.profiles_key(scenario) else None
 
 
 def lp_objective_value(sm: SizingModel) -> float:
@@ -160,14 +174,17 @@ def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: Cost
 
 
 def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None,
-                    resilience_hours: float | None = None) -> dict:
+                    resilience_hours: float | None = None, profiles=None) -> dict:
     """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``).
 
     ``resilience_hours``: run the survival analysis too (survival targets), its result under ``_resilience``.
+    ``profiles``: the site profiles of the design space's scenario, reused when they fit ``sized``
+    (the weather and load shapes are the same; only the sizes differ).
     """
     from zerodistrict import pipeline
 
-    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=resilience_hours)
+    result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=resilience_hours,
+                          profiles=_fitting(profiles, sized))
     capex, annual_capital = design_annual_cost(sized, result.inputs, factors)
     kpis = result.kpis
     out = {"dispatch_objective": result.dispatch.objective, "annual_capital": annual_capital, "capex": capex,
@@ -189,13 +206,16 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         No sizing block, a bad target, no unit costs, or a target out of reach (naming it and the
         best value within the bounds).
     """
+    from zerodistrict import pipeline
+
     say = progress or (lambda msg: None)
     parsed = targets_mod.parse_targets(targets or [])
     clock = {}
     t0 = time_mod.perf_counter()
     space, big = design_space(scenario)
     say("profiles of the largest design")
-    inputs = district_inputs(big, progress=say)
+    profiles = pipeline.site_profiles(big, progress=say)
+    inputs = district_inputs(big, progress=say, profiles=profiles)
     clock["inputs"] = time_mod.perf_counter() - t0
     lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
     t1 = time_mod.perf_counter()
@@ -223,7 +243,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         say("full-year re-simulation of the sized design")
         t3 = time_mod.perf_counter()
         check = full_year_check(outcome.sized, sm.factors, progress=say,
-                                resilience_hours=None if copies is None else copies.analysis_hours)
+                                resilience_hours=None if copies is None else copies.analysis_hours, profiles=profiles)
         kpis = check.pop("_kpis")
         survival_hours = _survival_hours(check.pop("_resilience"))
         clock["resimulate"] += time_mod.perf_counter() - t3
@@ -243,7 +263,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         if round_ >= MAX_ROUNDS and not added:  # further rounds only for the survival targets
             break
         for t, lp_t, got in missed:
-            tighter = targets_mod.tightened(lp_t, t, got)
+            tighter = targets_mod.tightened(lp_t, t, _overshot(t, got))
             lp_targets[lp_targets.index(lp_t)] = tighter
             sm.model.remove_constraints(t.constraint)
             targets_mod.add_target(sm, flows, tighter)
@@ -255,7 +275,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     outcome.seconds = clock
     if compare_given:
         say("the scenario's own design, same accounting")
-        outcome.given_design = _given_design(scenario, sm.factors, say)
+        outcome.given_design = _given_design(scenario, sm.factors, say, profiles)
         if space.fleets and outcome.given_design is not None:
             outcome.given_design["annual_cost"] += fleets_mod.given_fleet_cost(scenario, space, sm.factors)
     clock["total"] = time_mod.perf_counter() - t0
@@ -303,7 +323,7 @@ def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[Disp
     clusters = {"weights": weights, "day_steps": typical["steps_per_day"],
                 "period_share": 1.0 / annualisation_factor(inputs.index, inputs.step_hours)}
     note = (f"typical days: the year clustered into {typical_days} days (tsam) with the peak-load and the worst-PV "
-            "days kept; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
+            "days kept, the others scaled to hold the year's load and PV energy; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
             "onto clustered days)")
     return lp_inputs, clusters, typical, [note]
 
@@ -328,18 +348,25 @@ def _outcome(scenario: Scenario, sm: SizingModel, flows, objective: str, parsed:
         targets=rows, sized=apply_sizes(scenario, sizes))
 
 
+def _overshot(target, achieved: float) -> float:
+    """The full-year value as if it had missed ``target`` by :data:`SHORTFALL_OVERSHOOT` × its shortfall."""
+    if target.kpi == "net_zero":  # achieved: the net import seen
+        return achieved * SHORTFALL_OVERSHOOT
+    return target.value + SHORTFALL_OVERSHOOT * (achieved - target.value)
+
+
 def _energy_cost_year(check: dict, kpis) -> float:
     """The re-simulation's energy cost at step prices plus its annualised capital (typical-day comparisons)."""
     return float(kpis.net_energy_cost) + check["annual_capital"]
 
 
-def _given_design(scenario: Scenario, factors: CostFactors, say: Progress) -> dict | None:
+def _given_design(scenario: Scenario, factors: CostFactors, say: Progress, profiles=None) -> dict | None:
     """The scenario's own design through the same accounting: optimal cyclic dispatch + annualised capital."""
     from zerodistrict import pipeline
 
     own = scenario.model_copy(deep=True)
     own.community.storage_end = "cyclic"
-    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None)
+    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None, profiles=_fitting(profiles, own))
     capex, capital = design_annual_cost(own, result.inputs, factors)
     return {"capex": capex, "annual_capital": capital, "dispatch_objective": result.dispatch.objective,
             "annual_cost": result.dispatch.objective + capital,

@@ -3,8 +3,11 @@
 The days are clustered with tsam (hierarchical clustering, medoid representation: every typical
 day is a real day of the year) on the district's load and PV per day; the day of the peak load
 and the day of the least PV are always kept, each standing for itself. A typical day stands for
-its cluster's days (its weight ``w_d``); the LP sums each step's flows and costs times the weight
-of its day, and each store ends each typical day where it started it (storage does not carry
+its cluster's days (its weight ``w_d``); each home's load, PV and the mobility load on the clustered
+days are scaled by one factor per column so that the weighted days hold the period's energy
+(tsam's ``preserve_column_means``, applied to the real days kept: medoids alone missed Misono's
+year by −1.4 % of load and +1.1 % of PV at 12 days). The LP sums each step's flows and costs
+times the weight of its day, and each store ends each typical day where it started it (storage does not carry
 energy between typical days, which are not consecutive).
 
 Simplifications: the days are whole days of the index (a period of whole days is required); a
@@ -26,6 +29,10 @@ import pandas as pd
 
 from zerodistrict.dispatch.common import DispatchInputs
 from zerodistrict.errors import InputError
+
+#: weighted energy of a column on the clustered days below which it is not rescaled [kW·steps] (assumption: nothing
+#: a district's load or PV column holds over a year)
+NO_ENERGY_KWH = 1e-9
 
 
 def steps_per_day(inputs: DispatchInputs) -> int:
@@ -91,10 +98,14 @@ def typical_inputs(inputs: DispatchInputs, n_days: int) -> tuple[DispatchInputs,
     spd = steps_per_day(inputs)
     steps = (days[:, None] * spd + np.arange(spd)[None, :]).ravel()
     step_weights = np.repeat(weights, spd)
+    scaled = weights > 1.0  # the extreme days stand for themselves and stay as they were
+    step_scaled = np.repeat(scaled, spd)
+    load_kw, pv_kw, mobility_kw = (_energy_preserving(x, x[steps], step_weights, step_scaled)
+                                   for x in (inputs.load_kw, inputs.pv_kw, inputs.mobility_load_kw))
     s = inputs.stores
     sub = replace(
-        inputs, index=inputs.index[steps], load_kw=inputs.load_kw[steps], pv_kw=inputs.pv_kw[steps],
-        mobility_load_kw=inputs.mobility_load_kw[steps], grid_available=inputs.grid_available[steps],
+        inputs, index=inputs.index[steps], load_kw=load_kw, pv_kw=pv_kw,
+        mobility_load_kw=mobility_kw, grid_available=inputs.grid_available[steps],
         import_price=inputs.import_price[steps], export_price=inputs.export_price[steps],
         emission_factor_kg_per_kwh=np.broadcast_to(inputs.emission_factor_kg_per_kwh, (inputs.n_steps,))[steps],
         outage=None if inputs.outage is None else inputs.outage[steps],
@@ -103,3 +114,23 @@ def typical_inputs(inputs: DispatchInputs, n_days: int) -> tuple[DispatchInputs,
     summary = {"days": [inputs.index[d * spd].date().isoformat() for d in days],
                "weights": [float(w) for w in weights], "steps_per_day": spd}
     return sub, step_weights, summary
+
+
+def _energy_preserving(year: np.ndarray, kept: np.ndarray, step_weights: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+    """``kept`` (the typical days' steps) with each column of the clustered days scaled so the weighted sum is the year's.
+
+    ``c_j = (Σ_t x_j(t) − Σ_{t∈extremes} x_j(t)) / Σ_{t∈clustered} w(t)·x_j(t)`` (tsam's
+    ``preserve_column_means``, on the real days kept): the typical days then hold the year's load and PV
+    energy, which medoids alone miss by a few % and which the self-sufficiency and the bill scale with.
+    A column of (next to) no energy on the clustered days, below :data:`NO_ENERGY_KWH`, stays as it is.
+    """
+    out = np.array(kept, dtype=float, copy=True)
+    if out.ndim == 1:
+        return _energy_preserving(year[:, None], kept[:, None], step_weights, scaled)[:, 0]
+    fixed = out[~scaled].sum(axis=0)
+    clustered = (out[scaled] * step_weights[scaled, None]).sum(axis=0)
+    some = clustered > NO_ENERGY_KWH
+    factor = np.ones_like(clustered)
+    factor[some] = (year.sum(axis=0)[some] - fixed[some]) / clustered[some]
+    out[scaled] *= np.maximum(factor, 0.0)[None, :]
+    return out
