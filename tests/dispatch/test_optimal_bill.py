@@ -136,3 +136,47 @@ def test_storage_starts_at_initial_soc_and_ends_at_least_there():
     cyc = dispatch_optimal(replace(inp, storage_end="cyclic"), "energy_cost")
     assert cyc.objective <= r.objective + 1e-9
     assert isinstance(inp.stores, Stores)
+
+
+def _objective(inp, dense: bool) -> float:
+    """The bill LP's optimum with the monthly sums as running sums (default) or as one dense row a month."""
+    from zerodistrict.dispatch.optimal import tariff as tariff_mod
+
+    keep = tariff_mod._DENSE_MONTHLY_SUMS
+    tariff_mod._DENSE_MONTHLY_SUMS = dense
+    try:
+        return dispatch_optimal(inp).objective
+    finally:
+        tariff_mod._DENSE_MONTHLY_SUMS = keep
+
+
+@settings(max_examples=20, deadline=None)
+@given(billed_districts())
+def test_running_monthly_sums_give_the_dense_rows_optimum(inp):
+    """Issue 11 item 6: the sparse running sums are the dense monthly rows' LP projected (same optimum)."""
+    assert _objective(inp, dense=False) == pytest.approx(_objective(inp, dense=True), rel=1e-9, abs=1e-7)
+
+
+@pytest.mark.parametrize("sharing", [True, False])
+def test_running_sums_over_three_months_and_no_dense_rows(sharing):
+    """40 days hourly across three months, time-of-use with tiers and net metering: same optimum as the
+    dense rows, and no constraint row of the model has more than a handful of terms."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+
+    n_t, rng = 40 * 24, np.random.default_rng(7)
+    hours = np.arange(n_t) % 24
+    pv = np.clip(np.sin((hours - 6) / 12 * np.pi), 0, None)[:, None] * np.array([[3.0, 1.0]])
+    load = rng.gamma(2.0, 0.4, (n_t, 2))
+    inp = inputs(load, pv, home_battery=storage(2, np.array([5.0, 0.0]), np.array([2.5, 0.0])), sharing=sharing,
+                 line_loss_ratio=0.02, import_price=0.8, export_price=0.0)
+    tariff = Tariff.model_validate({
+        "name": "t", "currency": "MYR", "energy": {
+            "tier_limits_kwh": [20.0], "prices_per_kwh": [0.3, 0.4],
+            "time_of_use": [{"name": "peak", "start": "14:00", "end": "22:00", "prices_per_kwh": [0.5, 0.6]}]},
+        "surcharges": [{"name": "network", "price_per_kwh": 0.13}], "export": "my-solar-atap-2026"})
+    inp = replace(_month_crossing(inp, "2025-01-25 00:00"), tariff=tariff)
+    assert _objective(inp, dense=False) == pytest.approx(_objective(inp, dense=True), rel=1e-9)
+    m = OptimalModel.build(inp).model
+    widest = max(int((m.constraints[name].vars.values >= 0).reshape(-1, m.constraints[name].vars.shape[-1])
+                     .sum(axis=1).max()) for name in m.constraints)
+    assert widest <= 8

@@ -116,12 +116,75 @@ def tariff_lp(tariff: Tariff, index: pd.DatetimeIndex, step_hours: float) -> _Ta
     )
 
 
-def _monthly(expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray | None = None) -> linopy.LinearExpression:
-    """``Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``)."""
+#: build the monthly sums as one dense row per month (the reference formulation, for tests and
+#: benchmarks/bench_lossy_bill.py) instead of running sums (:func:`_monthly`)
+_DENSE_MONTHLY_SUMS = False
+
+
+def _monthly_dense(expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray) -> linopy.LinearExpression:
+    """``Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``), one row of the month's steps."""
     time = expr.indexes["time"]
-    if weights is not None:
-        expr = xr.DataArray(weights, coords=[time]) * expr
+    expr = xr.DataArray(weights, coords=[time]) * expr
     return expr.groupby(xr.DataArray(t.month, coords=[time], name="month")).sum()
+
+
+def _monthly(m: linopy.Model, expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray,
+             name: str) -> linopy.LinearExpression:
+    """``S(m) = Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``), as running sums [kWh or currency].
+
+    A free variable per step (and per meter, for every dimension of ``expr`` besides ``time``)
+    accumulates along the month, ``a(t) = [t and t−1 in the same month]·a(t−1) + w(t)·expr(t)``,
+    and ``S(m) = a(t_m)`` at the month's last step ``t_m``. By induction ``a(t)`` is the sum from
+    the month's first step to ``t``, so every feasible point of the dense rows extends to exactly
+    one feasible point here and back: the same LP, projected (same optimum). Each row has 2–3
+    nonzeros, where the dense sum has one row of ~730 (a month hourly) that makes the simplex's
+    basis factors dense (benchmarks/optimal.md, issue 11 item 6). ``name`` names the variables
+    (``{name}``) and rows (``{name}_running``).
+    """
+    if _DENSE_MONTHLY_SUMS:
+        return _monthly_dense(expr, t, weights)
+    time = expr.indexes["time"]
+    other = [d for d in expr.coord_dims if d != "time"]
+    data = expr.data.transpose("time", *other, "_term")
+    coords = [time] + [expr.indexes[d] for d in other]
+    a = m.add_variables(coords=coords, name=name)
+    a_lab = a.labels.transpose("time", *other).values
+    same = np.r_[False, t.month[1:] == t.month[:-1]]
+    prev = np.full_like(a_lab, -1)
+    prev[1:] = a_lab[:-1]
+    prev[~same] = -1  # a month's first step starts the sum (label -1: no term)
+    w = np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (a_lab.ndim - 1))
+    e_vars = data["vars"].values
+    e_coef = -w[..., None] * data["coeffs"].values
+    shape = a_lab.shape
+    vars_ = np.concatenate([a_lab[..., None], prev[..., None], e_vars], axis=-1)
+    coef = np.concatenate([np.ones(shape + (1,)), -np.ones(shape + (1,)), e_coef], axis=-1)
+    dims = ("time", *other, "_term")
+    lhs = linopy.LinearExpression(xr.Dataset({"coeffs": (dims, coef), "vars": (dims, vars_)},
+                                             coords={c.name: c for c in coords}), m)
+    rhs = np.broadcast_to(w, shape) * (data["const"].values if "const" in data else 0.0)
+    m.add_constraints(lhs == xr.DataArray(rhs, coords=coords), name=f"{name}_running")
+    ends = np.r_[np.flatnonzero(~same)[1:] - 1, time.size - 1] if time.size else np.zeros(0, dtype=int)
+    month = pd.RangeIndex(ends.size, name="month")
+    last = a_lab[ends][..., None]
+    mdims = ("month", *other, "_term")
+    return linopy.LinearExpression(
+        xr.Dataset({"coeffs": (mdims, np.ones(last.shape)), "vars": (mdims, last)},
+                   coords={"month": month, **{c.name: c for c in coords[1:]}}), m)
+
+
+def _energy_charge(m: linopy.Model, t: _TariffLP, imp: linopy.LinearExpression, q: linopy.LinearExpression,
+                   dt: float, name: str) -> linopy.LinearExpression:
+    """First-tier energy charge of each month, ``Σ_{t∈m} Δt·p_0(t)·P_imp(t)`` [currency].
+
+    Where ``p_0`` is one price over each month (no time-of-use table) this is ``p_0(m)·Q(m)`` on the
+    month's import ``Q`` (no new rows); otherwise a running sum of its own (:func:`_monthly`).
+    """
+    firsts = np.r_[0, np.flatnonzero(np.diff(t.month)) + 1]
+    price_m = t.base_price[firsts] if t.base_price.size else np.zeros(0)
+    if _DENSE_MONTHLY_SUMS or not np.array_equal(t.base_price, price_m[t.month]):
+        return _monthly(m, imp, t, dt * t.base_price, f"{name}_energy_charge")
+    return xr.DataArray(price_m, coords=[q.indexes["month"]]) * q
 
 
 def add_tier_split(m: linopy.Model, t: _TariffLP, q: linopy.LinearExpression, accounts: float,
@@ -173,21 +236,23 @@ def meter_bill(m: linopy.Model, t: _TariffLP, imp: linopy.LinearExpression, exp:
     """
     time = imp.indexes["time"]
     base = xr.DataArray(dt * t.base_price, coords=[time])
-    q = _monthly(imp, t, np.full(time.size, dt))
-    premium = add_tier_split(m, t, q, accounts, name)
-    energy_m = _monthly(imp, t, dt * t.base_price)
-    if premium is not None:
-        energy_m = energy_m + (xr.DataArray(t.tier_premium, coords=[pd.RangeIndex(t.tier_premium.size,
-                                                                                    name=f"{name}_tier")])
-                               * m.variables[f"{name}_tier_kwh"]).sum(f"{name}_tier")
+    n_tiers = t.tier_premium.size
+    scheme = t.tariff.export.scheme
+    q = None
+    if n_tiers >= 2 or scheme == "net_metering":
+        q = _monthly(m, imp, t, np.full(time.size, dt), f"{name}_import_kwh")
+    premium = add_tier_split(m, t, q, accounts, name) if n_tiers >= 2 else None
     bill = (base * imp).sum() + (xr.DataArray(dt * t.surcharge_per_kwh, coords=[time]) * imp).sum()
     if premium is not None:
         bill = bill + premium
-    scheme = t.tariff.export.scheme
     if scheme == "fixed":
         bill = bill - (dt * float(t.tariff.export.price_per_kwh)) * exp.sum()
     elif scheme == "net_metering":
-        x = _monthly(exp, t, np.full(time.size, dt))
+        energy_m = _energy_charge(m, t, imp, q, dt, name)
+        if premium is not None:
+            energy_m = energy_m + (xr.DataArray(t.tier_premium, coords=[pd.RangeIndex(n_tiers, name=f"{name}_tier")])
+                                   * m.variables[f"{name}_tier_kwh"]).sum(f"{name}_tier")
+        x = _monthly(m, exp, t, np.full(time.size, dt), f"{name}_export_kwh")
         bill = bill - add_net_metering_credit(m, t, energy_m, x, name)
     n_meters = int(np.prod([imp.sizes[d] for d in imp.coord_dims if d != "time"]))
     return bill, float(t.month_share.sum()) * accounts * t.fixed_per_month * n_meters
