@@ -7,7 +7,7 @@ the exact reductions (battery classes, storage-less homes netted into two buses)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -91,6 +91,7 @@ class _Problem:
     community_meter: bool = False  # mode meters: the community bus is billed as an account of its own
     bill_constant: float = 0.0  # fixed charges of the bill objective (linopy takes no constant) [currency]
     hydrogen: HydrogenLP | None = None  # hydrogen stores' offtake, losses, fuel cell (optimal/hydrogen.py)
+    credit_meters: list = field(default_factory=list)  # net-metering meters of the bill (tariff.CreditMeter)
 
     @property
     def n_steps(self) -> int:

@@ -304,3 +304,155 @@ def storage_credit(inputs: DispatchInputs, result: DispatchResult) -> float:
     if inputs.hydrogen is not None:
         price[inputs.stores.kind == "hydrogen"] = inputs.hydrogen.grey_price_per_kg / inputs.hydrogen.lhv_kwh_per_kg
     return float(drawdown @ price)
+
+
+# --------------------------------------------------------------------------- net metering solved by regimes
+#: a month's credit regime on one meter: credit = r·X (exports), = E (energy charge), or both rows in the LP
+_EXPORTS, _ENERGY, _FULL = 0, 1, 2
+#: rounds of guessing regimes before every month still wrong gets the rows of :func:`add_net_metering_credit`
+REGIME_ROUNDS = 3
+#: a solution is certified when its bill exceeds the priced LP's optimum by at most this, relative
+REGIME_GAP_RATIO = 1e-9
+
+
+@dataclass
+class CreditMeter:
+    """A meter billed with net metering in the LP: its name and its import and export variables' names."""
+
+    name: str
+    imp: str
+    exp: str
+    accounts: float
+    net_kw: np.ndarray  # (t, n) the meter's load minus PV without storage (a first guess of its regimes) [kW]
+
+
+def regimes_apply(t: _TariffLP) -> bool:
+    """Whether :func:`solve_by_regimes` applies: net metering, tier prices that never decrease, prices ≥ 0."""
+    return (t.tariff.export.scheme == "net_metering" and bool(np.all(np.diff(t.tier_premium) >= 0))
+            and bool(np.all(t.base_price >= 0)) and t.credit_per_kwh >= 0)
+
+
+def _premium(t: _TariffLP, q: np.ndarray, accounts: float) -> np.ndarray:
+    """Tier premium of monthly imports ``q`` (M, n), cheapest tier first (prices that never decrease) [currency]."""
+    width = accounts * t.month_share[:, None, None] * t.tier_width_kwh[None, None, :]
+    start = np.concatenate([np.zeros(width.shape[:-1] + (1,)), np.cumsum(width[..., :-1], axis=-1)], axis=-1)
+    fill = np.clip(q[..., None] - start, 0.0, width)
+    return fill @ t.tier_premium, fill
+
+
+def _month_sum(t: _TariffLP, x: np.ndarray) -> np.ndarray:
+    """(t, n) → (M, n): sums over each month's steps."""
+    out = np.zeros((t.n_months, x.shape[1]))
+    np.add.at(out, t.month, x)
+    return out
+
+
+def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], dt: float,
+                     options: dict) -> tuple[object, dict]:
+    """Solve the bill LP with net metering exactly, without its month-long credit rows where they are not needed.
+
+    The credit of a month, ``min(E(m), r·X(m))`` (:func:`add_net_metering_credit`), couples every step of
+    the month; dual simplex then costs several times as much per iteration as the same LP with a price
+    per step (benchmarks/optimal.md, issue 11 item 6). Guess each month's regime instead: *exports*
+    (credit ``r·X(m)``: exports priced at ``r`` per kWh, no credit rows) or *energy* (credit ``E(m)``:
+    imports priced without their first-tier energy charge and tier premium). Since the credit is at most
+    either term, the priced LP's optimum is a lower bound of the bill LP's; its solution with credit
+    ``min(E, r·X)`` and the cheapest tier split is feasible for the bill LP and bills its optimum plus the
+    gap ``Σ_m max(0, guessed − min)``. A gap ≤ ``REGIME_GAP_RATIO``·|objective| certifies it optimal (same
+    optimum, exact). Otherwise the months that were wrong switch regime and HiGHS re-solves from its
+    basis; a month wrong in both regimes (the optimum sits at ``E = r·X``) gets the credit rows back.
+    After ``REGIME_ROUNDS`` rounds every month still wrong gets them, which is the bill LP itself.
+
+    Returns linopy's solver and result (the credit and tier variables set to the certified point) and
+    statistics (rounds, months per regime).
+    """
+    from linopy import solvers
+
+    solver = solvers.Solver.from_name("highs", model=m, io_api="direct", options=options)
+    h = solver.solver_model
+    col = np.full(int(m._xCounter), -1)
+    col[solver._vlabels] = np.arange(solver._vlabels.size)
+    row = np.full(int(m._cCounter), -1)
+    row[solver._clabels] = np.arange(solver._clabels.size)
+    base = np.asarray(h.getLp().col_cost_, dtype=float).copy()
+    r, inf = t.credit_per_kwh, highspy_inf()
+    parts = []
+    for cm in meters:
+        v = m.variables
+        lab = lambda name, lead: v[name].labels.transpose(lead, ...).values  # noqa: E731
+        imp, exp = lab(cm.imp, "time").reshape(t.month.size, -1), lab(cm.exp, "time").reshape(t.month.size, -1)
+        credit = lab(f"{cm.name}_credit", "month").reshape(t.n_months, -1)
+        tier = v[f"{cm.name}_tier_kwh"].labels.transpose("month", ...).values.reshape(*credit.shape, -1) \
+            if f"{cm.name}_tier_kwh" in v else None
+        rows = [m.constraints[f"{cm.name}_credit_le_{k}"].labels.transpose("month", ...).values.reshape(credit.shape)
+                for k in ("energy_charge", "exports")]
+        net = cm.net_kw
+        q0, x0 = _month_sum(t, dt * np.maximum(net, 0)), _month_sum(t, dt * np.maximum(-net, 0))
+        e0 = _month_sum(t, dt * t.base_price[:, None] * np.maximum(net, 0)) + _premium(t, q0, cm.accounts)[0]
+        regime = np.where(r * x0 > e0, _ENERGY, _EXPORTS)
+        parts.append({"cm": cm, "imp": imp, "exp": exp, "credit": credit, "tier": tier, "rows": rows,
+                      "regime": regime, "tried": [regime.copy()]})
+    stats = {"rounds": 0}
+    for rounds in range(1, REGIME_ROUNDS + 2):
+        cost = base.copy()
+        for pt in parts:
+            g = pt["regime"]
+            step = g[t.month]  # (t, n)
+            cost[col[pt["exp"]]] += np.where(step == _EXPORTS, -r * dt, 0.0)
+            cost[col[pt["imp"]]] += np.where(step == _ENERGY, -dt * t.base_price[:, None], 0.0)
+            if pt["tier"] is not None:
+                cost[col[pt["tier"]]] += np.where((g == _ENERGY)[..., None], -t.tier_premium, 0.0)
+            full = (g == _FULL).ravel()
+            c = col[pt["credit"].ravel()]
+            h.changeColsBounds(c.size, c, np.zeros(c.size), np.where(full, inf, 0.0))
+            for rr in pt["rows"]:
+                ri = row[rr.ravel()]
+                h.changeRowsBounds(ri.size, ri, np.full(ri.size, -inf), np.where(full, 0.0, inf))
+        h.changeColsCost(cost.size, np.arange(cost.size), cost)
+        result = solver.solve()
+        stats["rounds"] = rounds
+        if str(result.status.termination_condition) != "optimal" or result.solution is None:
+            return solver, {**stats, "result": result}
+        sol = result.solution.primal
+        gap, wrong_any = 0.0, False
+        for pt in parts:
+            cm, g = pt["cm"], pt["regime"]
+            q = _month_sum(t, dt * sol[pt["imp"]])
+            x = _month_sum(t, dt * sol[pt["exp"]])
+            prem, fill = _premium(t, q, cm.accounts)
+            e = _month_sum(t, dt * t.base_price[:, None] * sol[pt["imp"]]) + prem
+            over = np.where(g == _EXPORTS, r * x - e, np.where(g == _ENERGY, e - r * x, 0.0))
+            priced = g != _FULL
+            gap += float(np.maximum(over, 0.0)[priced].sum())
+            pt["wrong"] = priced & (over > 0)
+            pt["values"] = (np.minimum(e, r * x), fill)
+        objective = float(result.solution.objective)
+        if gap <= REGIME_GAP_RATIO * max(1.0, abs(objective)):
+            break
+        for pt in parts:
+            g, wrong = pt["regime"], pt["wrong"]
+            flipped = np.where(g == _EXPORTS, _ENERGY, _EXPORTS)
+            seen = np.any([flipped == old for old in pt["tried"]], axis=0)
+            last = rounds >= REGIME_ROUNDS
+            pt["regime"] = np.where(wrong, np.where(seen | last, _FULL, flipped), g)
+            pt["tried"].append(pt["regime"].copy())
+    # the certified point of the bill LP: credit min(E, r·X), cheapest tier split, in the priced months;
+    # its objective with the bill LP's own costs
+    primal = result.solution.primal
+    for pt in parts:
+        priced = pt["regime"] != _FULL
+        credit, fill = pt["values"]
+        primal[pt["credit"][priced]] = credit[priced]
+        if pt["tier"] is not None:
+            primal[pt["tier"]] = np.where(priced[..., None], fill, primal[pt["tier"]])
+    lp = h.getLp()
+    result.solution.objective = float(base @ np.nan_to_num(primal[solver._vlabels]) + lp.offset_)
+    stats.update({f"months_{k}": int(sum(int((pt["regime"] == c).sum()) for pt in parts))
+                  for k, c in (("exports", _EXPORTS), ("energy", _ENERGY), ("full", _FULL))})
+    return solver, {**stats, "result": result}
+
+
+def highspy_inf() -> float:
+    import highspy
+
+    return float(highspy.kHighsInf)
