@@ -180,3 +180,44 @@ def test_running_sums_over_three_months_and_no_dense_rows(sharing):
     widest = max(int((m.constraints[name].vars.values >= 0).reshape(-1, m.constraints[name].vars.shape[-1])
                      .sum(axis=1).max()) for name in m.constraints)
     assert widest <= 8
+
+
+def _full_lp_objective(inp) -> float:
+    """The bill LP solved as built, credit rows in every month (what ``solve`` did before the regimes)."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+    from zerodistrict.dispatch.optimal.solve import _solve
+
+    om = OptimalModel.build(inp)
+    _solve(om.model, None)
+    om._solved = True
+    return om.result().objective
+
+
+def _net_metered(inp, rate):
+    d = inp.tariff.model_dump()
+    d["export"] = {"scheme": "net_metering", "credit_per_kwh": rate}
+    return replace(inp, tariff=Tariff.model_validate(d), export_allowed=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(billed_districts(), st.sampled_from([None, 12.0, 60.0]), st.sampled_from(["data", "exports", "energy"]),
+       st.sampled_from([0, 1, 3]))
+def test_net_metering_by_month_regimes_gives_the_bill_lps_optimum(inp, rate, guess, rounds):
+    """Issue 11 item 6: solving month regime by month regime is exact whatever the first guess and however
+    soon the credit rows come back (``REGIME_ROUNDS``), on random districts, meters and tariffs."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+    from zerodistrict.dispatch.optimal import tariff as tariff_mod
+
+    inp = _net_metered(inp, rate)
+    keep = tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS
+    if guess != "data":
+        fixed = tariff_mod._EXPORTS if guess == "exports" else tariff_mod._ENERGY
+        tariff_mod.first_regimes = lambda t, cm, dt: np.full((t.n_months, cm.net_kw.shape[1]), fixed)
+    tariff_mod.REGIME_ROUNDS = rounds
+    try:
+        om = OptimalModel.build(inp).solve()
+        fast = om.result()
+    finally:
+        tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS = keep
+    assert om.regimes is not None and om.regimes["rounds"] >= 1
+    assert fast.objective == pytest.approx(_full_lp_objective(inp), rel=1e-9, abs=1e-7)

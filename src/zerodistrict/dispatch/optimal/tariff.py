@@ -347,6 +347,15 @@ def _month_sum(t: _TariffLP, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def first_regimes(t: _TariffLP, cm: CreditMeter, dt: float) -> np.ndarray:
+    """First guess of each month's regime on a meter (M, n): *energy* where the meter's exports without storage,
+    at the credit rate, exceed its energy charge without storage; *exports* elsewhere."""
+    net = cm.net_kw
+    q0, x0 = _month_sum(t, dt * np.maximum(net, 0)), _month_sum(t, dt * np.maximum(-net, 0))
+    e0 = _month_sum(t, dt * t.base_price[:, None] * np.maximum(net, 0)) + _premium(t, q0, cm.accounts)[0]
+    return np.where(t.credit_per_kwh * x0 > e0, _ENERGY, _EXPORTS)
+
+
 def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], dt: float,
                      options: dict) -> tuple[object, dict]:
     """Solve the bill LP with net metering exactly, without its month-long credit rows where they are not needed.
@@ -382,18 +391,16 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
         lab = lambda name, lead: v[name].labels.transpose(lead, ...).values  # noqa: E731
         imp, exp = lab(cm.imp, "time").reshape(t.month.size, -1), lab(cm.exp, "time").reshape(t.month.size, -1)
         credit = lab(f"{cm.name}_credit", "month").reshape(t.n_months, -1)
-        tier = v[f"{cm.name}_tier_kwh"].labels.transpose("month", ...).values.reshape(*credit.shape, -1) \
-            if f"{cm.name}_tier_kwh" in v else None
+        tier = v[f"{cm.name}_tier_kwh"].labels.transpose("month", ..., f"{cm.name}_tier").values.reshape(
+            *credit.shape, -1) if f"{cm.name}_tier_kwh" in v else None
         rows = [m.constraints[f"{cm.name}_credit_le_{k}"].labels.transpose("month", ...).values.reshape(credit.shape)
                 for k in ("energy_charge", "exports")]
-        net = cm.net_kw
-        q0, x0 = _month_sum(t, dt * np.maximum(net, 0)), _month_sum(t, dt * np.maximum(-net, 0))
-        e0 = _month_sum(t, dt * t.base_price[:, None] * np.maximum(net, 0)) + _premium(t, q0, cm.accounts)[0]
-        regime = np.where(r * x0 > e0, _ENERGY, _EXPORTS)
+        regime = first_regimes(t, cm, dt)
         parts.append({"cm": cm, "imp": imp, "exp": exp, "credit": credit, "tier": tier, "rows": rows,
                       "regime": regime, "tried": [regime.copy()]})
-    stats = {"rounds": 0}
-    for rounds in range(1, REGIME_ROUNDS + 2):
+    stats, rounds = {"rounds": 0}, 0
+    while True:
+        rounds += 1
         cost = base.copy()
         for pt in parts:
             g = pt["regime"]
@@ -414,7 +421,7 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
         if str(result.status.termination_condition) != "optimal" or result.solution is None:
             return solver, {**stats, "result": result}
         sol = result.solution.primal
-        gap, wrong_any = 0.0, False
+        gap = 0.0
         for pt in parts:
             cm, g = pt["cm"], pt["regime"]
             q = _month_sum(t, dt * sol[pt["imp"]])
@@ -427,7 +434,7 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
             pt["wrong"] = priced & (over > 0)
             pt["values"] = (np.minimum(e, r * x), fill)
         objective = float(result.solution.objective)
-        if gap <= REGIME_GAP_RATIO * max(1.0, abs(objective)):
+        if gap <= REGIME_GAP_RATIO * max(1.0, abs(objective)) or not any(pt["wrong"].any() for pt in parts):
             break
         for pt in parts:
             g, wrong = pt["regime"], pt["wrong"]
