@@ -71,7 +71,7 @@ def worker(path: str, objective: str, formulation: str, options: str) -> dict:
 def _sub(args: list[str], timeout_s: float) -> tuple[float, dict | None]:
     t0 = time.perf_counter()
     try:
-        done = subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=timeout_s)
+        done = subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         return time.perf_counter() - t0, None
     wall = time.perf_counter() - t0

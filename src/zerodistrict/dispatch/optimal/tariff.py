@@ -51,6 +51,10 @@ objective is RM 24,884 while the bill is RM 0 — the EEI rebate (up to 25 sen/k
 credit exceed every month's charges, and bills.py floors a month's bill at zero — so on TNB
 presets the LP minimises an upper bound of the bill, never the bill itself.
 
+Solving: with net metering, :meth:`OptimalModel.solve <zerodistrict.dispatch.optimal.OptimalModel.solve>`
+solves month regime by month regime (:func:`solve_by_regimes`, exact: the same optimum, certified),
+because the month-long credit rows make HiGHS's dual simplex several times slower per iteration.
+
 Rolling horizons do not see months: a rolling dispatch with ``objective="bill"`` minimises the
 energy cost at the step prices (a note says so).
 """
@@ -137,9 +141,10 @@ def _monthly(m: linopy.Model, expr: linopy.LinearExpression, t: _TariffLP, weigh
     and ``S(m) = a(t_m)`` at the month's last step ``t_m``. By induction ``a(t)`` is the sum from
     the month's first step to ``t``, so every feasible point of the dense rows extends to exactly
     one feasible point here and back: the same LP, projected (same optimum). Each row has 2–3
-    nonzeros, where the dense sum has one row of ~730 (a month hourly) that makes the simplex's
-    basis factors dense (benchmarks/optimal.md, issue 11 item 6). ``name`` names the variables
-    (``{name}``) and rows (``{name}_running``).
+    nonzeros, where the dense sum has one row of ~730 (a month hourly). Measured (benchmarks/optimal.md,
+    issue 11 item 6): about as fast as the dense rows (HiGHS's presolve substitutes most running sums
+    back); what made the bill LP slow was the net-metering credit's coupling, which
+    :func:`solve_by_regimes` removes. ``name`` names the variables (``{name}``) and rows (``{name}_running``).
     """
     if _DENSE_MONTHLY_SUMS:
         return _monthly_dense(expr, t, weights)
@@ -386,9 +391,12 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
     base = np.asarray(h.getLp().col_cost_, dtype=float).copy()
     r, inf = t.credit_per_kwh, highspy_inf()
     parts = []
+    v = m.variables
+
+    def lab(name: str, lead: str) -> np.ndarray:
+        return v[name].labels.transpose(lead, ...).values
+
     for cm in meters:
-        v = m.variables
-        lab = lambda name, lead: v[name].labels.transpose(lead, ...).values  # noqa: E731
         imp, exp = lab(cm.imp, "time").reshape(t.month.size, -1), lab(cm.exp, "time").reshape(t.month.size, -1)
         credit = lab(f"{cm.name}_credit", "month").reshape(t.n_months, -1)
         tier = v[f"{cm.name}_tier_kwh"].labels.transpose("month", ..., f"{cm.name}_tier").values.reshape(
