@@ -221,3 +221,23 @@ def test_net_metering_by_month_regimes_gives_the_bill_lps_optimum(inp, rate, gue
         tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS = keep
     assert om.regimes is not None and om.regimes["rounds"] >= 1
     assert fast.objective == pytest.approx(_full_lp_objective(inp), rel=1e-9, abs=1e-7)
+
+
+def test_a_changed_objective_is_solved_as_it_stands():
+    """Month regimes price the bill; once a user replaces the objective, solve() solves the model as it is."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+
+    n_t = 48
+    hours = np.arange(n_t) % 24
+    pv = np.where((hours >= 8) & (hours < 16), 3.0, 0.0)[:, None]
+    inp = _month_crossing(inputs(np.full((n_t, 1), 0.5), pv, home_battery=storage(1, 10.0, 5.0), import_price=1.0,
+                                      sharing=False))
+    inp = replace(inp, tariff=Tariff.model_validate({"name": "atap", "currency": "MYR", "energy": {
+        "prices_per_kwh": [0.27]}, "export": "my-solar-atap-2026"}))
+    om = OptimalModel.build(inp).solve()
+    assert om.regimes is not None
+    assert om.model.variables["home_grid_export"].solution.sum() > 1.0  # exports earn credit
+    om.model.add_objective(1.0 * om.model.variables["home_grid_export"].sum(), overwrite=True)
+    om.solve()
+    assert om.regimes is None
+    assert om.model.objective.value == pytest.approx(0.0, abs=1e-9)  # curtail or store rather than export

@@ -455,6 +455,7 @@ class OptimalModel:
         self._whole_period = whole_period  # not a rolling window: the infeasibility hint applies
         #: net metering solved by month regimes (:func:`.tariff.solve_by_regimes`): rounds and months per regime
         self.regimes: dict | None = None
+        self._bill_objective = model.objective.expression  # regimes only while the objective is the one built here
 
     @classmethod
     def build(cls, inputs: DispatchInputs, objective: Objective = "bill", *, aggregate: bool = True,
@@ -510,7 +511,9 @@ class OptimalModel:
         # window starts from a given state
         hint = self.inputs if self._whole_period else None
         p = self._problem
-        if p.tariff is not None and p.credit_meters and regimes_apply(p.tariff):
+        self.regimes = None
+        if (p.tariff is not None and p.credit_meters and regimes_apply(p.tariff)
+                and self.model.objective.expression is self._bill_objective):
             self.regimes = _solve_regimes(self.model, p, solver_options, hint)
         else:
             _solve(self.model, solver_options, hint)
