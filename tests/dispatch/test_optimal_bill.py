@@ -136,3 +136,108 @@ def test_storage_starts_at_initial_soc_and_ends_at_least_there():
     cyc = dispatch_optimal(replace(inp, storage_end="cyclic"), "energy_cost")
     assert cyc.objective <= r.objective + 1e-9
     assert isinstance(inp.stores, Stores)
+
+
+def _objective(inp, dense: bool) -> float:
+    """The bill LP's optimum with the monthly sums as running sums (default) or as one dense row a month."""
+    from zerodistrict.dispatch.optimal import tariff as tariff_mod
+
+    keep = tariff_mod._DENSE_MONTHLY_SUMS
+    tariff_mod._DENSE_MONTHLY_SUMS = dense
+    try:
+        return dispatch_optimal(inp).objective
+    finally:
+        tariff_mod._DENSE_MONTHLY_SUMS = keep
+
+
+@settings(max_examples=20, deadline=None)
+@given(billed_districts())
+def test_running_monthly_sums_give_the_dense_rows_optimum(inp):
+    """Issue 11 item 6: the sparse running sums are the dense monthly rows' LP projected (same optimum)."""
+    assert _objective(inp, dense=False) == pytest.approx(_objective(inp, dense=True), rel=1e-9, abs=1e-7)
+
+
+@pytest.mark.parametrize("sharing", [True, False])
+def test_running_sums_over_three_months_and_no_dense_rows(sharing):
+    """40 days hourly across three months, time-of-use with tiers and net metering: same optimum as the
+    dense rows, and no constraint row of the model has more than a handful of terms."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+
+    n_t, rng = 40 * 24, np.random.default_rng(7)
+    hours = np.arange(n_t) % 24
+    pv = np.clip(np.sin((hours - 6) / 12 * np.pi), 0, None)[:, None] * np.array([[3.0, 1.0]])
+    load = rng.gamma(2.0, 0.4, (n_t, 2))
+    inp = inputs(load, pv, home_battery=storage(2, np.array([5.0, 0.0]), np.array([2.5, 0.0])), sharing=sharing,
+                 line_loss_ratio=0.02, import_price=0.8, export_price=0.0)
+    tariff = Tariff.model_validate({
+        "name": "t", "currency": "MYR", "energy": {
+            "tier_limits_kwh": [20.0], "prices_per_kwh": [0.3, 0.4],
+            "time_of_use": [{"name": "peak", "start": "14:00", "end": "22:00", "prices_per_kwh": [0.5, 0.6]}]},
+        "surcharges": [{"name": "network", "price_per_kwh": 0.13}], "export": "my-solar-atap-2026"})
+    inp = replace(_month_crossing(inp, "2025-01-25 00:00"), tariff=tariff)
+    assert _objective(inp, dense=False) == pytest.approx(_objective(inp, dense=True), rel=1e-9)
+    m = OptimalModel.build(inp).model
+    widest = max(int((m.constraints[name].vars.values >= 0).reshape(-1, m.constraints[name].vars.shape[-1])
+                     .sum(axis=1).max()) for name in m.constraints)
+    assert widest <= 8
+
+
+def _full_lp_objective(inp) -> float:
+    """The bill LP solved as built, credit rows in every month (what ``solve`` did before the regimes)."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+    from zerodistrict.dispatch.optimal.solve import _solve
+
+    om = OptimalModel.build(inp)
+    _solve(om.model, None)
+    om._solved = True
+    return om.result().objective
+
+
+def _net_metered(inp, rate):
+    d = inp.tariff.model_dump()
+    d["export"] = {"scheme": "net_metering", "credit_per_kwh": rate}
+    return replace(inp, tariff=Tariff.model_validate(d), export_allowed=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(billed_districts(), st.sampled_from([None, 12.0, 60.0]), st.sampled_from(["data", "exports", "energy"]),
+       st.sampled_from([0, 1, 3]))
+def test_net_metering_by_month_regimes_gives_the_bill_lps_optimum(inp, rate, guess, rounds):
+    """Issue 11 item 6: solving month regime by month regime is exact whatever the first guess and however
+    soon the credit rows come back (``REGIME_ROUNDS``), on random districts, meters and tariffs."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+    from zerodistrict.dispatch.optimal import tariff as tariff_mod
+
+    inp = _net_metered(inp, rate)
+    keep = tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS
+    if guess != "data":
+        fixed = tariff_mod._EXPORTS if guess == "exports" else tariff_mod._ENERGY
+        tariff_mod.first_regimes = lambda t, cm, dt: np.full((t.n_months, cm.net_kw.shape[1]), fixed)
+    tariff_mod.REGIME_ROUNDS = rounds
+    try:
+        om = OptimalModel.build(inp).solve()
+        fast = om.result()
+    finally:
+        tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS = keep
+    assert om.regimes is not None and om.regimes["rounds"] >= 1
+    assert fast.objective == pytest.approx(_full_lp_objective(inp), rel=1e-9, abs=1e-7)
+
+
+def test_a_changed_objective_is_solved_as_it_stands():
+    """Month regimes price the bill; once a user replaces the objective, solve() solves the model as it is."""
+    from zerodistrict.dispatch.optimal import OptimalModel
+
+    n_t = 48
+    hours = np.arange(n_t) % 24
+    pv = np.where((hours >= 8) & (hours < 16), 3.0, 0.0)[:, None]
+    inp = _month_crossing(inputs(np.full((n_t, 1), 0.5), pv, home_battery=storage(1, 10.0, 5.0), import_price=1.0,
+                                      sharing=False))
+    inp = replace(inp, tariff=Tariff.model_validate({"name": "atap", "currency": "MYR", "energy": {
+        "prices_per_kwh": [0.27]}, "export": "my-solar-atap-2026"}))
+    om = OptimalModel.build(inp).solve()
+    assert om.regimes is not None
+    assert om.model.variables["home_grid_export"].solution.sum() > 1.0  # exports earn credit
+    om.model.add_objective(1.0 * om.model.variables["home_grid_export"].sum(), overwrite=True)
+    om.solve()
+    assert om.regimes is None
+    assert om.model.objective.value == pytest.approx(0.0, abs=1e-9)  # curtail or store rather than export

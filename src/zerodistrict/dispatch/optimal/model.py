@@ -39,9 +39,9 @@ from zerodistrict.dispatch.optimal.problem import (
     _Stores,
 )
 from zerodistrict.dispatch.optimal.reserve import add_outage_reserve
-from zerodistrict.dispatch.optimal.solve import _check, _solve
-from zerodistrict.dispatch.optimal.tariff import meter_bill
-from zerodistrict.errors import InputError
+from zerodistrict.dispatch.optimal.solve import _check, _failure_message, _quiet_native_stdout, _solve
+from zerodistrict.dispatch.optimal.tariff import CreditMeter, meter_bill, regimes_apply, solve_by_regimes
+from zerodistrict.errors import InputError, SolverError
 
 #: cost per kWh sent into a lossy line or discharged from storage, as a fraction of the objective's highest
 #: marginal price (assumption). It breaks a tie: surplus PV worth nothing (no export, storage full) can be
@@ -341,16 +341,24 @@ def bill_terms(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
     if p.tariff is None:
         return None
     v, dt = m.variables, p.step_hours
+    netting = p.tariff.tariff.export.scheme == "net_metering"
+    net = p.load_kw - p.pv_kw
     if p.mode != "meters":
         bill, p.bill_constant = meter_bill(m, p.tariff, 1.0 * v["grid_import"], 1.0 * v["grid_export"], p.accounts,
                                            dt, "district_meter")
+        p.credit_meters = [CreditMeter("district_meter", "grid_import", "grid_export", p.accounts,
+                                       (net.sum(axis=1) + p.mobility_kw)[:, None])] if netting else []
         return bill
     bill, p.bill_constant = meter_bill(m, p.tariff, 1.0 * v["home_grid_import"], 1.0 * v["home_grid_export"], 1.0,
                                        dt, "home_meter")
+    p.credit_meters = [CreditMeter("home_meter", "home_grid_import", "home_grid_export", 1.0, net)] if netting else []
     if p.community_meter:
         comm, const = meter_bill(m, p.tariff, 1.0 * v["grid_import"], 1.0 * v["grid_export"], 1.0, dt,
                                  "community_meter")
         bill, p.bill_constant = bill + comm, p.bill_constant + const
+        if netting:
+            p.credit_meters.append(CreditMeter("community_meter", "grid_import", "grid_export", 1.0,
+                                               p.mobility_kw[:, None]))
     else:  # nothing on the community bus: its meter carries no flow; price it so that it stays at zero
         bill = bill + (dt * float(p.tariff.base_price.max(initial=0.0) + 1.0)) * v["grid_import"].sum()
     return bill
@@ -406,6 +414,22 @@ def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model
     return m
 
 
+def _solve_regimes(m: linopy.Model, p: _Problem, solver_options: dict | None, inputs: DispatchInputs | None) -> dict:
+    """The bill LP with net metering, solved month regime by month regime (exact; see
+    :func:`~zerodistrict.dispatch.optimal.tariff.solve_by_regimes`); returns its statistics."""
+    from zerodistrict.dispatch.optimal.problem import HIGHS_OPTIONS
+
+    options = dict(HIGHS_OPTIONS, **(solver_options or {}))
+    options.setdefault("output_flag", False)
+    options.setdefault("log_to_console", False)
+    with _quiet_native_stdout():
+        solver, stats = solve_by_regimes(m, p.tariff, p.credit_meters, p.step_hours, options)
+    status, condition = m.assign_result(stats.pop("result"), solver=solver)
+    if not (status == "ok" and condition == "optimal"):
+        raise SolverError(_failure_message(status, condition, inputs), status, condition)
+    return stats
+
+
 class OptimalModel:
     """The dispatch LP of one district: its problem data, the linopy model, and after solving its results.
 
@@ -433,6 +457,9 @@ class OptimalModel:
         self._sized = sized or {}
         self._solved = False
         self._whole_period = whole_period  # not a rolling window: the infeasibility hint applies
+        #: net metering solved by month regimes (:func:`.tariff.solve_by_regimes`): rounds and months per regime
+        self.regimes: dict | None = None
+        self._bill_objective = model.objective.expression  # regimes only while the objective is the one built here
 
     @classmethod
     def build(cls, inputs: DispatchInputs, objective: Objective = "bill", *, aggregate: bool = True,
@@ -486,7 +513,14 @@ class OptimalModel:
         self._solved = False
         # the infeasibility hint reasons over the whole period (storage ends ≥ where it starts); a rolling
         # window starts from a given state
-        _solve(self.model, solver_options, self.inputs if self._whole_period else None)
+        hint = self.inputs if self._whole_period else None
+        p = self._problem
+        self.regimes = None
+        if (p.tariff is not None and p.credit_meters and regimes_apply(p.tariff)
+                and self.model.objective.expression is self._bill_objective):
+            self.regimes = _solve_regimes(self.model, p, solver_options, hint)
+        else:
+            _solve(self.model, solver_options, hint)
         self._solved = True
         return self
 

@@ -7,7 +7,7 @@ the exact reductions (battery classes, storage-less homes netted into two buses)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -94,6 +94,7 @@ class _Problem:
     line_capacity_kw: float = np.inf  # the line's trunk, community bus ↔ homes (optimal/capacity.py) [kW]
     community_reserve_kwh: np.ndarray | None = None  # (c,) outage reserve of the bus's stores (optimal/reserve.py)
     grid_up: np.ndarray | None = None  # (t,) bool: the grid is up (the outage reserve is held)
+    credit_meters: list = field(default_factory=list)  # net-metering meters of the bill (tariff.CreditMeter)
 
     @property
     def n_steps(self) -> int:

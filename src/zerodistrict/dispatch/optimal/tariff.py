@@ -51,6 +51,10 @@ objective is RM 24,884 while the bill is RM 0 — the EEI rebate (up to 25 sen/k
 credit exceed every month's charges, and bills.py floors a month's bill at zero — so on TNB
 presets the LP minimises an upper bound of the bill, never the bill itself.
 
+Solving: with net metering, :meth:`OptimalModel.solve <zerodistrict.dispatch.optimal.OptimalModel.solve>`
+solves month regime by month regime (:func:`solve_by_regimes`, exact: the same optimum, certified),
+because the month-long credit rows make HiGHS's dual simplex several times slower per iteration.
+
 Rolling horizons do not see months: a rolling dispatch with ``objective="bill"`` minimises the
 energy cost at the step prices (a note says so).
 """
@@ -116,12 +120,76 @@ def tariff_lp(tariff: Tariff, index: pd.DatetimeIndex, step_hours: float) -> _Ta
     )
 
 
-def _monthly(expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray | None = None) -> linopy.LinearExpression:
-    """``Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``)."""
+#: build the monthly sums as one dense row per month (the reference formulation, for tests and
+#: benchmarks/bench_lossy_bill.py) instead of running sums (:func:`_monthly`)
+_DENSE_MONTHLY_SUMS = False
+
+
+def _monthly_dense(expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray) -> linopy.LinearExpression:
+    """``Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``), one row of the month's steps."""
     time = expr.indexes["time"]
-    if weights is not None:
-        expr = xr.DataArray(weights, coords=[time]) * expr
+    expr = xr.DataArray(weights, coords=[time]) * expr
     return expr.groupby(xr.DataArray(t.month, coords=[time], name="month")).sum()
+
+
+def _monthly(m: linopy.Model, expr: linopy.LinearExpression, t: _TariffLP, weights: np.ndarray,
+             name: str) -> linopy.LinearExpression:
+    """``S(m) = Σ_{t∈m} w(t)·expr(t)`` for every month m (dimension ``month``), as running sums [kWh or currency].
+
+    A free variable per step (and per meter, for every dimension of ``expr`` besides ``time``)
+    accumulates along the month, ``a(t) = [t and t−1 in the same month]·a(t−1) + w(t)·expr(t)``,
+    and ``S(m) = a(t_m)`` at the month's last step ``t_m``. By induction ``a(t)`` is the sum from
+    the month's first step to ``t``, so every feasible point of the dense rows extends to exactly
+    one feasible point here and back: the same LP, projected (same optimum). Each row has 2–3
+    nonzeros, where the dense sum has one row of ~730 (a month hourly). Measured (benchmarks/optimal.md,
+    issue 11 item 6): about as fast as the dense rows (HiGHS's presolve substitutes most running sums
+    back); what made the bill LP slow was the net-metering credit's coupling, which
+    :func:`solve_by_regimes` removes. ``name`` names the variables (``{name}``) and rows (``{name}_running``).
+    """
+    if _DENSE_MONTHLY_SUMS:
+        return _monthly_dense(expr, t, weights)
+    time = expr.indexes["time"]
+    other = [d for d in expr.coord_dims if d != "time"]
+    data = expr.data.transpose("time", *other, "_term")
+    coords = [time] + [expr.indexes[d] for d in other]
+    a = m.add_variables(coords=coords, name=name)
+    a_lab = a.labels.transpose("time", *other).values
+    same = np.r_[False, t.month[1:] == t.month[:-1]]
+    prev = np.full_like(a_lab, -1)
+    prev[1:] = a_lab[:-1]
+    prev[~same] = -1  # a month's first step starts the sum (label -1: no term)
+    w = np.asarray(weights, dtype=float).reshape((-1,) + (1,) * (a_lab.ndim - 1))
+    e_vars = data["vars"].values
+    e_coef = -w[..., None] * data["coeffs"].values
+    shape = a_lab.shape
+    vars_ = np.concatenate([a_lab[..., None], prev[..., None], e_vars], axis=-1)
+    coef = np.concatenate([np.ones(shape + (1,)), -np.ones(shape + (1,)), e_coef], axis=-1)
+    dims = ("time", *other, "_term")
+    lhs = linopy.LinearExpression(xr.Dataset({"coeffs": (dims, coef), "vars": (dims, vars_)},
+                                             coords={c.name: c for c in coords}), m)
+    rhs = np.broadcast_to(w, shape) * (data["const"].values if "const" in data else 0.0)
+    m.add_constraints(lhs == xr.DataArray(rhs, coords=coords), name=f"{name}_running")
+    ends = np.r_[np.flatnonzero(~same)[1:] - 1, time.size - 1] if time.size else np.zeros(0, dtype=int)
+    month = pd.RangeIndex(ends.size, name="month")
+    last = a_lab[ends][..., None]
+    mdims = ("month", *other, "_term")
+    return linopy.LinearExpression(
+        xr.Dataset({"coeffs": (mdims, np.ones(last.shape)), "vars": (mdims, last)},
+                   coords={"month": month, **{c.name: c for c in coords[1:]}}), m)
+
+
+def _energy_charge(m: linopy.Model, t: _TariffLP, imp: linopy.LinearExpression, q: linopy.LinearExpression,
+                   dt: float, name: str) -> linopy.LinearExpression:
+    """First-tier energy charge of each month, ``Σ_{t∈m} Δt·p_0(t)·P_imp(t)`` [currency].
+
+    Where ``p_0`` is one price over each month (no time-of-use table) this is ``p_0(m)·Q(m)`` on the
+    month's import ``Q`` (no new rows); otherwise a running sum of its own (:func:`_monthly`).
+    """
+    firsts = np.r_[0, np.flatnonzero(np.diff(t.month)) + 1]
+    price_m = t.base_price[firsts] if t.base_price.size else np.zeros(0)
+    if _DENSE_MONTHLY_SUMS or not np.array_equal(t.base_price, price_m[t.month]):
+        return _monthly(m, imp, t, dt * t.base_price, f"{name}_energy_charge")
+    return xr.DataArray(price_m, coords=[q.indexes["month"]]) * q
 
 
 def add_tier_split(m: linopy.Model, t: _TariffLP, q: linopy.LinearExpression, accounts: float,
@@ -173,21 +241,23 @@ def meter_bill(m: linopy.Model, t: _TariffLP, imp: linopy.LinearExpression, exp:
     """
     time = imp.indexes["time"]
     base = xr.DataArray(dt * t.base_price, coords=[time])
-    q = _monthly(imp, t, np.full(time.size, dt))
-    premium = add_tier_split(m, t, q, accounts, name)
-    energy_m = _monthly(imp, t, dt * t.base_price)
-    if premium is not None:
-        energy_m = energy_m + (xr.DataArray(t.tier_premium, coords=[pd.RangeIndex(t.tier_premium.size,
-                                                                                    name=f"{name}_tier")])
-                               * m.variables[f"{name}_tier_kwh"]).sum(f"{name}_tier")
+    n_tiers = t.tier_premium.size
+    scheme = t.tariff.export.scheme
+    q = None
+    if n_tiers >= 2 or scheme == "net_metering":
+        q = _monthly(m, imp, t, np.full(time.size, dt), f"{name}_import_kwh")
+    premium = add_tier_split(m, t, q, accounts, name) if n_tiers >= 2 else None
     bill = (base * imp).sum() + (xr.DataArray(dt * t.surcharge_per_kwh, coords=[time]) * imp).sum()
     if premium is not None:
         bill = bill + premium
-    scheme = t.tariff.export.scheme
     if scheme == "fixed":
         bill = bill - (dt * float(t.tariff.export.price_per_kwh)) * exp.sum()
     elif scheme == "net_metering":
-        x = _monthly(exp, t, np.full(time.size, dt))
+        energy_m = _energy_charge(m, t, imp, q, dt, name)
+        if premium is not None:
+            energy_m = energy_m + (xr.DataArray(t.tier_premium, coords=[pd.RangeIndex(n_tiers, name=f"{name}_tier")])
+                                   * m.variables[f"{name}_tier_kwh"]).sum(f"{name}_tier")
+        x = _monthly(m, exp, t, np.full(time.size, dt), f"{name}_export_kwh")
         bill = bill - add_net_metering_credit(m, t, energy_m, x, name)
     n_meters = int(np.prod([imp.sizes[d] for d in imp.coord_dims if d != "time"]))
     return bill, float(t.month_share.sum()) * accounts * t.fixed_per_month * n_meters
@@ -239,3 +309,165 @@ def storage_credit(inputs: DispatchInputs, result: DispatchResult) -> float:
     if inputs.hydrogen is not None:
         price[inputs.stores.kind == "hydrogen"] = inputs.hydrogen.grey_price_per_kg / inputs.hydrogen.lhv_kwh_per_kg
     return float(drawdown @ price)
+
+
+# --------------------------------------------------------------------------- net metering solved by regimes
+#: a month's credit regime on one meter: credit = r·X (exports), = E (energy charge), or both rows in the LP
+_EXPORTS, _ENERGY, _FULL = 0, 1, 2
+#: rounds of guessing regimes before every month still wrong gets the rows of :func:`add_net_metering_credit`
+REGIME_ROUNDS = 3
+#: a solution is certified when its bill exceeds the priced LP's optimum by at most this, relative
+REGIME_GAP_RATIO = 1e-9
+
+
+@dataclass
+class CreditMeter:
+    """A meter billed with net metering in the LP: its name and its import and export variables' names."""
+
+    name: str
+    imp: str
+    exp: str
+    accounts: float
+    net_kw: np.ndarray  # (t, n) the meter's load minus PV without storage (a first guess of its regimes) [kW]
+
+
+def regimes_apply(t: _TariffLP) -> bool:
+    """Whether :func:`solve_by_regimes` applies: net metering, tier prices that never decrease, prices ≥ 0."""
+    return (t.tariff.export.scheme == "net_metering" and bool(np.all(np.diff(t.tier_premium) >= 0))
+            and bool(np.all(t.base_price >= 0)) and t.credit_per_kwh >= 0)
+
+
+def _premium(t: _TariffLP, q: np.ndarray, accounts: float) -> np.ndarray:
+    """Tier premium of monthly imports ``q`` (M, n), cheapest tier first (prices that never decrease) [currency]."""
+    width = accounts * t.month_share[:, None, None] * t.tier_width_kwh[None, None, :]
+    start = np.concatenate([np.zeros(width.shape[:-1] + (1,)), np.cumsum(width[..., :-1], axis=-1)], axis=-1)
+    fill = np.clip(q[..., None] - start, 0.0, width)
+    return fill @ t.tier_premium, fill
+
+
+def _month_sum(t: _TariffLP, x: np.ndarray) -> np.ndarray:
+    """(t, n) → (M, n): sums over each month's steps."""
+    out = np.zeros((t.n_months, x.shape[1]))
+    np.add.at(out, t.month, x)
+    return out
+
+
+def first_regimes(t: _TariffLP, cm: CreditMeter, dt: float) -> np.ndarray:
+    """First guess of each month's regime on a meter (M, n): *energy* where the meter's exports without storage,
+    at the credit rate, exceed its energy charge without storage; *exports* elsewhere."""
+    net = cm.net_kw
+    q0, x0 = _month_sum(t, dt * np.maximum(net, 0)), _month_sum(t, dt * np.maximum(-net, 0))
+    e0 = _month_sum(t, dt * t.base_price[:, None] * np.maximum(net, 0)) + _premium(t, q0, cm.accounts)[0]
+    return np.where(t.credit_per_kwh * x0 > e0, _ENERGY, _EXPORTS)
+
+
+def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], dt: float,
+                     options: dict) -> tuple[object, dict]:
+    """Solve the bill LP with net metering exactly, without its month-long credit rows where they are not needed.
+
+    The credit of a month, ``min(E(m), r·X(m))`` (:func:`add_net_metering_credit`), couples every step of
+    the month; dual simplex then costs several times as much per iteration as the same LP with a price
+    per step (benchmarks/optimal.md, issue 11 item 6). Guess each month's regime instead: *exports*
+    (credit ``r·X(m)``: exports priced at ``r`` per kWh, no credit rows) or *energy* (credit ``E(m)``:
+    imports priced without their first-tier energy charge and tier premium). Since the credit is at most
+    either term, the priced LP's optimum is a lower bound of the bill LP's; its solution with credit
+    ``min(E, r·X)`` and the cheapest tier split is feasible for the bill LP and bills its optimum plus the
+    gap ``Σ_m max(0, guessed − min)``. A gap ≤ ``REGIME_GAP_RATIO``·|objective| certifies it optimal (same
+    optimum, exact). Otherwise the months that were wrong switch regime and HiGHS re-solves from its
+    basis; a month wrong in both regimes (the optimum sits at ``E = r·X``) gets the credit rows back.
+    After ``REGIME_ROUNDS`` rounds every month still wrong gets them, which is the bill LP itself.
+
+    Returns linopy's solver and result (the credit and tier variables set to the certified point) and
+    statistics (rounds, months per regime).
+    """
+    from linopy import solvers
+
+    solver = solvers.Solver.from_name("highs", model=m, io_api="direct", options=options)
+    h = solver.solver_model
+    col = np.full(int(m._xCounter), -1)
+    col[solver._vlabels] = np.arange(solver._vlabels.size)
+    row = np.full(int(m._cCounter), -1)
+    row[solver._clabels] = np.arange(solver._clabels.size)
+    base = np.asarray(h.getLp().col_cost_, dtype=float).copy()
+    r, inf = t.credit_per_kwh, highspy_inf()
+    parts = []
+    v = m.variables
+
+    def lab(name: str, lead: str) -> np.ndarray:
+        return v[name].labels.transpose(lead, ...).values
+
+    for cm in meters:
+        imp, exp = lab(cm.imp, "time").reshape(t.month.size, -1), lab(cm.exp, "time").reshape(t.month.size, -1)
+        credit = lab(f"{cm.name}_credit", "month").reshape(t.n_months, -1)
+        tier = v[f"{cm.name}_tier_kwh"].labels.transpose("month", ..., f"{cm.name}_tier").values.reshape(
+            *credit.shape, -1) if f"{cm.name}_tier_kwh" in v else None
+        rows = [m.constraints[f"{cm.name}_credit_le_{k}"].labels.transpose("month", ...).values.reshape(credit.shape)
+                for k in ("energy_charge", "exports")]
+        regime = first_regimes(t, cm, dt)
+        parts.append({"cm": cm, "imp": imp, "exp": exp, "credit": credit, "tier": tier, "rows": rows,
+                      "regime": regime, "tried": [regime.copy()]})
+    stats, rounds = {"rounds": 0}, 0
+    while True:
+        rounds += 1
+        cost = base.copy()
+        for pt in parts:
+            g = pt["regime"]
+            step = g[t.month]  # (t, n)
+            cost[col[pt["exp"]]] += np.where(step == _EXPORTS, -r * dt, 0.0)
+            cost[col[pt["imp"]]] += np.where(step == _ENERGY, -dt * t.base_price[:, None], 0.0)
+            if pt["tier"] is not None:
+                cost[col[pt["tier"]]] += np.where((g == _ENERGY)[..., None], -t.tier_premium, 0.0)
+            full = (g == _FULL).ravel()
+            c = col[pt["credit"].ravel()]
+            h.changeColsBounds(c.size, c, np.zeros(c.size), np.where(full, inf, 0.0))
+            for rr in pt["rows"]:
+                ri = row[rr.ravel()]
+                h.changeRowsBounds(ri.size, ri, np.full(ri.size, -inf), np.where(full, 0.0, inf))
+        h.changeColsCost(cost.size, np.arange(cost.size), cost)
+        result = solver.solve()
+        stats["rounds"] = rounds
+        if str(result.status.termination_condition) != "optimal" or result.solution is None:
+            return solver, {**stats, "result": result}
+        sol = result.solution.primal
+        gap = 0.0
+        for pt in parts:
+            cm, g = pt["cm"], pt["regime"]
+            q = _month_sum(t, dt * sol[pt["imp"]])
+            x = _month_sum(t, dt * sol[pt["exp"]])
+            prem, fill = _premium(t, q, cm.accounts)
+            e = _month_sum(t, dt * t.base_price[:, None] * sol[pt["imp"]]) + prem
+            over = np.where(g == _EXPORTS, r * x - e, np.where(g == _ENERGY, e - r * x, 0.0))
+            priced = g != _FULL
+            gap += float(np.maximum(over, 0.0)[priced].sum())
+            pt["wrong"] = priced & (over > 0)
+            pt["values"] = (np.minimum(e, r * x), fill)
+        objective = float(result.solution.objective)
+        if gap <= REGIME_GAP_RATIO * max(1.0, abs(objective)) or not any(pt["wrong"].any() for pt in parts):
+            break
+        for pt in parts:
+            g, wrong = pt["regime"], pt["wrong"]
+            flipped = np.where(g == _EXPORTS, _ENERGY, _EXPORTS)
+            seen = np.any([flipped == old for old in pt["tried"]], axis=0)
+            last = rounds >= REGIME_ROUNDS
+            pt["regime"] = np.where(wrong, np.where(seen | last, _FULL, flipped), g)
+            pt["tried"].append(pt["regime"].copy())
+    # the certified point of the bill LP: credit min(E, r·X), cheapest tier split, in the priced months;
+    # its objective with the bill LP's own costs
+    primal = result.solution.primal
+    for pt in parts:
+        priced = pt["regime"] != _FULL
+        credit, fill = pt["values"]
+        primal[pt["credit"][priced]] = credit[priced]
+        if pt["tier"] is not None:
+            primal[pt["tier"]] = np.where(priced[..., None], fill, primal[pt["tier"]])
+    lp = h.getLp()
+    result.solution.objective = float(base @ np.nan_to_num(primal[solver._vlabels]) + lp.offset_)
+    stats.update({f"months_{k}": int(sum(int((pt["regime"] == c).sum()) for pt in parts))
+                  for k, c in (("exports", _EXPORTS), ("energy", _ENERGY), ("full", _FULL))})
+    return solver, {**stats, "result": result}
+
+
+def highspy_inf() -> float:
+    import highspy
+
+    return float(highspy.kHighsInf)
