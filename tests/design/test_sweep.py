@@ -6,6 +6,7 @@ the Misono preset over two June days so that each takes a few tens of millisecon
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -319,7 +320,8 @@ def _start_cli_sweep(path: Path, db: Path, tmp_path: Path) -> subprocess.Popen:
             if stored:
                 break
     if proc.poll() is not None:
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+            os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail(f"the sweep ended before it could be interrupted: {proc.communicate()}")
     return proc
 
