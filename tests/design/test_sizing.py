@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from capital import annualised_capital
 
 from zerodistrict import pipeline
-from zerodistrict.analysis import economics as econ_mod
 from zerodistrict.design import targets as targets_mod
 from zerodistrict.design.sizing import build_sizing, design_space
 from zerodistrict.design.sizing_run import district_inputs, size
@@ -30,17 +30,7 @@ def misono(days: int = 7, sizing: dict | None = None, start: str = "2025-05-01",
     return scenario_from_dict(d)
 
 
-def _annualised_capital(kpis_breakdown: dict, econ, period_share: float) -> float:
-    """By hand from the appraisal's capex items: (1 + R)/A + o for batteries, 1/A + o for the rest."""
-    a = econ_mod.annuity_factor(econ.discount_rate, econ.lifetime_years)
-    repl = econ_mod.replacement_factor(econ.discount_rate, econ.lifetime_years, econ.battery_lifetime_years)
-    om = econ.om_ratio_per_year
-    battery = kpis_breakdown.get("battery", 0.0)
-    rest = sum(kpis_breakdown.values()) - battery
-    return (battery * ((1 + repl) / a + om) + rest * (1 / a + om)) * period_share
-
-
-def test_fixed_sizes_equal_the_optimal_dispatch_plus_annualised_capital():
+def test_fixed_sizes_equal_the_optimal_dispatch_plusannualised_capital():
     """Every size fixed at the preset's: the LP's cost is the optimal dispatch's bill + the capital by hand."""
     fixed = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 4.4, "max": 4.4}}],
              "community": [{"name": "central", "capacity_kwh": {"min": 125, "max": 125}, "power_kw": {"min": 50, "max": 50}}]}
@@ -50,7 +40,7 @@ def test_fixed_sizes_equal_the_optimal_dispatch_plus_annualised_capital():
     own.community.storage_end = "cyclic"
     run = pipeline.run(own, "optimal", resilience_hours=None)
     share = 7 / 365
-    capital = _annualised_capital(run.economics.capex_breakdown, sc.economics or econ_mod_default(sc), share)
+    capital = annualised_capital(run.economics.capex_breakdown, sc.economics or econ_mod_default(sc), share)
     assert outcome.annual_capital == pytest.approx(capital, rel=1e-9)
     assert outcome.annual_cost == pytest.approx(run.dispatch.objective + capital, rel=1e-6)
     assert outcome.sizes["homes"]["garden-site"]["pv_kwp"] == pytest.approx(4.4, abs=1e-6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from capital import annualised_capital
 
 from zerodistrict import pipeline
 from zerodistrict.analysis import economics as econ_mod
@@ -29,14 +30,6 @@ def misono(days: int, sizing: dict, **changes):
     return scenario_from_dict(d)
 
 
-def _annualised_capital(breakdown: dict, econ, share: float) -> float:
-    """By hand from the appraisal's capex items: (1 + R)/A + o for batteries, 1/A + o for the rest."""
-    a = econ_mod.annuity_factor(econ.discount_rate, econ.lifetime_years)
-    repl = econ_mod.replacement_factor(econ.discount_rate, econ.lifetime_years, econ.battery_lifetime_years)
-    om = econ.om_ratio_per_year
-    battery = breakdown.get("battery", 0.0)
-    return (battery * ((1 + repl) / a + om) + (sum(breakdown.values()) - battery) * (1 / a + om)) * share
-
 FIXED = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 4.4, "max": 4.4}}],
          "community": [{"name": "central", "capacity_kwh": {"min": 125, "max": 125}, "power_kw": {"min": 50, "max": 50}}]}
 
@@ -53,7 +46,7 @@ def _trip_kwh(sc) -> float:
     return float(stores.trip_kwh[:, stores.kind == "ev"].sum())
 
 
-def test_fixed_line_and_fleet_equal_the_optimal_dispatch_plus_annualised_capital():
+def test_fixed_line_and_fleet_equal_the_optimal_dispatch_plusannualised_capital():
     """Line (40 kW) and fleet (2 EVs) fixed at the scenario's: the LP's cost is the optimal dispatch's bill + the
     capital by hand (the appraisal's items, the line's per-kW part among them) + the vehicles' own price."""
     sc = misono(7, FIXED | {"line_capacity_kw": {"min": 40, "max": 40},
@@ -68,7 +61,7 @@ def test_fixed_line_and_fleet_equal_the_optimal_dispatch_plus_annualised_capital
     breakdown = run.economics.capex_breakdown
     per_home = econ.line_per_home * sum(g.count for g in sc.homes)
     assert breakdown["line"] == pytest.approx(per_home + 40.0 * econ.line_per_kw)
-    capital = _annualised_capital(breakdown, econ, share) + _vehicles_annual(2, econ, share)
+    capital = annualised_capital(breakdown, econ, share) + _vehicles_annual(2, econ, share)
     assert outcome.sizes["evs"]["shared-ev"]["trips_served_ratio"] == pytest.approx(1.0, abs=1e-7)
     assert outcome.sizes["line"]["trunk"]["capacity_kw"] == pytest.approx(40.0)
     assert outcome.annual_capital == pytest.approx(capital, rel=1e-9)
@@ -114,7 +107,7 @@ def test_sized_fleet_is_rounded_by_re_simulation_and_sized_yaml_reproduces_it():
     again = pipeline.run(outcome.sized, "optimal", resilience_hours=None)
     econ = default_economics(sc.site.country)
     share = 14 / 365
-    cost = (again.dispatch.objective + _annualised_capital(again.economics.capex_breakdown, econ, share)
+    cost = (again.dispatch.objective + annualised_capital(again.economics.capex_breakdown, econ, share)
             + _vehicles_annual(n, econ, share))
     assert outcome.full_year["annual_cost"] == pytest.approx(cost, rel=1e-9)
     assert again.kpis.self_sufficiency_ratio >= 0.6 - 1e-9

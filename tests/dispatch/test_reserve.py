@@ -47,16 +47,22 @@ def test_the_reserve_changes_the_dispatch():
         assert _community_soc(inp, result).min() < 4.0 + 25.0, result.method
 
 
+def _outage_district(n_t: int, outage: np.ndarray):
+    """Two homes (2 kW load, 6 kWp-like sun) and a 40 kWh community battery holding a 20 kWh outage reserve."""
+    from factories import inputs
+
+    hour = np.arange(n_t) % 24
+    bat = replace(storage(1, 40.0, 10.0, min_ratio=0.1, init_ratio=0.9), outage_reserve_kwh=np.array([20.0]))
+    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None)
+    return inputs(np.full((n_t, 2), 2.0), sun[:, None] * np.array([[6.0, 6.0]]), community_battery=bat,
+                  grid_available=~outage, outage=outage, import_price=30.0, export_price=10.0)
+
+
 def test_an_outage_releases_the_reserve():
     """Grid down for 12 night hours: the battery serves the critical load below floor + reserve, then refills."""
     n_t = 48
-    hour = np.arange(n_t) % 24
     outage = (np.arange(n_t) >= 18) & (np.arange(n_t) < 30)
-    bat = replace(storage(1, 40.0, 10.0, min_ratio=0.1, init_ratio=0.9), outage_reserve_kwh=np.array([20.0]))
-    from factories import inputs
-    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None)
-    inp = inputs(np.full((n_t, 2), 2.0), sun[:, None] * np.array([[6.0, 6.0]]), community_battery=bat,
-                 grid_available=~outage, outage=outage, import_price=30.0, export_price=10.0)
+    inp = _outage_district(n_t, outage)
     for result in (dispatch_rule(inp), dispatch_optimal(inp, "energy_cost")):
         soc = _community_soc(inp, result)[:, 0]
         assert soc[outage].min() < 4.0 + 20.0 - 1.0, result.method  # released in the outage
@@ -66,15 +72,9 @@ def test_an_outage_releases_the_reserve():
 
 def test_rolling_horizon_releases_the_reserve_in_a_later_windows_outage():
     """The window LP is reused across windows: an outage in the second day still releases the reserve there."""
-    from factories import inputs
-
     n_t = 72
-    hour = np.arange(n_t) % 24
     outage = (np.arange(n_t) >= 42) & (np.arange(n_t) < 54)
-    bat = replace(storage(1, 40.0, 10.0, min_ratio=0.1, init_ratio=0.9), outage_reserve_kwh=np.array([20.0]))
-    sun = np.clip(np.sin(np.pi * (hour - 6) / 12), 0, None)
-    inp = inputs(np.full((n_t, 2), 2.0), sun[:, None] * np.array([[6.0, 6.0]]), community_battery=bat,
-                 grid_available=~outage, outage=outage, import_price=30.0, export_price=10.0)
+    inp = _outage_district(n_t, outage)
     result = dispatch_optimal(inp, "energy_cost", horizon_hours=24)
     soc = _community_soc(inp, result)[:, 0]
     assert soc[outage].min() < 4.0 + 20.0 - 1.0
