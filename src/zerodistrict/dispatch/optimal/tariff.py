@@ -87,6 +87,9 @@ class _TariffLP:
     fixed_per_month: float  # every fixed charge, waived or not
     month_share: np.ndarray  # (M,) share of each calendar month the period covers (bills.py pro rata) [0–1]
     credit_per_kwh: float  # net metering: value of a credited kWh [currency/kWh]
+    #: monthly sums as one row per month instead of running sums (:func:`_monthly`): the sizing LP's
+    #: choice, solved by interior point, where running sums' free variables slow HiGHS's IPX
+    dense_sums: bool = False
 
 
 def tariff_lp(tariff: Tariff, index: pd.DatetimeIndex, step_hours: float) -> _TariffLP:
@@ -146,7 +149,7 @@ def _monthly(m: linopy.Model, expr: linopy.LinearExpression, t: _TariffLP, weigh
     back); what made the bill LP slow was the net-metering credit's coupling, which
     :func:`solve_by_regimes` removes. ``name`` names the variables (``{name}``) and rows (``{name}_running``).
     """
-    if _DENSE_MONTHLY_SUMS:
+    if _DENSE_MONTHLY_SUMS or t.dense_sums:
         return _monthly_dense(expr, t, weights)
     time = expr.indexes["time"]
     other = [d for d in expr.coord_dims if d != "time"]
