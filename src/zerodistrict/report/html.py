@@ -39,7 +39,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 @dataclass
-class _Page:
+class Page:
     """Collects the body of the page and numbers its charts."""
 
     lang: Language
@@ -64,41 +64,43 @@ class _Page:
         self.add(f'<div class="chart">{div}</div>')
 
 
-def _card(label: str, value: str, sub: str = "") -> str:
+def card(label: str, value: str, sub: str = "") -> str:
+    """One summary card (a label, a value with its unit, an optional note) as HTML; the text is escaped."""
     sub_html = f'<div class="sub">{html.escape(sub)}</div>' if sub else ""
     return (f'<div class="card"><div class="label">{html.escape(label)}</div>'
             f'<div class="value">{html.escape(value)}</div>{sub_html}</div>')
 
 
-def _summary_cards(page: _Page, result) -> None:
+def summary_cards(page: Page, result) -> None:
+    """Add a run's summary cards (KPIs with units, in ``page.lang``) to ``page``; the web page shows the same."""
     lang, k = page.lang, result.kpis
     cards = [
-        _card(lang.text("card.self_sufficiency"), lang.percent(k.self_sufficiency_ratio),
+        card(lang.text("card.self_sufficiency"), lang.percent(k.self_sufficiency_ratio),
               lang.text("card.self_sufficiency_note")),
-        _card(lang.text("card.self_consumption"), lang.percent(k.self_consumption_ratio),
+        card(lang.text("card.self_consumption"), lang.percent(k.self_consumption_ratio),
               lang.text("card.self_consumption_note")),
-        _card(lang.text("card.co2"), lang.quantity(k.co2_kg / 1000.0, "unit.t_co2", 1), _co2_note(lang, k)),
-        _card(lang.text("card.cost"), lang.money(k.net_energy_cost, k.currency),
+        card(lang.text("card.co2"), lang.quantity(k.co2_kg / 1000.0, "unit.t_co2", 1), _co2_note(lang, k)),
+        card(lang.text("card.cost"), lang.money(k.net_energy_cost, k.currency),
               lang.text("card.cost_note", baseline=lang.money(k.net_energy_cost_baseline, k.currency))),
     ]
     if k.payback_years is not None:
         capex = lang.money(k.capex, k.currency)
         note = (lang.text("card.payback_note", capex=capex) if k.annualised_from_days is None else
                 lang.text("card.payback_note_annualised", capex=capex, days=_days(lang, k.annualised_from_days)))
-        cards.append(_card(lang.text("card.payback"), lang.quantity(k.payback_years, "unit.years", 1), note))
+        cards.append(card(lang.text("card.payback"), lang.quantity(k.payback_years, "unit.years", 1), note))
     resilience = result.resilience
     if resilience is not None:
         stats = resilience.to_json_dict()
-        cards.append(_card(lang.text("card.survival"),
+        cards.append(card(lang.text("card.survival"),
                            lang.quantity(stats["shared"]["critical_survival_hours_p50"], "unit.hours"),
                            lang.text("card.survival_note", alone=lang.quantity(
                                stats["alone"]["critical_survival_hours_p50"], "unit.hours"))))
     served = summaries.trips_served(summaries.mobility_figures(result))
     if served is not None:
-        cards.append(_card(lang.text("card.trips"), lang.number(served[0]),
+        cards.append(card(lang.text("card.trips"), lang.number(served[0]),
                            lang.text("card.trips_note", share=lang.percent(served[1]))))
     if k.space_conditioning_ratio is not None:
-        cards.append(_card(lang.text("thermal.card"), lang.percent(k.space_conditioning_ratio), lang.text(
+        cards.append(card(lang.text("thermal.card"), lang.percent(k.space_conditioning_ratio), lang.text(
             "thermal.card_note", cooling=lang.quantity(k.cooling_kwh or 0.0, "unit.kwh"),
             heating=lang.quantity(k.heating_kwh or 0.0, "unit.kwh"), load=lang.quantity(k.load_kwh, "unit.kwh"))))
     page.add(f'<div class="cards">{"".join(cards)}</div>')
@@ -129,7 +131,7 @@ def _co2_note(lang: Language, k) -> str:
     return lang.text("card.co2_note", reduction=lang.percent(k.co2_reduction_ratio), baseline=baseline)
 
 
-def _typical_days(page: _Page, result, monthly: pd.DataFrame) -> None:
+def _typical_days(page: Page, result, monthly: pd.DataFrame) -> None:
     lang, site = page.lang, result.scenario.site
     seasons = summaries.seasons_for(site.latitude, site.country, monthly["pv_kwh"])
     profiles = [(lang.text(s.key, months=lang.month_span(s.months)), summaries.typical_day_kw(result.timeseries, s.months))
@@ -142,7 +144,7 @@ def _typical_days(page: _Page, result, monthly: pd.DataFrame) -> None:
         page.note(lang.text("note.sunniest"))
 
 
-def _soc(page: _Page, result) -> None:
+def _soc(page: Page, result) -> None:
     capacity = summaries.stationary_capacity_kwh(result)
     if capacity <= 0:
         page.note(page.lang.text("note.no_battery"), "not-analysed")
@@ -151,7 +153,7 @@ def _soc(page: _Page, result) -> None:
     page.note(page.lang.text("note.soc", capacity=page.lang.quantity(capacity, "unit.kwh")))
 
 
-def _homes(page: _Page, result) -> None:
+def _homes(page: Page, result) -> None:
     lang, homes, currency = page.lang, result.homes, result.kpis.currency
     if homes.empty:  # a mobility-only study
         page.note(lang.text("report.not_analysed"), "not-analysed")
@@ -172,7 +174,7 @@ def _homes(page: _Page, result) -> None:
         page.note(lang.text("note.prorata", months=", ".join(partial)))
 
 
-def _resilience(page: _Page, result) -> None:
+def _resilience(page: Page, result) -> None:
     resilience = result.resilience
     if resilience is None:
         page.note(page.lang.text("report.not_analysed"), "not-analysed")
@@ -188,7 +190,7 @@ def _resilience(page: _Page, result) -> None:
     ))
 
 
-def _mobility(page: _Page, result) -> None:
+def _mobility(page: Page, result) -> None:
     mobility = result.mobility
     if mobility is None or len(mobility.stations) == 0:
         page.note(page.lang.text("report.not_analysed"), "not-analysed")
@@ -197,7 +199,7 @@ def _mobility(page: _Page, result) -> None:
     page.note(page.lang.text("note.mobility"))
 
 
-def _hydrogen(page: _Page, result) -> None:
+def _hydrogen(page: Page, result) -> None:
     """Hydrogen KPIs and the largest step residual of the mass balance (only for a scenario with hydrogen)."""
     from zerodistrict.analysis.hydrogen import hydrogen_flows, mass_balance_residual_kg
 
@@ -214,7 +216,7 @@ def _hydrogen(page: _Page, result) -> None:
         page.note(lang.text("hydrogen.no_lcoh"))
     else:
         page.note(lang.text("hydrogen.lcoh", lcoh=lang.money(k.lcoh_per_kg, k.currency)))
-def _gpc(page: _Page, result) -> None:
+def _gpc(page: Page, result) -> None:
     """The run's emissions by GPC sub-sector (location-based scope 2): design against its baseline [t CO2]."""
     from zerodistrict.analysis.gpc import METHOD, run_gpc_rows
 
@@ -241,12 +243,12 @@ def _scenario_meta(lang: Language, result) -> str:
                      step=lang.number(k.step_minutes), dispatch=method)
 
 
-def _scenario_sections(page: _Page, result, number: int) -> None:
+def _scenario_sections(page: Page, result, number: int) -> None:
     lang = page.lang
     page.heading(2, result.scenario.site.name, f"scenario-{number}")
     page.note(_scenario_meta(lang, result), "meta")
     page.heading(3, lang.text("section.summary", period=period_text(lang, result.kpis)))
-    _summary_cards(page, result)
+    summary_cards(page, result)
     page.heading(3, lang.text("section.monthly"))
     monthly = summaries.monthly_energy_kwh(result.timeseries, result.inputs.step_hours)
     page.chart(charts.monthly_balance_figure(monthly, lang))
@@ -267,7 +269,7 @@ def _scenario_sections(page: _Page, result, number: int) -> None:
     _gpc(page, result)
 
 
-def _comparison(page: _Page, results: list) -> None:
+def _comparison(page: Page, results: list) -> None:
     lang = page.lang
     table = compare_results(results)
     labels = [str(label) for label in table.index]  # scenario names: two designs at one site stay apart
@@ -298,7 +300,7 @@ def report_html(results: list, lang: Language) -> str:
 
     if not results:
         raise ValueError("a report needs at least one result")
-    page = _Page(lang)
+    page = Page(lang)
     several = len(results) > 1
     title = lang.text("report.title_compare" if several else "report.title")
     page.add("<header>")

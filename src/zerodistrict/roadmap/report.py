@@ -20,7 +20,7 @@ from plotly.offline import get_plotlyjs
 
 from zerodistrict.analysis.gpc import METHOD
 from zerodistrict.report.charts import _layout
-from zerodistrict.report.html import TEMPLATE, _card, _Page
+from zerodistrict.report.html import TEMPLATE, Page, card
 from zerodistrict.report.language import Language, get_language
 from zerodistrict.roadmap.run import RoadmapResult, gpc_rows
 
@@ -105,7 +105,7 @@ def roadmap_html(result: RoadmapResult, lang: Language) -> str:
     currency = rm.city.currency
     invest_col = f"investment_{currency.lower()}"
     last = table.iloc[-1]
-    page = _Page(lang)
+    page = Page(lang)
     title = lang.text("roadmap.title", city=rm.city.name, year=rm.end_year)
     page.add("<header>")
     page.heading(1, title)
@@ -118,15 +118,15 @@ def roadmap_html(result: RoadmapResult, lang: Language) -> str:
     cut = last["residential_co2_avoided_t"] / last["residential_co2_without_programme_t"] \
         if last["residential_co2_without_programme_t"] > 0 else 0.0
     cards = [
-        _card(lang.text("roadmap.card_homes", year=rm.end_year), lang.number(last["homes_converted"]),
+        card(lang.text("roadmap.card_homes", year=rm.end_year), lang.number(last["homes_converted"]),
               lang.text("roadmap.card_homes_note", share=lang.percent(last["homes_converted"] / last["homes_total"]))),
-        _card(lang.text("roadmap.card_cut", year=rm.end_year), lang.percent(cut),
+        card(lang.text("roadmap.card_cut", year=rm.end_year), lang.percent(cut),
               lang.text("roadmap.card_cut_note", avoided=lang.quantity(last["residential_co2_avoided_t"], "unit.t_co2"))),
-        _card(lang.text("roadmap.card_investment"),
+        card(lang.text("roadmap.card_investment"),
               lang.text("roadmap.money_millions", amount=lang.number(float(table[invest_col].sum()) / 1e6, 1),
                         currency=currency),
               lang.text("roadmap.card_investment_note", start=rm.start_year, end=rm.end_year)),
-        _card(lang.text("roadmap.card_gap", year=rm.end_year), lang.quantity(last["gap_to_target_t"], "unit.t_co2"),
+        card(lang.text("roadmap.card_gap", year=rm.end_year), lang.quantity(last["gap_to_target_t"], "unit.t_co2"),
               lang.text("roadmap.card_gap_note")),
     ]
     page.add(f'<div class="cards">{"".join(cards)}</div>')

@@ -50,11 +50,11 @@ def _scenario(ref, uploads_dir: Path):
 def _view(result, lang_code: str) -> dict:
     """The web page's view of a run in one language: summary cards (HTML) and three plotly figures."""
     from zerodistrict.report import charts, get_language, summaries
-    from zerodistrict.report.html import _Page, _summary_cards
+    from zerodistrict.report.html import Page, summary_cards
 
     lang = get_language(lang_code)
-    page = _Page(lang)
-    _summary_cards(page, result)
+    page = Page(lang)
+    summary_cards(page, result)
     monthly = summaries.monthly_energy_kwh(result.timeseries, result.inputs.step_hours)
     site = result.scenario.site
     seasons = summaries.seasons_for(site.latitude, site.country, monthly["pv_kwh"])
