@@ -399,7 +399,7 @@ def run(
     else:
         from zerodistrict.dispatch.optimal import dispatch_optimal
 
-        result = dispatch_optimal(inputs, **dispatch_options)
+        result = dispatch_optimal(inputs, **dispatch_options, progress=lambda msg: say(f"optimal dispatch: {msg}"))
     say("KPIs, bills and economics")
     kpis = compute_kpis(inputs, result, scenario.name, float(_home_kwp(scenario).sum()))
     homes = homes_table(inputs, result)

@@ -201,24 +201,25 @@ def _net_metered(inp, rate):
 
 @settings(max_examples=25, deadline=None)
 @given(billed_districts(), st.sampled_from([None, 12.0, 60.0]), st.sampled_from(["data", "exports", "energy"]),
-       st.sampled_from([0, 1, 3]))
-def test_net_metering_by_month_regimes_gives_the_bill_lps_optimum(inp, rate, guess, rounds):
+       st.sampled_from([0, 1, 3]), st.sampled_from([0.0, 0.25, 1.0]))
+def test_net_metering_by_month_regimes_gives_the_bill_lps_optimum(inp, rate, guess, rounds, few):
     """Issue 11 item 6: solving month regime by month regime is exact whatever the first guess and however
-    soon the credit rows come back (``REGIME_ROUNDS``), on random districts, meters and tariffs."""
+    soon the credit rows come back (``REGIME_ROUNDS``, ``REGIME_FEW_WRONG``), on random districts, meters and
+    tariffs."""
     from zerodistrict.dispatch.optimal import OptimalModel
     from zerodistrict.dispatch.optimal import tariff as tariff_mod
 
     inp = _net_metered(inp, rate)
-    keep = tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS
+    keep = tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS, tariff_mod.REGIME_FEW_WRONG
     if guess != "data":
         fixed = tariff_mod._EXPORTS if guess == "exports" else tariff_mod._ENERGY
         tariff_mod.first_regimes = lambda t, cm, dt: np.full((t.n_months, cm.net_kw.shape[1]), fixed)
-    tariff_mod.REGIME_ROUNDS = rounds
+    tariff_mod.REGIME_ROUNDS, tariff_mod.REGIME_FEW_WRONG = rounds, few
     try:
         om = OptimalModel.build(inp).solve()
         fast = om.result()
     finally:
-        tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS = keep
+        tariff_mod.first_regimes, tariff_mod.REGIME_ROUNDS, tariff_mod.REGIME_FEW_WRONG = keep
     assert om.regimes is not None and om.regimes["rounds"] >= 1
     assert fast.objective == pytest.approx(_full_lp_objective(inp), rel=1e-9, abs=1e-7)
 
@@ -241,3 +242,21 @@ def test_a_changed_objective_is_solved_as_it_stands():
     om.solve()
     assert om.regimes is None
     assert om.model.objective.value == pytest.approx(0.0, abs=1e-9)  # curtail or store rather than export
+
+
+def test_progress_hears_each_net_metering_round():
+    """A long bill LP says how far it is: one message a round, the last one certifying the optimum."""
+    from zerodistrict.dispatch.optimal import dispatch_optimal
+
+    n_t = 48
+    hours = np.arange(n_t) % 24
+    pv = np.where((hours >= 8) & (hours < 16), 3.0, 0.0)[:, None]
+    inp = _month_crossing(inputs(np.full((n_t, 1), 0.5), pv, home_battery=storage(1, 10.0, 5.0), import_price=1.0,
+                                 sharing=False))
+    inp = replace(inp, tariff=Tariff.model_validate({"name": "atap", "currency": "MYR", "energy": {
+        "prices_per_kwh": [0.27]}, "export": "my-solar-atap-2026"}))
+    heard: list[str] = []
+    dispatch_optimal(inp, progress=heard.append)
+    assert heard and heard[0].startswith("net-metering months, round 1: solved in ")
+    assert [int(m.split("round ")[1].split(":")[0]) for m in heard] == list(range(1, len(heard) + 1))
+    assert heard[-1].endswith("certified optimal")

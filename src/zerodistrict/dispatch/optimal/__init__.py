@@ -103,6 +103,8 @@ PyPSA storage and link formulation, ``pypsa/optimization/constraints.py``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from zerodistrict.dispatch.optimal import xarray_dask
 
 xarray_dask.install()  # before linopy makes its first array: no dask import for numpy-only models
@@ -130,7 +132,8 @@ __all__ = [
 
 
 def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "bill", horizon_hours: int | None = None, *,
-                     aggregate: bool = True, solver_options: dict | None = None) -> DispatchResult:
+                     aggregate: bool = True, solver_options: dict | None = None,
+                     progress: Callable[[str], None] | None = None) -> DispatchResult:
     """Least-bill (least-cost, or least-CO2) dispatch of the district.
 
     Parameters
@@ -156,6 +159,8 @@ def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "bill", hori
         Solve the exact aggregated LP when sharing is lossless (see module docstring).
     solver_options : dict, optional
         HiGHS options on top of :data:`HIGHS_OPTIONS` (e.g. ``{"threads": 1}``).
+    progress : callable, optional
+        Hears a message after each round of a perfect-foresight bill LP with net metering.
 
     Returns
     -------
@@ -174,5 +179,5 @@ def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "bill", hori
     """
     objective = _check(inputs, objective)
     if horizon_hours is None:
-        return OptimalModel.build(inputs, objective, aggregate=aggregate).solve(solver_options).result()
+        return OptimalModel.build(inputs, objective, aggregate=aggregate).solve(solver_options, progress).result()
     return _rolling(inputs, objective, horizon_hours, aggregate, solver_options)

@@ -8,6 +8,7 @@ returns just the linopy model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import linopy
@@ -414,7 +415,8 @@ def _build(p: _Problem, sized: dict[str, _Sizing] | None = None) -> linopy.Model
     return m
 
 
-def _solve_regimes(m: linopy.Model, p: _Problem, solver_options: dict | None, inputs: DispatchInputs | None) -> dict:
+def _solve_regimes(m: linopy.Model, p: _Problem, solver_options: dict | None, inputs: DispatchInputs | None,
+                   progress: Callable[[str], None] | None = None) -> dict:
     """The bill LP with net metering, solved month regime by month regime (exact; see
     :func:`~zerodistrict.dispatch.optimal.tariff.solve_by_regimes`); returns its statistics."""
     from zerodistrict.dispatch.optimal.problem import HIGHS_OPTIONS
@@ -423,7 +425,7 @@ def _solve_regimes(m: linopy.Model, p: _Problem, solver_options: dict | None, in
     options.setdefault("output_flag", False)
     options.setdefault("log_to_console", False)
     with _quiet_native_stdout():
-        solver, stats = solve_by_regimes(m, p.tariff, p.credit_meters, p.step_hours, options)
+        solver, stats = solve_by_regimes(m, p.tariff, p.credit_meters, p.step_hours, options, progress)
     status, condition = m.assign_result(stats.pop("result"), solver=solver)
     if not (status == "ok" and condition == "optimal"):
         raise SolverError(_failure_message(status, condition, inputs), status, condition)
@@ -506,8 +508,10 @@ class OptimalModel:
         sized = sizing(capacities, p, _problem(unit_inputs(inputs), objective, aggregate=False))
         return cls(inputs, p, _build(p, sized), sized, whole_period=True)
 
-    def solve(self, solver_options: dict | None = None) -> OptimalModel:
+    def solve(self, solver_options: dict | None = None, progress: Callable[[str], None] | None = None) -> OptimalModel:
         """Solve with HiGHS (options on top of :data:`HIGHS_OPTIONS`); returns ``self``.
+
+        ``progress`` hears of each round of a bill LP with net metering (minutes on a large lossy district).
 
         Raises
         ------
@@ -522,7 +526,7 @@ class OptimalModel:
         self.regimes = None
         if (p.tariff is not None and p.credit_meters and regimes_apply(p.tariff)
                 and self.model.objective.expression is self._bill_objective):
-            self.regimes = _solve_regimes(self.model, p, solver_options, hint)
+            self.regimes = _solve_regimes(self.model, p, solver_options, hint, progress)
         else:
             _solve(self.model, solver_options, hint)
         self._solved = True
