@@ -343,23 +343,20 @@ def bill_terms(m: linopy.Model, p: _Problem) -> linopy.LinearExpression | None:
         return None
     v, dt = m.variables, p.step_hours
     netting = p.tariff.tariff.export.scheme == "net_metering"
-    net = p.load_kw - p.pv_kw
     if p.mode != "meters":
         bill, p.bill_constant = meter_bill(m, p.tariff, 1.0 * v["grid_import"], 1.0 * v["grid_export"], p.accounts,
                                            dt, "district_meter")
-        p.credit_meters = [CreditMeter("district_meter", "grid_import", "grid_export", p.accounts,
-                                       (net.sum(axis=1) + p.mobility_kw)[:, None])] if netting else []
+        p.credit_meters = [CreditMeter("district_meter", "grid_import", "grid_export", p.accounts)] if netting else []
         return bill
     bill, p.bill_constant = meter_bill(m, p.tariff, 1.0 * v["home_grid_import"], 1.0 * v["home_grid_export"], 1.0,
                                        dt, "home_meter")
-    p.credit_meters = [CreditMeter("home_meter", "home_grid_import", "home_grid_export", 1.0, net)] if netting else []
+    p.credit_meters = [CreditMeter("home_meter", "home_grid_import", "home_grid_export", 1.0)] if netting else []
     if p.community_meter:
         comm, const = meter_bill(m, p.tariff, 1.0 * v["grid_import"], 1.0 * v["grid_export"], 1.0, dt,
                                  "community_meter")
         bill, p.bill_constant = bill + comm, p.bill_constant + const
         if netting:
-            p.credit_meters.append(CreditMeter("community_meter", "grid_import", "grid_export", 1.0,
-                                               p.mobility_kw[:, None]))
+            p.credit_meters.append(CreditMeter("community_meter", "grid_import", "grid_export", 1.0))
     else:  # nothing on the community bus: its meter carries no flow; price it so that it stays at zero
         bill = bill + (dt * float(p.tariff.base_price.max(initial=0.0) + 1.0)) * v["grid_import"].sum()
     return bill

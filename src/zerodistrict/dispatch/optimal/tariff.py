@@ -324,11 +324,6 @@ def storage_credit(inputs: DispatchInputs, result: DispatchResult) -> float:
 _EXPORTS, _ENERGY, _FULL = 0, 1, 2
 #: rounds of guessing regimes before every month still wrong gets the rows of :func:`add_net_metering_credit`
 REGIME_ROUNDS = 3
-#: a meter whose wrong months are at most this share of its priced months gives them their credit rows at once
-#: instead of switching them: such months mostly sit at ``E = r·X``, which a switch does not fix, and a few months
-#: of credit rows cost little (penang-george-town's year: 2 of 12 months wrong after the first guess, then 2 rounds
-#: and 297 s instead of 3 rounds and 402 s; both measured beside another single-threaded job, 2026-11-30)
-REGIME_FEW_WRONG = 0.25
 #: HiGHS's ``simplex_strategy`` for primal simplex
 PRIMAL_SIMPLEX = 4
 #: a solution is certified when its bill exceeds the priced LP's optimum by at most this, relative
@@ -343,7 +338,6 @@ class CreditMeter:
     imp: str
     exp: str
     accounts: float
-    net_kw: np.ndarray  # (t, n) the meter's load minus PV without storage (a first guess of its regimes) [kW]
 
 
 def regimes_apply(t: _TariffLP) -> bool:
@@ -367,13 +361,17 @@ def _month_sum(t: _TariffLP, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def first_regimes(t: _TariffLP, cm: CreditMeter, dt: float) -> np.ndarray:
-    """First guess of each month's regime on a meter (M, n): *energy* where the meter's exports without storage,
-    at the credit rate, exceed its energy charge without storage; *exports* elsewhere."""
-    net = cm.net_kw
-    q0, x0 = _month_sum(t, dt * np.maximum(net, 0)), _month_sum(t, dt * np.maximum(-net, 0))
-    e0 = _month_sum(t, dt * t.base_price[:, None] * np.maximum(net, 0)) + _premium(t, q0, cm.accounts)[0]
-    return np.where(t.credit_per_kwh * x0 > e0, _ENERGY, _EXPORTS)
+def first_regimes(t: _TariffLP, n: int) -> np.ndarray:
+    """First guess of each month's regime on a meter of ``n`` columns (M, n): *exports* in every month.
+
+    The *energy* regime prices a month's imports at its surcharges alone (the credit pays the rest), so
+    many dispatches cost the same and a cold dual simplex slows down: on penang-george-town's year the
+    first round took 217–234 s from a guess by the load and PV without storage (4 of 12 months *energy*),
+    and 82 s from *exports* everywhere, with the same iterations as the energy-cost LP (81 s). The months
+    that belong to *energy* switch in the next rounds, by primal simplex from the optimal basis (1–2 s
+    each there). Measured 2026-11-30.
+    """
+    return np.full((t.n_months, n), _EXPORTS)
 
 
 def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], dt: float,
@@ -420,7 +418,7 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
             *credit.shape, -1) if f"{cm.name}_tier_kwh" in v else None
         rows = [m.constraints[f"{cm.name}_credit_le_{k}"].labels.transpose("month", ...).values.reshape(credit.shape)
                 for k in ("energy_charge", "exports")]
-        regime = first_regimes(t, cm, dt)
+        regime = first_regimes(t, credit.shape[1])
         parts.append({"cm": cm, "imp": imp, "exp": exp, "credit": credit, "tier": tier, "rows": rows,
                       "regime": regime, "tried": [regime.copy()]})
     stats, rounds = {"rounds": 0}, 0
@@ -476,9 +474,7 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
             flipped = np.where(g == _EXPORTS, _ENERGY, _EXPORTS)
             seen = np.any([flipped == old for old in pt["tried"]], axis=0)
             last = rounds >= REGIME_ROUNDS
-            priced = g != _FULL
-            few = wrong.sum(axis=0) <= REGIME_FEW_WRONG * priced.sum(axis=0)  # per meter (column)
-            pt["regime"] = np.where(wrong, np.where(seen | last | few, _FULL, flipped), g)
+            pt["regime"] = np.where(wrong, np.where(seen | last, _FULL, flipped), g)
             pt["tried"].append(pt["regime"].copy())
         if rounds == 1 and options.get("solver", "simplex") in ("simplex", "choose") and "simplex_strategy" not in options:
             # the next rounds change costs, free credit variables fixed at 0 and bound credit rows that their point
