@@ -388,9 +388,8 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
     gap ``Σ_m max(0, guessed − min)``. A gap ≤ ``REGIME_GAP_RATIO``·|objective| certifies it optimal (same
     optimum, exact). Otherwise the months that were wrong switch regime and HiGHS re-solves from its
     basis (by primal simplex: a change of regime changes costs, or frees a credit fixed at 0 under rows its
-    point meets, so the basis stays primal feasible); a month wrong in both regimes (the optimum sits at ``E = r·X``) gets the credit rows back, and
-    so do the wrong months of a meter that has few of them (``REGIME_FEW_WRONG``).
-    After ``REGIME_ROUNDS`` rounds every month still wrong gets them, which is the bill LP itself.
+    point meets, so the basis stays primal feasible); a month wrong in both regimes (the optimum sits at
+    ``E = r·X``) gets the credit rows back. After ``REGIME_ROUNDS`` rounds every month still wrong gets them, which is the bill LP itself.
 
     Returns linopy's solver and result (the credit and tier variables set to the certified point) and
     statistics (rounds, months per regime). ``progress`` hears of each round (a message; also logged at INFO).
@@ -458,16 +457,16 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
             gap += float(np.maximum(over, 0.0)[priced].sum())
             pt["wrong"] = priced & (over > 0)
             pt["values"] = (np.minimum(e, r * x), fill)
-        objective = float(result.solution.objective)
+        scale = max(1.0, abs(float(result.solution.objective)))
         wrong = sum(int(pt["wrong"].sum()) for pt in parts)
+        done = gap <= REGIME_GAP_RATIO * scale or not wrong
         said = (f"net-metering months, round {rounds}: solved in {seconds:.0f} s, "
-                + (f"{wrong} meter-months to re-solve" if wrong and gap > REGIME_GAP_RATIO * max(1.0, abs(objective))
-                   else "certified optimal"))
-        log.info("%s (gap %.3g, %.2g of the objective; %d meter-months with credit rows)", said, gap,
-                 gap / max(1.0, abs(objective)), sum(int((pt["regime"] == _FULL).sum()) for pt in parts))
+                + ("certified optimal" if done else f"{wrong} meter-months to re-solve"))
+        log.info("%s (gap %.3g, %.2g of the objective; %d meter-months with credit rows)", said, gap, gap / scale,
+                 sum(int((pt["regime"] == _FULL).sum()) for pt in parts))
         if progress is not None:
             progress(said)
-        if gap <= REGIME_GAP_RATIO * max(1.0, abs(objective)) or not any(pt["wrong"].any() for pt in parts):
+        if done:
             break
         for pt in parts:
             g, wrong = pt["regime"], pt["wrong"]
@@ -477,8 +476,9 @@ def solve_by_regimes(m: linopy.Model, t: _TariffLP, meters: list[CreditMeter], d
             pt["regime"] = np.where(wrong, np.where(seen | last, _FULL, flipped), g)
             pt["tried"].append(pt["regime"].copy())
         if rounds == 1 and options.get("solver", "simplex") in ("simplex", "choose") and "simplex_strategy" not in options:
-            # the next rounds change costs, free credit variables fixed at 0 and bound credit rows that their point
-            # meets (E ≥ 0, r·X ≥ 0), so the optimal basis stays primal feasible: primal simplex goes on from it (Penang's year: round 2 in 6 s, against 79 s by dual simplex)
+            # the next rounds change costs, free credit variables fixed at 0 and bound credit rows that their
+            # point meets (E ≥ 0, r·X ≥ 0), so the optimal basis stays primal feasible: primal simplex goes on
+            # from it (Penang's year: round 2 in 6 s, against 79 s by dual simplex)
             h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
     # the certified point of the bill LP: credit min(E, r·X), cheapest tier split, in the priced months;
     # its objective with the bill LP's own costs
