@@ -453,7 +453,9 @@ def add_daily_cycles(m, day_steps: int) -> None:
         soc = m.variables[name]
         ends = np.arange(day_steps - 1, soc.sizes["time"] - day_steps, day_steps)  # each day's end but the last
         if ends.size:
-            m.add_constraints((soc - soc.shift(time=-day_steps)).isel(time=ends) == 0.0, name=f"{name}_daily_cyclic")
+            # fillna: no end in ``ends`` reaches past the last step; it only tells linopy so (no semantics warning)
+            m.add_constraints((soc - soc.shift(time=-day_steps).fillna(0)).isel(time=ends) == 0.0,
+                              name=f"{name}_daily_cyclic")
 
 
 def sized_annual_capital(sm: SizingModel) -> float:
