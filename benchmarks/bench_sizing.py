@@ -28,7 +28,9 @@ Whole-process rows (issue 12's speed targets; a fresh ``python -m zerodistrict.c
 ``size saitama-misono --target self_sufficiency_ratio>=0.8`` on the full year and with
 ``--typical-days 12`` (the gap between the typical-day LP and the full-year re-simulation, and
 between it and the full-year LP, from its ``sizing.json``), and ``size`` of the 50-homes fixture with
-``--typical-days 12``. PyPSA has no whole-process counterpart (it has no sizing command); the LP rows
+``--typical-days 12``, its full-year re-simulations by perfect foresight (the default; stopped after
+``--fifty-timeout`` s) and by a 48 h rolling horizon (``--resimulate-horizon 48``, median of ``--runs``).
+PyPSA has no whole-process counterpart (it has no sizing command); the LP rows
 are the side-by-side comparison. Measured under load from other jobs on a 2-core machine unless
 re-run idle.
 
@@ -274,6 +276,10 @@ def _whole_process(runs: int, year_runs: int, fifty_timeout_s: float) -> dict:
     print(f"size {FIFTY_HOMES.name} --typical-days {TYPICAL_DAYS} (whole process, 1 run): "
           + (f"{t_fifty:.1f} s, rounds {fifty['full_year']['rounds']}" if fifty else
              f"stopped after {fifty_timeout_s:.0f} s"), flush=True)
+    rolling = ["--resimulate-horizon", "48"]
+    t_roll, roll = _cli_size(str(FIFTY_HOMES), target + ["--typical-days", str(TYPICAL_DAYS)] + rolling, runs)
+    print(f"... {' '.join(rolling)}: {t_roll:.1f} s, rounds {roll['full_year']['rounds']}, self-sufficiency "
+          f"{roll['full_year']['kpis']['self_sufficiency_ratio']:.4f}", flush=True)
 
     def kpis(d: dict) -> dict | None:
         if not d:
@@ -287,7 +293,10 @@ def _whole_process(runs: int, year_runs: int, fifty_timeout_s: float) -> dict:
             "misono_typical_gaps": gaps,
             "misono_full_year": kpis(year), "misono_typical_days_12": kpis(typ),
             "fifty_homes_lossy_typical_days_12": kpis(fifty),
-            "runs": {"full_year": year_runs, "typical_days": runs}, "flags": "--no-compare --out DIR"}
+            "fifty_homes_lossy_typical_days_12_resimulate_horizon_48_s": round(t_roll, 1),
+            "fifty_homes_lossy_typical_days_12_resimulate_horizon_48": kpis(roll),
+            "runs": {"full_year": year_runs, "typical_days": runs, "fifty_homes": 1,
+                     "fifty_homes_resimulate_horizon_48": runs}, "flags": "--no-compare --out DIR"}
 
 
 def main() -> None:

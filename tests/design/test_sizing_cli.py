@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -40,3 +41,34 @@ def test_size_errors_are_one_message(tmp_path):
     assert done.exit_code == 1 and "sizing: the scenario has no 'sizing' block" in done.output
     done = runner.invoke(app, ["size", "saitama-misono", "--objective", "money"])
     assert done.exit_code == 1 and "--objective: use cost or co2" in done.output
+
+
+def test_size_resimulates_with_a_rolling_horizon_that_run_reproduces(tmp_path):
+    """--resimulate-horizon: the full-year check is `run sized.yaml --dispatch optimal --horizon-hours H`, exactly."""
+    scenario = tmp_path / "misono.yaml"
+    scenario.write_text(dump_scenario(misono(5)))
+    out = tmp_path / "sized"
+    done = runner.invoke(app, ["size", str(scenario), "--target", "self_sufficiency_ratio>=0.7", "--out", str(out),
+                               "--resimulate-horizon", "48"])
+    assert done.exit_code == 0, done.output
+    data = json.loads((out / "sizing.json").read_text())
+    full = data["full_year"]
+    assert full["reproduce"] == "zerodistrict run sized.yaml --dispatch optimal --horizon-hours 48"
+    assert "rolling horizon of 48 h" in full["dispatch"]
+    assert data["targets"][0]["holds"] is (full["kpis"]["self_sufficiency_ratio"] >= 0.7 - 1e-9)
+    run_dir = tmp_path / "run"
+    ran = runner.invoke(app, ["run", str(out / "sized.yaml"), "--dispatch", "optimal", "--horizon-hours", "48",
+                              "--out", str(run_dir)])
+    assert ran.exit_code == 0, ran.output
+    kpis = json.loads((run_dir / "kpis.json").read_text())
+    for key in ("self_sufficiency_ratio", "grid_import_kwh", "co2_kg"):
+        assert kpis[key] == pytest.approx(full["kpis"][key], rel=1e-9), key
+    # the operating cost of a rolling re-simulation is its bill (the windows do not see the tariff's months)
+    assert full["annual_cost"] == pytest.approx(kpis["bill_total"] + full["annual_capital"], rel=1e-9)
+    assert data["given_design"]["annual_cost"] > 0
+
+
+def test_size_resimulate_horizon_too_short_is_one_message(tmp_path):
+    done = runner.invoke(app, ["size", "saitama-misono", "--resimulate-horizon", "12"])
+    assert done.exit_code == 1 and "--resimulate-horizon: must be at least 24 h" in done.output
+    assert "Traceback" not in done.output

@@ -345,6 +345,8 @@ def test_size_job_gives_the_sizes_of_the_library(web):
     ({"targets": "net_zero"}, "targets", "at most"),
     ({"objective": "money"}, "objective", "cost or co2"),
     ({"typical_days": 0}, "typical_days", "1 to 366"),
+    ({"resimulate_horizon_hours": 12}, "resimulate_horizon_hours", "from 24 to 8784"),
+    ({"resimulate_horizon_hours": "48"}, "resimulate_horizon_hours", "whole hours"),
     ({"horizon_hours": 48}, "horizon_hours", "unknown field"),
 ])
 def test_bad_size_jobs_name_the_field(web, extra, field, message):

@@ -50,6 +50,10 @@ def size(
                                          "cost–survival front by the ε-constraint method (pareto.csv and a chart in "
                                          "sizing.html)"),
     pareto_points: int = typer.Option(6, "--pareto-points", help="points of the front, both ends included"),
+    resimulate_horizon: int | None = typer.Option(
+        None, "--resimulate-horizon", help="re-simulate the sized design over the year with a rolling horizon of "
+        "this many hours (as run --horizon-hours; at least 24) instead of perfect foresight: the targets are checked "
+        "under a look-ahead controller, and a large lossy district is re-simulated in seconds, not minutes"),
     compare_given: bool = typer.Option(True, "--compare/--no-compare",
                                        help="also cost the scenario's own design the same way"),
     force: bool = typer.Option(False, "--force", help="replace a non-empty --out folder whole (without it such a "
@@ -59,13 +63,14 @@ def size(
     from zerodistrict import cli
 
     return cli._input_errors(_size)(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points,
-                                    compare_given, force)
+                                    compare_given, force, resimulate_horizon)
 
 
 def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points, compare_given,
-          force) -> None:
+          force, resimulate_horizon=None) -> None:
     from zerodistrict.cli import _check_out_options, _say, _status, _writing, err, out
     from zerodistrict.design.pareto import pareto_front, parse_pair
+    from zerodistrict.design.sizing_run import check_resimulate_horizon
     from zerodistrict.design.sizing_run import size as run_sizing
     from zerodistrict.report import get_language
     from zerodistrict.report.sizing import pareto_svg, write_sizing_html
@@ -77,6 +82,7 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
         raise InputError(f"--objective: use cost or co2, got {objective!r}")
     if pareto is not None:
         parse_pair(pareto)
+    check_resimulate_horizon(resimulate_horizon)
     _check_out_options(out_dir, force, lang=lang)
     lang = lang or "en"
     get_language(lang)
@@ -85,12 +91,14 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
         check_out_dir(out_dir, force)
     with err.status(_status(sc.name, "starting")) as status:
         outcome = run_sizing(sc, target, objective, typical_days=typical_days, compare_given=compare_given,
-                             progress=lambda msg: status.update(_status(sc.name, msg)))
+                             progress=lambda msg: status.update(_status(sc.name, msg)),
+                             resimulate_horizon_hours=resimulate_horizon)
         data = _json_safe(outcome.to_json_dict())
         front = None
         if pareto is not None:
             front = pareto_front(sc, pareto, pareto_points, target, typical_days,
-                                 progress=lambda msg: status.update(_status(sc.name, msg)))
+                                 progress=lambda msg: status.update(_status(sc.name, msg)),
+                                 resimulate_horizon_hours=resimulate_horizon)
         if out_dir is not None:
             status.update(_status(sc.name, f"writing {out_dir}"))
             with _writing(out_dir), staged_output(out_dir, force) as (tmp, written):
@@ -150,5 +158,8 @@ def _print(data: dict) -> None:
                       {True: "yes", False: "NO", None: "—"}[r.get("holds")],
                       "—" if dual is None else f"{dual:,.0f} {cur} {r['unit']}")
         out.print(g)
+    if (data.get("full_year") or {}).get("reproduce"):
+        _say(out, f"full-year re-simulation: {data['full_year']['dispatch']}; reproduce: "
+                  f"{data['full_year']['reproduce']}")
     if data.get("typical") and data["typical"].get("gap_ratio") is not None:
         _say(out, f"typical days: objective gap to the full-year re-simulation {100 * data['typical']['gap_ratio']:+.2f} %")

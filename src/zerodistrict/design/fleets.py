@@ -278,7 +278,8 @@ def given_fleet_cost(scenario: Scenario, space, factors) -> float:
     return vehicles * econ.ev_per_vehicle * factors.other * factors.period_share
 
 
-def round_fleets(scenario: Scenario, outcome, space, inputs: DispatchInputs, factors, parsed: list, progress=None):
+def round_fleets(scenario: Scenario, outcome, space, inputs: DispatchInputs, factors, parsed: list, progress=None,
+                 horizon_hours: int | None = None):
     """Re-simulate each rounding of the fleets' counts and keep the cheapest that meets the targets (in place).
 
     ``outcome``: the :class:`~zerodistrict.design.sizing_run.SizingOutcome` with the LP's continuous counts;
@@ -295,7 +296,7 @@ def round_fleets(scenario: Scenario, outcome, space, inputs: DispatchInputs, fac
     rows = []
     for sizes in rounding_candidates(outcome.sizes, space.fleet_count):
         sized = apply_sizes(scenario, sizes)
-        check = full_year_check(sized, factors, progress=progress)
+        check = full_year_check(sized, factors, progress=progress, horizon_hours=horizon_hours)
         kpis = check.pop("_kpis")
         extra = fleet_extra_cost(scenario, sizes, econ, factors, trips)
         rows.append({"sizes": sizes, "sized": sized, "check": check, "extra": extra,

@@ -64,13 +64,19 @@ def _row(scenario: Scenario, sm, flows, parsed) -> dict:
 
 
 def pareto_front(scenario: Scenario, pair: str = "cost,co2", points: int = 6, targets: list[str] | None = None,
-                 typical_days: int | None = None, progress=None, solver_options: dict | None = None) -> pd.DataFrame:
-    """The front as a table, cheapest first: costs [currency over the period], CO2 [kg], sizes, marginal costs."""
+                 typical_days: int | None = None, progress=None, solver_options: dict | None = None,
+                 resimulate_horizon_hours: int | None = None) -> pd.DataFrame:
+    """The front as a table, cheapest first: costs [currency over the period], CO2 [kg], sizes, marginal costs.
+
+    ``resimulate_horizon_hours``: the survival front's re-simulations by rolling horizon (see
+    :func:`~zerodistrict.design.sizing_run.size`); the cost–CO2 front re-simulates nothing.
+    """
     pair = parse_pair(pair)
     if points < 2:
         raise InputError(f"--pareto-points: give at least 2, got {points}")
     if pair == "cost,survival":
-        return survival_front(scenario, points, targets, typical_days, progress, solver_options)
+        return survival_front(scenario, points, targets, typical_days, progress, solver_options,
+                              resimulate_horizon_hours)
     say = progress or (lambda msg: None)
     parsed = targets_mod.parse_targets(targets or [])
     space, big = design_space(scenario)
@@ -127,7 +133,8 @@ def _survival_row(outcome, kpi: str, asked: float | None, value: float) -> dict:
 
 
 def survival_front(scenario: Scenario, points: int = 6, targets: list[str] | None = None,
-                   typical_days: int | None = None, progress=None, solver_options: dict | None = None) -> pd.DataFrame:
+                   typical_days: int | None = None, progress=None, solver_options: dict | None = None,
+                   resimulate_horizon_hours: int | None = None) -> pd.DataFrame:
     """The cost–survival front (module docstring), cheapest first: cost [currency over the period], survival, sizes."""
     from zerodistrict import pipeline
     from zerodistrict.design.sizing_run import size
@@ -142,8 +149,8 @@ def survival_front(scenario: Scenario, points: int = 6, targets: list[str] | Non
     hours = max(top_asked, 168.0)
     say("pareto: least cost")
     cheapest = size(scenario, other_text, typical_days=typical_days, compare_given=False, progress=say,
-                    solver_options=solver_options)
-    run = pipeline.run(cheapest.sized, "optimal", resilience_hours=hours)
+                    solver_options=solver_options, resimulate_horizon_hours=resimulate_horizon_hours)
+    run = pipeline.run(cheapest.sized, "optimal", resilience_hours=hours, horizon_hours=resimulate_horizon_hours)
     low = outages.survival_value(kpi, run.resilience.shared_critical_hours)
     high = outages.best_reachable(inputs, space, kpi, 0.0 if kpi == "survive_24h_probability" else hours)
     rows = [_survival_row(cheapest, kpi, None, low)]
@@ -155,7 +162,8 @@ def survival_front(scenario: Scenario, points: int = 6, targets: list[str] | Non
         text = f"{kpi}>={goal:.6g}"
         try:
             outcome = size(scenario, [*other_text, text], typical_days=typical_days, compare_given=False,
-                           progress=say, solver_options=solver_options)
+                           progress=say, solver_options=solver_options,
+                           resimulate_horizon_hours=resimulate_horizon_hours)
         except InputError as exc:  # the copies start from the reserve: the very top may be out of their reach
             say(f"pareto: the front stops before {text} ({exc})")
             break

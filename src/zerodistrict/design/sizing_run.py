@@ -174,31 +174,56 @@ def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: Cost
 
 
 def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None,
-                    resilience_hours: float | None = None, profiles=None) -> dict:
+                    resilience_hours: float | None = None, profiles=None, horizon_hours: int | None = None) -> dict:
     """Run the sized scenario with the optimal dispatch (as ``zerodistrict run --dispatch optimal``).
 
     ``resilience_hours``: run the survival analysis too (survival targets), its result under ``_resilience``.
     ``profiles``: the site profiles of the design space's scenario, reused when they fit ``sized``
     (the weather and load shapes are the same; only the sizes differ).
+    ``horizon_hours``: a rolling horizon of that many hours instead of perfect foresight (as
+    ``run --horizon-hours``). Its windows minimise the energy cost at the step prices, not the bill, so the
+    re-simulation's operating cost is then the bill computed after dispatch (``bill_total``).
     """
     from zerodistrict import pipeline
 
     result = pipeline.run(sized, "optimal", progress=progress, resilience_hours=resilience_hours,
-                          profiles=_fitting(profiles, sized))
+                          profiles=_fitting(profiles, sized), horizon_hours=horizon_hours)
     capex, annual_capital = design_annual_cost(sized, result.inputs, factors)
     kpis = result.kpis
+    operating = result.dispatch.objective if horizon_hours is None else float(kpis.bill_total)
+    command = "zerodistrict run sized.yaml --dispatch optimal" + (
+        "" if horizon_hours is None else f" --horizon-hours {horizon_hours}")
     out = {"dispatch_objective": result.dispatch.objective, "annual_capital": annual_capital, "capex": capex,
-           "annual_cost": result.dispatch.objective + annual_capital,
+           "annual_cost": operating + annual_capital,
+           "dispatch": "optimal, perfect foresight over the period" if horizon_hours is None else
+           f"optimal, rolling horizon of {horizon_hours} h (24 h kept from each window); operating cost = the bill "
+           "after dispatch",
+           "reproduce": command,
            "kpis": {k: getattr(kpis, k) for k in ("self_sufficiency_ratio", "co2_reduction_ratio", "grid_import_kwh",
                                                     "grid_export_kwh", "co2_kg", "pv_generation_kwh", "curtailed_kwh",
                                                     "unserved_kwh", "capex", "npv", "lcoe_per_kwh")}}
     return out | {"_kpis": kpis, "_resilience": result.resilience}
 
 
+def check_resimulate_horizon(horizon_hours: int | None) -> None:
+    """The re-simulation's rolling horizon: None (perfect foresight) or at least the 24 h kept of each window."""
+    from zerodistrict.dispatch.optimal.problem import ROLLING_KEEP_HOURS
+
+    if horizon_hours is not None and not horizon_hours >= ROLLING_KEEP_HOURS:
+        raise InputError(f"--resimulate-horizon: must be at least {ROLLING_KEEP_HOURS:g} h (the hours kept of each "
+                         f"rolling-horizon window), got {horizon_hours}")
+
+
 def size(scenario: Scenario, targets: list[str] | None = None, objective: str = "cost", *,
          typical_days: int | None = None, resimulate: bool = True, compare_given: bool = True,
-         progress: Progress | None = None, solver_options: dict | None = None) -> SizingOutcome:
+         progress: Progress | None = None, solver_options: dict | None = None,
+         resimulate_horizon_hours: int | None = None) -> SizingOutcome:
     """Size the scenario's ``sizing`` block for ``targets`` at least annualised cost (or CO2).
+
+    ``resimulate_horizon_hours``: re-simulate the sized design (and the scenario's own, and each rounding of
+    the fleets) with a rolling horizon of that many hours instead of perfect foresight: the check a
+    look-ahead controller passes, and minutes faster where the full-year LP is large (homes on a lossy
+    line with their own batteries).
 
     Raises
     ------
@@ -210,6 +235,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
 
     say = progress or (lambda msg: None)
     parsed = targets_mod.parse_targets(targets or [])
+    check_resimulate_horizon(resimulate_horizon_hours)
     clock = {}
     t0 = time_mod.perf_counter()
     space, big = design_space(scenario)
@@ -243,7 +269,8 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         say("full-year re-simulation of the sized design")
         t3 = time_mod.perf_counter()
         check = full_year_check(outcome.sized, sm.factors, progress=say,
-                                resilience_hours=None if copies is None else copies.analysis_hours, profiles=profiles)
+                                resilience_hours=None if copies is None else copies.analysis_hours, profiles=profiles,
+                                horizon_hours=resimulate_horizon_hours)
         kpis = check.pop("_kpis")
         survival_hours = _survival_hours(check.pop("_resilience"))
         clock["resimulate"] += time_mod.perf_counter() - t3
@@ -270,12 +297,13 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     if space.fleets and resimulate:
         say("re-simulating the shared-EV fleet sizes rounded down and up")
         t4 = time_mod.perf_counter()
-        fleets_mod.round_fleets(scenario, outcome, space, inputs, sm.factors, parsed, progress=say)
+        fleets_mod.round_fleets(scenario, outcome, space, inputs, sm.factors, parsed, progress=say,
+                                horizon_hours=resimulate_horizon_hours)
         clock["resimulate"] += time_mod.perf_counter() - t4
     outcome.seconds = clock
     if compare_given:
         say("the scenario's own design, same accounting")
-        outcome.given_design = _given_design(scenario, sm.factors, say, profiles)
+        outcome.given_design = _given_design(scenario, sm.factors, say, profiles, resimulate_horizon_hours)
         if space.fleets and outcome.given_design is not None:
             outcome.given_design["annual_cost"] += fleets_mod.given_fleet_cost(scenario, space, sm.factors)
     clock["total"] = time_mod.perf_counter() - t0
@@ -360,16 +388,20 @@ def _energy_cost_year(check: dict, kpis) -> float:
     return float(kpis.net_energy_cost) + check["annual_capital"]
 
 
-def _given_design(scenario: Scenario, factors: CostFactors, say: Progress, profiles=None) -> dict | None:
-    """The scenario's own design through the same accounting: optimal cyclic dispatch + annualised capital."""
+def _given_design(scenario: Scenario, factors: CostFactors, say: Progress, profiles=None,
+                  horizon_hours: int | None = None) -> dict | None:
+    """The scenario's own design through the same accounting: optimal cyclic dispatch + annualised capital
+    (rolling over ``horizon_hours`` when given, costed by its bill as in :func:`full_year_check`)."""
     from zerodistrict import pipeline
 
     own = scenario.model_copy(deep=True)
     own.community.storage_end = "cyclic"
-    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None, profiles=_fitting(profiles, own))
+    result = pipeline.run(own, "optimal", progress=say, resilience_hours=None, profiles=_fitting(profiles, own),
+                          horizon_hours=horizon_hours)
     capex, capital = design_annual_cost(own, result.inputs, factors)
+    operating = result.dispatch.objective if horizon_hours is None else float(result.kpis.bill_total)
     return {"capex": capex, "annual_capital": capital, "dispatch_objective": result.dispatch.objective,
-            "annual_cost": result.dispatch.objective + capital,
+            "annual_cost": operating + capital,
             "self_sufficiency_ratio": result.kpis.self_sufficiency_ratio,
             "co2_reduction_ratio": result.kpis.co2_reduction_ratio}
 

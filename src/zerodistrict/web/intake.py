@@ -327,7 +327,7 @@ def _check_size(data: dict, uploads_dir: Path) -> JobRequest:
     """A sizing (``zerodistrict size``): a scenario with a ``sizing`` block, targets, objective, typical days."""
     from zerodistrict.design.targets import parse_targets
 
-    _allowed_keys(data, {"kind", "scenario", "targets", "objective", "typical_days"})
+    _allowed_keys(data, {"kind", "scenario", "targets", "objective", "typical_days", "resimulate_horizon_hours"})
     if "scenario" not in data:
         raise RequestError.one(422, "scenario", "required field is missing")
     scenario = load_network_scenario(data["scenario"], uploads_dir)
@@ -348,7 +348,13 @@ def _check_size(data: dict, uploads_dir: Path) -> JobRequest:
     days = data.get("typical_days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366):
         raise RequestError.one(422, "typical_days", "give a whole number of typical days from 1 to 366, or leave it out")
-    payload = {"scenario": data["scenario"], "targets": targets, "objective": objective, "typical_days": days}
+    horizon = data.get("resimulate_horizon_hours")
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int) or not 24 <= horizon <= 8784):
+        raise RequestError.one(422, "resimulate_horizon_hours", "give the rolling horizon of the full-year "
+                                                                "re-simulation in whole hours from 24 to 8784, or leave "
+                                                                "it out (perfect foresight)")
+    payload = {"scenario": data["scenario"], "targets": targets, "objective": objective, "typical_days": days,
+               "resimulate_horizon_hours": horizon}
     return JobRequest("size", scenario.name, payload)
 
 

@@ -128,7 +128,8 @@ def size_job(payload: dict, folder: Path, places: Places, say: Say) -> dict | No
 
     scenario = _scenario(payload["scenario"], places.uploads_dir)
     outcome = size(scenario, payload["targets"], payload["objective"], typical_days=payload["typical_days"],
-                   progress=lambda message: say(0.4, message))
+                   progress=lambda message: say(0.4, message),
+                   resimulate_horizon_hours=payload.get("resimulate_horizon_hours"))
     data = _json_safe(outcome.to_json_dict())
     say(0.9, "writing the outputs")
     with staged_output(folder, False) as (tmp, _written):
