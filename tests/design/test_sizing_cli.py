@@ -72,3 +72,15 @@ def test_size_resimulate_horizon_too_short_is_one_message(tmp_path):
     done = runner.invoke(app, ["size", "saitama-misono", "--resimulate-horizon", "12"])
     assert done.exit_code == 1 and "--resimulate-horizon: must be at least 24 h" in done.output
     assert "Traceback" not in done.output
+
+
+def test_the_progress_line_warns_of_a_slow_per_home_re_simulation():
+    from pathlib import Path
+
+    from zerodistrict.design.sizing_run import _slow_hint
+    from zerodistrict.scenario import load_scenario
+
+    fifty = load_scenario(Path(__file__).parents[2] / "benchmarks" / "fixtures" / "sizing-50-homes-lossy.yaml")
+    assert "50 homes × 8,760 steps" in _slow_hint(fifty, None) and "--resimulate-horizon 48" in _slow_hint(fifty, None)
+    assert _slow_hint(fifty, 48) == ""
+    assert _slow_hint(load_scenario("saitama-misono"), None) == ""  # a lossless line: one district bus

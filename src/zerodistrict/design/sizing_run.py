@@ -205,6 +205,30 @@ def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | 
     return out | {"_kpis": kpis, "_resilience": result.resilience}
 
 
+#: a per-home full-year LP of at least this many homes × steps takes minutes (Penang's 30 homes with batteries
+#: on a lossy line: 92 s; the 50-homes sizing fixture: 528 s beside another job; measured 2026-11-30/12-01)
+SLOW_PER_HOME_LP = 20 * 8760
+
+
+def _per_home_lp_homes(sc: Scenario) -> int:
+    """Home buses of the optimal dispatch's LP: every home on separate meters or, on a lossy line, each home
+    with its own battery (storage-less homes merge exactly; a lossless line merges them all)."""
+    if sc.community.sharing and sc.community.line_loss_ratio == 0:
+        return 0
+    return sum(g.count for g in sc.homes
+               if not sc.community.sharing or (g.battery is not None and g.battery.capacity_kwh > 0))
+
+
+def _slow_hint(sized: Scenario, horizon_hours: int | None) -> str:
+    """A word for the progress line when the perfect-foresight re-simulation will take minutes."""
+    homes = _per_home_lp_homes(sized)
+    steps = len(sized.index())
+    if horizon_hours is not None or homes * steps < SLOW_PER_HOME_LP:
+        return ""
+    return (f" (one LP of {homes} homes × {steps:,} steps: minutes; --resimulate-horizon 48 re-simulates by a "
+            "rolling horizon in seconds)")
+
+
 def check_resimulate_horizon(horizon_hours: int | None) -> None:
     """The re-simulation's rolling horizon: None (perfect foresight) or at least the 24 h kept of each window."""
     from zerodistrict.dispatch.optimal.problem import ROLLING_KEEP_HOURS
@@ -266,7 +290,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
         outcome.typical, outcome.notes = typical, notes + sm.notes
         if not resimulate:
             break
-        say("full-year re-simulation of the sized design")
+        say("full-year re-simulation of the sized design" + _slow_hint(outcome.sized, resimulate_horizon_hours))
         t3 = time_mod.perf_counter()
         check = full_year_check(outcome.sized, sm.factors, progress=say,
                                 resilience_hours=None if copies is None else copies.analysis_hours, profiles=profiles,
