@@ -154,7 +154,9 @@ def dispatch_optimal(inputs: DispatchInputs, objective: Objective = "bill", hori
         instead of the cyclic condition, every window must end with each unit at least at
         ``min(initial energy, energy at the window's start)``, and the last window at its
         initial energy, so a controller does not empty the storage at its horizon and the
-        period ends where it started (or above).
+        period ends where it started (or above). When the last window cannot get back there
+        (the stores fell below it over the period and its hours have no sun to refill them),
+        it ends at least where it started instead, and a note says how far short.
     aggregate : bool
         Solve the exact aggregated LP when sharing is lossless (see module docstring).
     solver_options : dict, optional

@@ -19,11 +19,13 @@ from zerodistrict.dispatch.optimal.extract import _result
 from zerodistrict.dispatch.optimal.model import OptimalModel, _build
 from zerodistrict.dispatch.optimal.problem import (
     CRITICAL_PENALTY_MULTIPLE,
+    NOISE_KW,
     ROLLING_KEEP_HOURS,
     Objective,
     _problem,
     value_of_lost_load,
 )
+from zerodistrict.dispatch.optimal.solve import INFEASIBLE
 from zerodistrict.dispatch.optimal.window import WindowLP, structure
 from zerodistrict.errors import InputError, SolverError
 
@@ -121,23 +123,35 @@ def _windows(inputs: DispatchInputs, objective: Objective, horizon_hours: float,
     while start < inputs.n_steps:
         stop = min(start + n_win, inputs.n_steps)
         last = stop == inputs.n_steps
-        floor = initial if last else np.minimum(initial, soc)
-        window = _window(inputs, start, stop, soc)
-        p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal_kwh=floor)
         keep = stop - start if last else n_keep
-        try:
-            if reuse:
-                if lp is None or lp.key != structure(p):
-                    lp = WindowLP(p, solver_options, warm)
-                solved = lp.solve(p)
-                part, lp_objective = _result(window, p, solved, keep=keep), solved.objective
-            else:
-                om = OptimalModel(window, p, _build(p))
-                om.solve(solver_options)
-                part, lp_objective = om._result(keep=keep), float(om.model.objective.value)
-        except SolverError as err:
-            raise SolverError(f"rolling horizon window from step {start} ({inputs.index[start]}): {err}",
-                              err.status, err.termination_condition) from err
+        window = _window(inputs, start, stop, soc)
+        floors = [initial, np.minimum(initial, soc)] if last else [np.minimum(initial, soc)]
+        for k, floor in enumerate(floors):
+            p = _problem(window, objective, aggregate, voll=voll, cyclic=False, terminal_kwh=floor)
+            try:
+                if reuse:
+                    if lp is None or lp.key != structure(p):
+                        lp = WindowLP(p, solver_options, warm)
+                    solved = lp.solve(p)
+                    part, lp_objective = _result(window, p, solved, keep=keep), solved.objective
+                else:
+                    om = OptimalModel(window, p, _build(p))
+                    om.solve(solver_options)
+                    part, lp_objective = om._result(keep=keep), float(om.model.objective.value)
+                break
+            except SolverError as err:
+                if k + 1 < len(floors) and err.termination_condition in INFEASIBLE:
+                    lp = None  # HiGHS's model holds the failed window's data: the next one builds afresh
+                    continue  # the last window cannot bring every store back: end where the window started
+                raise SolverError(f"rolling horizon window from step {start} ({inputs.index[start]}): {err}",
+                                  err.status, err.termination_condition) from err
+        if last and k == 1:
+            short = np.maximum(initial - part.store_soc_kwh[-1], 0.0)
+            names = [n for n, d in zip(inputs.stores.name, short) if d > NOISE_KW]
+            part.notes.append(
+                f"rolling horizon: the last {(stop - start) * dt:g} h could not bring every store back to its "
+                f"energy at the start of the period, so they ended at least where that window started; "
+                f"{short.sum():,.1f} kWh short in all ({', '.join(names) or 'none in the end'})")
         yield _Window(start, part, lp_objective)
         soc = part.store_soc_kwh[-1]
         start += keep

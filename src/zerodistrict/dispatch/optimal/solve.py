@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import sys
 
@@ -23,6 +24,18 @@ from zerodistrict.errors import InputError, SolverError
 
 #: termination conditions (linopy's names) that mean the scenario admits no operation
 INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
+
+
+class _FailedSolveFilter(logging.Filter):
+    """Drops linopy's warning on a solve without an optimum: :func:`_solve` raises
+    :class:`~zerodistrict.errors.SolverError` with the same status and the likely cause, so the user
+    would otherwise read the failure twice, the first time as a dump of linopy's result object."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Optimization potentially failed")
+
+
+logging.getLogger("linopy.constants").addFilter(_FailedSolveFilter())
 
 
 def _check(inputs: DispatchInputs, objective: str) -> str:
