@@ -202,3 +202,26 @@ def test_hydrogen_target_the_dispatch_does_not_pursue_is_reported_as_missed():
     assert row["full_year_value"] == pytest.approx(again.kpis.hydrogen_served_ratio, abs=1e-9)
     assert row["holds"] is (again.kpis.hydrogen_served_ratio >= 0.95 - 1e-6)
     assert row["lp_value"] >= 0.95 - 1e-6
+
+
+SIZED_PRESETS = ["saitama-misono", "kuala-lumpur-wangsa-maju", "penang-george-town", "kuching-north"]
+
+
+@pytest.mark.parametrize("preset", SIZED_PRESETS)
+def test_every_city_preset_sizes_no_dearer_than_its_own_design(preset):
+    """Each city's preset says what may be sized (its own sizes lie within the bounds), so a week sized at
+    least cost costs no more than the preset's design through the same accounting, and every size is
+    within its bounds."""
+    d = load_scenario(preset).model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert d.get("sizing"), f"{preset} has no sizing block"
+    d["period"] = {"year": 2025, "step_minutes": 60, "start": "2025-04-01", "days": 5}
+    d.pop("mobility", None)
+    sc = scenario_from_dict(d)
+    outcome = size(sc, [], resimulate=False)
+    assert outcome.annual_cost <= outcome.given_design["annual_cost"] * (1 + 1e-9) + 1e-6
+    for group in sc.sizing.homes:
+        sized = outcome.sizes["homes"][group.group]
+        if group.pv_kwp is not None:
+            assert group.pv_kwp.min - 1e-6 <= sized["pv_kwp"] <= group.pv_max_kwp + 1e-6
+        if group.battery_kwh is not None:
+            assert group.battery_kwh.min - 1e-6 <= sized["battery_kwh"] <= group.battery_kwh.max + 1e-6

@@ -37,7 +37,7 @@ def test_size_writes_files_and_the_sized_scenario_meets_the_target(tmp_path):
 def test_size_errors_are_one_message(tmp_path):
     done = runner.invoke(app, ["size", "saitama-misono", "--target", "happiness>=1"])
     assert done.exit_code == 1 and "unknown target 'happiness'" in done.output
-    done = runner.invoke(app, ["size", "kuching-north"])
+    done = runner.invoke(app, ["size", "kuching-north-h2-depot"])
     assert done.exit_code == 1 and "sizing: the scenario has no 'sizing' block" in done.output
     done = runner.invoke(app, ["size", "saitama-misono", "--objective", "money"])
     assert done.exit_code == 1 and "--objective: use cost or co2" in done.output

@@ -354,8 +354,8 @@ def test_bad_size_jobs_name_the_field(web, extra, field, message):
     assert response.status_code == 422
     errors = errors_of(response)
     assert errors[0]["field"] == field and message in errors[0]["message"], errors
-    no_block = web.post("/api/runs", json={"kind": "size", "scenario": "kuching-north"})
-    assert errors_of(no_block) == [{"field": "scenario", "message": "kuching-north has no sizing block: nothing to size"}]
+    no_block = web.post("/api/runs", json={"kind": "size", "scenario": "kuching-north-h2-depot"})
+    assert errors_of(no_block) == [{"field": "scenario", "message": "kuching-north-h2-depot has no sizing block: nothing to size"}]
 
 
 def test_sweep_job_stores_its_designs(web):
