@@ -225,3 +225,14 @@ def test_every_city_preset_sizes_no_dearer_than_its_own_design(preset):
             assert group.pv_kwp.min - 1e-6 <= sized["pv_kwp"] <= group.pv_max_kwp + 1e-6
         if group.battery_kwh is not None:
             assert group.battery_kwh.min - 1e-6 <= sized["battery_kwh"] <= group.battery_kwh.max + 1e-6
+
+
+def test_typical_days_say_when_net_metering_is_left_out_of_the_lp():
+    from zerodistrict.design.sizing_run import lp_inputs_of
+
+    d = load_scenario("penang-george-town").model_dump(mode="json", by_alias=True, exclude_none=True)
+    d["period"] = {"year": 2025, "step_minutes": 60, "start": "2025-04-01", "days": 14}
+    _, _, _, notes = lp_inputs_of(district_inputs(scenario_from_dict(d)), 3)
+    assert any("without the scheme's monthly cap" in n for n in notes)
+    _, _, _, notes = lp_inputs_of(district_inputs(misono(14)), 3)  # TEPCO's FIT sells exports: no cap to leave out
+    assert not any("net metering" in n for n in notes)

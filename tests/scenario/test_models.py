@@ -114,3 +114,12 @@ def test_period_days_and_dst_zone():
     assert len(sc.index()) == 192
     with pytest.raises(InputError, match=r"period: .*run past the end of 2024"):
         scenario_from_dict(with_change("period", {"year": 2024, "start": "2024-12-30", "days": 5}))
+
+
+def test_a_folder_named_like_a_preset_does_not_hide_the_preset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "saitama-misono").mkdir()  # an earlier `--out saitama-misono`
+    assert load_scenario("saitama-misono").name == "saitama-misono"
+    (tmp_path / "results").mkdir()
+    with pytest.raises(InputError, match=r"^results: a folder, not a scenario file"):
+        load_scenario("results")

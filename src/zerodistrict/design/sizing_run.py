@@ -375,9 +375,16 @@ def lp_inputs_of(inputs: DispatchInputs, typical_days: int | None) -> tuple[Disp
     clusters = {"weights": weights, "day_steps": typical["steps_per_day"],
                 "period_share": 1.0 / annualisation_factor(inputs.index, inputs.step_hours)}
     note = (f"typical days: the year clustered into {typical_days} days (tsam) with the peak-load and the worst-PV "
-            "days kept, the others scaled to hold the year's load and PV energy; the operating cost is the energy cost at the step prices (a tariff's monthly tiers do not map "
-            "onto clustered days)")
-    return lp_inputs, clusters, typical, [note]
+            "days kept, the others scaled to hold the year's load and PV energy; the operating cost is the energy cost "
+            "at the step prices (a tariff's monthly tiers do not map onto clustered days)")
+    notes = [note]
+    export = getattr(getattr(inputs.tariff, "export", None), "scheme", None)
+    if export == "net_metering":
+        notes.append("typical days with net metering: the LP credits every exported kWh at the step export price, "
+                     "without the scheme's monthly cap (credit at most the month's energy charge, the rest forfeited), "
+                     "so it overvalues PV that exports; the full-year re-simulation bills the design with the cap, and "
+                     "sizing without --typical-days holds the cap in the LP")
+    return lp_inputs, clusters, typical, notes
 
 
 def _outcome(scenario: Scenario, sm: SizingModel, flows, objective: str, parsed: list, lp_targets: list) -> SizingOutcome:

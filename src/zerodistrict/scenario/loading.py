@@ -47,10 +47,14 @@ def load_scenario(ref: str | Path) -> Scenario:
         exists = path.exists()
     except OSError as exc:  # e.g. a name too long for the file system
         raise InputError(f"{ref_str[:80]}: not a usable file name ({exc.strerror})") from None
+    preset = PRESET_DIR / f"{ref_str}.yaml"
+    if exists and path.is_dir():
+        if not preset.is_file():
+            raise InputError(f"{ref_str}: a folder, not a scenario file (give a YAML file or a preset name)")
+        exists = False  # a folder named like a preset (say, an earlier --out): the preset is meant
     if path.suffix.lower() in (".yaml", ".yml") or exists:
         data = read_mapping_file(path, ref_str, "scenario", MAX_SCENARIO_BYTES, what="a scenario")
         return scenario_from_dict(data, base_dir=path.parent, source=ref_str)
-    preset = PRESET_DIR / f"{ref_str}.yaml"
     if not preset.is_file():
         raise InputError(
             f"unknown preset {ref_str!r} and no such scenario file; presets: {', '.join(list_presets())}"
