@@ -130,3 +130,41 @@ def test_the_whole_flow_in_chromium(context, server):
     assert seen["errors"] == [] and seen["failed"] == [], seen
     outside = [u for u in seen["requests"] if not u.startswith(server + "/") and not u.startswith("data:")]
     assert outside == []
+
+
+def test_size_a_district_in_chromium(context, server):
+    """The sizing box under the design form: a bad target is flagged beside its field; a good one sizes the
+    edited preset and the run page shows the chosen sizes and whether the target holds; a preset without a
+    sizing block shows no box."""
+    seen = {"errors": [], "requests": [], "failed": []}
+    page = context.new_page()
+    _watch(page, seen)
+    page.goto(server + "/#/", wait_until="load")
+    page.wait_for_selector("#preset option", state="attached")
+    page.select_option("#lang", "en")  # the other test leaves Japanese in this browser's storage
+    page.wait_for_function("() => document.querySelector('#nav-design').textContent === 'Design'")
+    _pick(page, "kuching-north-h2-depot", "terrace")
+    assert page.is_hidden("#sizing-box")  # no sizing block: nothing to size
+    _pick(page, PRESET, "terrace")
+    page.fill("#days", "5")
+    page.wait_for_function("() => document.querySelector('#form-status').dataset.state === 'valid'", timeout=30_000)
+    assert page.is_visible("#sizing-box") and not page.is_disabled("#size")
+
+    page.fill("#targets", "happiness>=1")
+    page.click("#size")
+    page.wait_for_selector('label.invalid[data-path="targets"] .field-error')
+    assert "unknown target 'happiness'" in page.inner_text('label[data-path="targets"] .field-error')
+
+    page.fill("#targets", "self_sufficiency_ratio>=0.4")
+    page.select_option("#resimulate", "48")
+    page.click("#size")
+    page.wait_for_url(re.compile(r"#/runs/[0-9a-f]{32}$"))
+    page.wait_for_selector("#sizing-table tbody tr", timeout=240_000)
+    sizes = page.inner_text("#sizing-table tbody")
+    assert "terrace" in sizes and "kWp per home" in sizes and "central" in sizes
+    assert page.inner_text("#sizing-targets tbody").split("\t")[-1].strip() == "met"
+    links = page.locator("#downloads a").all_inner_texts()
+    assert links == ["sizing.json", "sized.yaml"]
+    # the one 422 is the bad target's (the browser logs it too); nothing else failed
+    assert seen["failed"] == [f"422 {server}/api/runs"], seen
+    assert all("status of 422" in e for e in seen["errors"]), seen

@@ -130,6 +130,7 @@ function renderForm() {
   exportSelect.value = currentExport;
   document.getElementById("export-allowed").checked = grid.export_allowed !== false;
   document.getElementById("days").value = (sc.period && sc.period.days) || "";
+  document.getElementById("sizing-box").hidden = !sc.sizing;  // only a scenario with a sizing block can be sized
   showErrors([]);
   document.getElementById("form-status").textContent = "";
 }
@@ -204,6 +205,7 @@ function showErrors(errors) {
   }
   document.getElementById("form-errors").textContent = errorList(general);
   document.getElementById("run").disabled = errors.length > 0;
+  document.getElementById("size").disabled = errors.length > 0;
 }
 
 function formChanged() {
@@ -270,6 +272,49 @@ async function submitRun(event) {
     return;
   }
   location.hash = `#/runs/${result.body.id}`;
+}
+
+/** A sizing of the scenario in the form (its ``sizing`` block), for the targets given. */
+async function submitSize() {
+  if (!(await validateForm())) return;
+  const targets = document.getElementById("targets").value.split(",").map(x => x.trim()).filter(x => x);
+  const request = {kind: "size", scenario: scenarioFromForm(), targets: targets};
+  const days = number("typical-days");
+  if (days !== null) request.typical_days = days;
+  const horizon = document.getElementById("resimulate").value;
+  if (horizon) request.resimulate_horizon_hours = Number(horizon);
+  const result = await postJson("/api/runs", request);
+  if (!result.ok) {
+    showErrors(result.body.errors || []);
+    return;
+  }
+  location.hash = `#/runs/${result.body.id}`;
+}
+
+/** The chosen sizes and the targets of a finished sizing, as tables (sizing.json's words). */
+function sizingTables(data) {
+  const head = keys => el("thead", {}, [el("tr", {}, keys.map(k => el("th", {text: t(k)})))]);
+  const rows = [];
+  for (const part of ["homes", "community", "line", "evs"]) {
+    for (const [name, items] of Object.entries((data.sizes || {})[part] || {})) {
+      for (const [key, d] of Object.entries(items)) {
+        rows.push(el("tr", {}, [el("td", {text: name}), el("td", {text: t(`sizing.size.${key}`)}),
+          el("td", {class: "num", text: Number(d.value).toLocaleString(state.lang, {maximumFractionDigits: 2})}),
+          el("td", {text: d.unit})]));
+      }
+    }
+  }
+  const sizes = el("table", {class: "compare", id: "sizing-table"},
+    [head(["sizing.col.part", "sizing.col.size", "sizing.col.value", "sizing.col.unit"]), el("tbody", {}, rows)]);
+  const targets = (data.targets || []).map(r => el("tr", {}, [el("td", {text: r.target}),
+    el("td", {class: "num", text: r.full_year_value === null || r.full_year_value === undefined ? "—" : Number(r.full_year_value).toPrecision(4)}),
+    el("td", {text: r.holds === true ? t("sizing.target.met") : r.holds === false ? t("sizing.target.missed") : "—"})]));
+  const out = [el("h3", {text: t("sizing.sizes")}), sizes];
+  if (targets.length) {
+    out.push(el("h3", {text: t("sizing.targets")}), el("table", {class: "compare", id: "sizing-targets"},
+      [head(["sizing.col.target", "sizing.col.year", "sizing.col.holds"]), el("tbody", {}, targets)]));
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ one run
@@ -342,7 +387,12 @@ async function showResult(job) {
     cards.replaceChildren();
     comparison.replaceChildren();
     for (const id of ["chart-monthly", "chart-typical", "chart-survival"]) drawChart(id, null);
-    // a sizing: its report (the report link above) and its files; a sweep: its designs are in the store
+    // a sizing: its sizes and targets, its report (the report link above) and its files; a sweep: its designs
+    // are in the store
+    if (job.kind === "size") {
+      const sizing = await api(`/api/runs/${job.id}/sizing`);
+      if (sizing.ok) comparison.replaceChildren(...sizingTables(sizing.body));
+    }
     downloads.replaceChildren(...(job.kind === "size" ? [["sizing", "sizing.json"], ["sized.yaml", "sized.yaml"]] : [])
       .flatMap(([path, text]) => [el("a", {href: `/api/runs/${job.id}/${path}`, text}), " "]));
   } else {
@@ -444,6 +494,10 @@ async function start() {
   document.getElementById("lang").value = state.lang;
   document.getElementById("lang").addEventListener("change", e => setLanguage(e.target.value));
   document.getElementById("design-form").addEventListener("submit", submitRun);
+  document.getElementById("size").addEventListener("click", submitSize);
+  // a refused sizing's errors go when its fields change (the scenario is checked again)
+  for (const id of ["targets", "typical-days"]) document.getElementById(id).addEventListener("input", formChanged);
+  document.getElementById("resimulate").addEventListener("change", formChanged);
   for (const id of ["community-battery", "evs", "days"]) document.getElementById(id).addEventListener("input", formChanged);
   for (const id of ["sharing", "tariff", "export", "export-allowed", "dispatch"]) document.getElementById(id).addEventListener("change", formChanged);
   document.getElementById("yaml-file").addEventListener("change", e => e.target.files[0] && loadYaml(e.target.files[0]));
