@@ -1,4 +1,4 @@
-"""Small DispatchInputs built directly from arrays, for dispatch and analysis tests."""
+"""Small DispatchInputs built directly from arrays, for dispatch and analysis tests; the Misono preset with a sizing block."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Stores
+from zerodistrict.scenario.loading import load_scenario, scenario_from_dict
 
 
 def storage(n: int, capacity_kwh=0.0, power_kw=0.0, eta_c=0.95, eta_d=0.95, min_ratio=0.1, init_ratio=0.5,
@@ -104,3 +105,19 @@ def random_district(seed: int, n_t: int = 48, n_h: int = 3, **kw):
     defaults = dict(home_battery=battery, import_price=price, export_price=8.0, emission=0.45)
     defaults.update(kw)
     return inputs(load, pv, **defaults)
+
+
+MISONO_SIZING = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8},
+                            "battery_kwh": {"min": 0, "max": 10}, "battery_kw": {"min": 0, "max": 5}}],
+                 "community": [{"name": "central", "capacity_kwh": {"min": 0, "max": 400}, "power_kw": {"min": 0, "max": 150}}]}
+
+
+def sized_misono(days: int = 7, sizing: dict | None = None, start: str = "2025-05-01", mobility: bool = False, **changes):
+    """The Misono preset over a few days (without its bicycles unless asked), with a sizing block."""
+    d = load_scenario("saitama-misono").model_dump(mode="json", by_alias=True, exclude_none=True)
+    d["period"] = {"year": 2025, "step_minutes": 60, "start": start, "days": days}
+    d["sizing"] = MISONO_SIZING if sizing is None else sizing
+    if not mobility:
+        d.pop("mobility", None)
+    d.update(changes)
+    return scenario_from_dict(d)

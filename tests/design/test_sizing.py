@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from capital import annualised_capital
+from factories import sized_misono as misono
 
 from zerodistrict import pipeline
 from zerodistrict.design import targets as targets_mod
@@ -13,21 +14,6 @@ from zerodistrict.design.sizing_run import district_inputs, size
 from zerodistrict.design.typical import choose_days
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.loading import load_scenario, scenario_from_dict
-
-SIZING = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 8},
-                     "battery_kwh": {"min": 0, "max": 10}, "battery_kw": {"min": 0, "max": 5}}],
-          "community": [{"name": "central", "capacity_kwh": {"min": 0, "max": 400}, "power_kw": {"min": 0, "max": 150}}]}
-
-
-def misono(days: int = 7, sizing: dict | None = None, start: str = "2025-05-01", mobility: bool = False, **changes):
-    """The Misono preset over a few days (without its bicycles unless asked), with a sizing block."""
-    d = load_scenario("saitama-misono").model_dump(mode="json", by_alias=True, exclude_none=True)
-    d["period"] = {"year": 2025, "step_minutes": 60, "start": start, "days": days}
-    d["sizing"] = SIZING if sizing is None else sizing
-    if not mobility:
-        d.pop("mobility", None)
-    d.update(changes)
-    return scenario_from_dict(d)
 
 
 def test_fixed_sizes_equal_the_optimal_dispatch_plusannualised_capital():

@@ -74,6 +74,12 @@ def test_size_resimulate_horizon_too_short_is_one_message(tmp_path):
     assert "Traceback" not in done.output
 
 
+def test_size_solve_by_unknown_is_one_message(tmp_path):
+    done = runner.invoke(app, ["size", "saitama-misono", "--solve-by", "magic", "--out", str(tmp_path / "o")])
+    assert done.exit_code == 1 and "--solve-by: use auto, benders or lp, got 'magic'" in done.output
+    assert "Traceback" not in done.output and not (tmp_path / "o").exists()
+
+
 def test_the_progress_line_warns_of_a_slow_per_home_re_simulation():
     from pathlib import Path
 

@@ -54,6 +54,9 @@ def size(
         None, "--resimulate-horizon", help="re-simulate the sized design over the year with a rolling horizon of "
         "this many hours (as run --horizon-hours; at least 24) instead of perfect foresight: the targets are checked "
         "under a look-ahead controller, and a large lossy district is re-simulated in seconds, not minutes"),
+    solve_by: str = typer.Option("auto", "--solve-by", help="how the sizing LP is solved: auto (Benders "
+                                 "decomposition on the capacities for a full year or a long period, else one LP), "
+                                 "benders, or lp (one LP by interior point); the optimum is the same to 1e-7"),
     compare_given: bool = typer.Option(True, "--compare/--no-compare",
                                        help="also cost the scenario's own design the same way"),
     force: bool = typer.Option(False, "--force", help="replace a non-empty --out folder whole (without it such a "
@@ -63,14 +66,14 @@ def size(
     from zerodistrict import cli
 
     return cli._input_errors(_size)(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points,
-                                    compare_given, force, resimulate_horizon)
+                                    compare_given, force, resimulate_horizon, solve_by)
 
 
 def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points, compare_given,
-          force, resimulate_horizon=None) -> None:
+          force, resimulate_horizon=None, solve_by="auto") -> None:
     from zerodistrict.cli import _check_out_options, _say, _status, _writing, err, out
     from zerodistrict.design.pareto import pareto_front, parse_pair
-    from zerodistrict.design.sizing_run import check_resimulate_horizon
+    from zerodistrict.design.sizing_run import check_method, check_resimulate_horizon
     from zerodistrict.design.sizing_run import size as run_sizing
     from zerodistrict.report import get_language
     from zerodistrict.report.sizing import pareto_svg, write_sizing_html
@@ -83,6 +86,7 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
     if pareto is not None:
         parse_pair(pareto)
     check_resimulate_horizon(resimulate_horizon)
+    check_method(solve_by)
     _check_out_options(out_dir, force, lang=lang)
     lang = lang or "en"
     get_language(lang)
@@ -92,7 +96,7 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
     with err.status(_status(sc.name, "starting")) as status:
         outcome = run_sizing(sc, target, objective, typical_days=typical_days, compare_given=compare_given,
                              progress=lambda msg: status.update(_status(sc.name, msg)),
-                             resimulate_horizon_hours=resimulate_horizon)
+                             resimulate_horizon_hours=resimulate_horizon, method=solve_by)
         data = _json_safe(outcome.to_json_dict())
         front = None
         if pareto is not None:

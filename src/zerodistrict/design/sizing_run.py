@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zerodistrict.design import benders
 from zerodistrict.design import fleets as fleets_mod
 from zerodistrict.design import outages as outages_mod
 from zerodistrict.design import targets as targets_mod
@@ -50,6 +51,9 @@ SHORTFALL_OVERSHOOT = 1.1
 #: HiGHS options of the sizing LP: interior point (then crossover, for exact duals) — 1.6× faster than the dual
 #: simplex on 60 days of Misono, more on a year (measured 2026 under load, /tmp script; see benchmarks/bench_sizing.py)
 SIZING_HIGHS_OPTIONS = {"solver": "ipm"}
+#: typical days of the LP whose sizes start the Benders decomposition of a full-year sizing LP (assumption: as many as
+#: the README suggests for --typical-days; a start near the optimum keeps each warm re-solve short)
+BENDERS_START_TYPICAL_DAYS = 12
 
 
 @dataclass
@@ -241,8 +245,14 @@ def check_resimulate_horizon(horizon_hours: int | None) -> None:
 def size(scenario: Scenario, targets: list[str] | None = None, objective: str = "cost", *,
          typical_days: int | None = None, resimulate: bool = True, compare_given: bool = True,
          progress: Progress | None = None, solver_options: dict | None = None,
-         resimulate_horizon_hours: int | None = None) -> SizingOutcome:
+         resimulate_horizon_hours: int | None = None, method: str = "auto") -> SizingOutcome:
     """Size the scenario's ``sizing`` block for ``targets`` at least annualised cost (or CO2).
+
+    ``method``: how the sizing LP is solved. ``"auto"``: by Benders decomposition on the capacities
+    (:mod:`~zerodistrict.design.benders`; the same optimum to 1e-7, certified) when the LP spans the whole
+    period of at least :data:`~zerodistrict.design.benders.MIN_STEPS` steps without survival targets or
+    sized fleets and no HiGHS ``solver`` is given, else as one LP (interior point); ``"benders"`` or
+    ``"lp"`` to choose.
 
     ``resimulate_horizon_hours``: re-simulate the sized design (and the scenario's own, and each rounding of
     the fleets) with a rolling horizon of that many hours instead of perfect foresight: the check a
@@ -260,6 +270,7 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     say = progress or (lambda msg: None)
     parsed = targets_mod.parse_targets(targets or [])
     check_resimulate_horizon(resimulate_horizon_hours)
+    check_method(method)
     clock = {}
     t0 = time_mod.perf_counter()
     space, big = design_space(scenario)
@@ -275,12 +286,20 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     lp_targets = list(parsed)
     clock["solve"] = clock["resimulate"] = 0.0
     max_rounds = MAX_ROUNDS if copies is None else max(MAX_ROUNDS, outages_mod.MAX_SURVIVAL_ROUNDS)
+    # a long full-period LP without survival copies or fleets: Benders decomposition on the capacities (design/benders.py)
+    benders_start = {} if (clusters is None and copies is None and not space.fleets and method != "lp"
+                           and "solver" not in (solver_options or {})
+                           and (method == "benders" or lp_inputs.index.size >= benders.MIN_STEPS)) else None
     for round_ in range(1, max_rounds + 1):
         say("solving the sizing LP" + (f" (round {round_}: targets tightened by the re-simulation's shortfall)"
                                        if round_ > 1 else ""))
         t2 = time_mod.perf_counter()
         try:
-            sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
+            if benders_start is not None:
+                benders_start = _solve_by_benders(sm, benders_start, big, inputs, space, objective, lp_targets,
+                                                  solver_options, say)
+            if benders_start is None:
+                sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
         except SolverError as exc:
             if exc.termination_condition not in ("infeasible", "infeasible_or_unbounded") or not parsed:
                 raise
@@ -332,6 +351,67 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
             outcome.given_design["annual_cost"] += fleets_mod.given_fleet_cost(scenario, space, sm.factors)
     clock["total"] = time_mod.perf_counter() - t0
     return outcome
+
+
+#: ways to solve the sizing LP (``size(method=...)``, ``zerodistrict size --solve-by``)
+METHODS = ("auto", "benders", "lp")
+
+
+def check_method(method: str) -> None:
+    """``method`` is one of :data:`METHODS` (else an InputError naming ``--solve-by``)."""
+    if method not in METHODS:
+        raise InputError(f"--solve-by: use {', '.join(METHODS[:-1])} or {METHODS[-1]}, got {method!r}")
+
+
+def _solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: DispatchInputs, space: DesignSpace,
+                      objective: str, lp_targets: list, solver_options: dict | None, say: Progress) -> dict | None:
+    """Solve ``sm`` by Benders decomposition; returns its sizes (the next round's start), None if it did not apply.
+
+    The first round starts from the sizes of the same LP over :data:`BENDERS_START_TYPICAL_DAYS` typical days
+    (seconds; within about 2 % of the year's optimum), a later round from the last round's sizes.
+    """
+    from zerodistrict.dispatch.optimal.solve import _quiet_native_stdout
+    from zerodistrict.dispatch.optimal.problem import HIGHS_OPTIONS
+
+    if not start:
+        start = _typical_start(scenario, inputs, space, objective, lp_targets, solver_options, say)
+    options = dict(HIGHS_OPTIONS, **(solver_options or {}))
+    options.setdefault("output_flag", False)
+    options.setdefault("log_to_console", False)
+    with _quiet_native_stdout():
+        solved = benders.solve(sm.model, options, start, say)
+    if solved is None:
+        say("Benders decomposition did not converge: solving the sizing LP as a whole")
+        return None
+    solver, result, stats, duals = solved
+    status, condition = sm.model.assign_result(result, solver=solver)
+    if not (status == "ok" and condition == "optimal"):
+        return None
+    for name, values in duals.items():
+        sm.model.constraints[name].dual = values
+    sm.om._solved = True
+    sm.notes = [n for n in sm.notes if not n.startswith("sizing LP solved by Benders")] + [stats.note()]
+    return {name: np.asarray(sm.model.variables[name].solution.values, dtype=float)
+            for name in benders.design_variables(sm.model)}
+
+
+def _typical_start(scenario, inputs, space, objective, lp_targets, solver_options, say) -> dict | None:
+    """The capacities of the sizing LP over typical days (None for a period under 5× as many days, without tsam, or
+    when it has no optimum)."""
+    if inputs.n_steps * inputs.step_hours < 5 * 24 * BENDERS_START_TYPICAL_DAYS:
+        return None
+    try:
+        typ_inputs, clusters, _, _ = lp_inputs_of(inputs, BENDERS_START_TYPICAL_DAYS)
+    except ImportError:
+        return None
+    say(f"a first design from {BENDERS_START_TYPICAL_DAYS} typical days")
+    sm, _ = _build_with_targets(scenario, typ_inputs, space, objective, lp_targets, clusters)
+    try:
+        sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
+    except SolverError:
+        return None
+    return {name: np.asarray(sm.model.variables[name].solution.values, dtype=float)
+            for name in benders.design_variables(sm.model)}
 
 
 def _survival_copies(sm: SizingModel, inputs: DispatchInputs, parsed: list):
