@@ -34,7 +34,11 @@ PyPSA has no whole-process counterpart (it has no sizing command); the LP rows
 are the side-by-side comparison. Measured under load from other jobs on a 2-core machine unless
 re-run idle.
 
-Usage: ``python benchmarks/bench_sizing.py [--days 14 90] [--runs 3] [--year-runs 1] [--no-year]``;
+``--year-only``: Misono's full year (``--target self_sufficiency_ratio>=0.8``) solved by Benders decomposition
+on the capacities (the default, :mod:`zerodistrict.design.benders`) against the same LP as a whole
+(``--solve-by lp``), whole process each, median of ``--year-runs``; key ``sizing_year``.
+
+Usage: ``python benchmarks/bench_sizing.py [--days 14 90] [--runs 3] [--year-runs 1] [--no-year] [--year-only]``;
 records key ``sizing`` in results.json.
 """
 
@@ -299,6 +303,28 @@ def _whole_process(runs: int, year_runs: int, fifty_timeout_s: float) -> dict:
                      "fifty_homes_resimulate_horizon_48": runs}, "flags": "--no-compare --out DIR"}
 
 
+def _year_by_method(runs: int) -> dict:
+    """Misono's full year whole process solved by Benders decomposition (the default) against the same LP as a whole
+    (``--solve-by lp``, HiGHS interior point): our own peer, the same optimum, in one run, median of ``runs``."""
+    target = ["--target", "self_sufficiency_ratio>=0.8"]
+    rows = {}
+    for method in ("lp", "benders"):
+        t, data = _cli_size("saitama-misono", target + ["--solve-by", method], runs)
+        row = data["targets"][0]
+        rows[method] = {"seconds": round(t, 1), "annual_cost": data["annual_cost"],
+                        "cost_of_one_more_unit": row["cost_of_one_more_unit"], "lp_value": row["lp_value"],
+                        "full_year_value": row["full_year_value"], "in_process_seconds": data["seconds"],
+                        "notes": [n for n in data.get("notes", []) if "Benders" in n]}
+        print(f"size saitama-misono {target[1]} --solve-by {method} (whole process, full year, median of {runs}): "
+              f"{t:.1f} s, annual cost {data['annual_cost']:,.2f}, one more point "
+              f"{row['cost_of_one_more_unit']:,.0f}", flush=True)
+    lp, bd = rows["lp"], rows["benders"]
+    rows["ratio_lp_to_benders"] = round(lp["seconds"] / bd["seconds"], 2)
+    rows["relative_cost_difference"] = abs(bd["annual_cost"] - lp["annual_cost"]) / abs(lp["annual_cost"])
+    rows["runs"] = runs
+    return rows
+
+
 def main() -> None:
     logging.getLogger("pypsa").setLevel(logging.ERROR)
     logging.getLogger("linopy").setLevel(logging.ERROR)
@@ -312,7 +338,13 @@ def main() -> None:
                         "re-simulation is the long part)")
     parser.add_argument("--line-days", type=int, nargs="*", default=[14],
                         help="cases that size the line's trunk too (an extendable Link in PyPSA)")
+    parser.add_argument("--year-only", action="store_true",
+                        help="only Misono's full year by Benders decomposition and as one LP (key sizing_year)")
     args = parser.parse_args()
+    if args.year_only:
+        results_file.record("sizing_year", {"misono_full_year": _year_by_method(args.year_runs), "threads": "as the CLI "
+                                            "runs (HiGHS defaults)"})
+        return
     rows = [_lp_row(f"misono {days} days", misono_case(days), args.runs) for days in args.days]
     line = dict(SIZING, line_capacity_kw={"min": 0, "max": 500})
     rows += [_lp_row(f"misono {days} days with the line", misono_case(days, sizing=line), args.runs)

@@ -73,3 +73,10 @@ def test_auto_uses_benders_on_long_periods_only():
     long = size(misono(days, start="2025-04-01"), ["self_sufficiency_ratio>=0.7"], compare_given=False)
     assert _by_benders(long)
     assert long.targets[0]["holds"] is True  # the full-period re-simulation of the sized design
+
+
+def test_out_of_reach_target_by_benders_is_the_same_message():
+    small = {"homes": [{"group": "garden-site", "pv_kwp": {"min": 0, "max": 2}}]}
+    with pytest.raises(InputError, match=r"--target self_sufficiency_ratio>=0\.95: out of reach within the sizing "
+                                         r"bounds; the best self_sufficiency_ratio they allow is 0\.[0-8]"):
+        size(misono(3, small), ["self_sufficiency_ratio>=0.95"], method="benders", compare_given=False)

@@ -37,12 +37,14 @@ import numpy as np
 BENDERS_GAP = 1e-7
 #: subproblem solves at most; without convergence the monolithic LP is solved instead
 MAX_ITERATIONS = 150
-#: first trust region, as a share of each capacity's range (assumption, tuned on Misono's year)
+#: first trust region, as a share of each capacity's range (assumption, tuned on Misono's year with its ≥ 0.8 target,
+#: idle, 2026-12-01: 0.1 took 26 dispatch LPs, 0.15 took 57, 0.05 and 0.03 longer in time)
 TRUST_REGION_START = 0.1
-#: a warm re-solve that has not finished after this many seconds or this multiple of the cold solve restarts
-#: cold, with presolve (a far point makes the warm dual simplex crawl: 99 s against 4 s cold, Misono's year)
+#: a warm re-solve that has not finished after max(WARM_SECONDS_MIN, WARM_TO_COLD × the cold solve) restarts cold,
+#: with presolve: a far point can make the warm dual simplex crawl (99 s against 4 s cold on Misono's year). Of
+#: 0.75, 1.5 and 3 (same runs as above, and Kuching's year), 3 was the fastest on both: 20 s and 26 s of solve
 WARM_SECONDS_MIN = 2.0
-WARM_TO_COLD = 0.75
+WARM_TO_COLD = 3.0
 #: the price of a target's slack: this multiple of the LP's largest cost coefficient [currency per unit of the
 #: target's row], raised ×10 while a slack is left at the optimum
 PENALTY_MULTIPLE = 10.0
@@ -163,8 +165,7 @@ def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
         h.setOptionValue("time_limit", inf)
         t = time_mod.perf_counter()
         h.run()
-        cold_seconds[0] = min(cold_seconds[0], time_mod.perf_counter() - t) if np.isfinite(cold_seconds[0]) else (
-            time_mod.perf_counter() - t)
+        cold_seconds[0] = min(cold_seconds[0], time_mod.perf_counter() - t)
         return h.getModelStatus()
 
     best_v, best_x = inf, None
@@ -208,11 +209,14 @@ def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
         left = np.asarray(h.getSolution().col_value, dtype=float)[slack] if slack.size else np.zeros(0)
         if not np.any(left > SLACK_TOLERANCE):
             break
+        if _raise == 0 and not _reachable(run, ub, slack, h, highspy):
+            return None  # out of reach even at the largest design: the whole LP says so, and which target
         penalty *= 10.0  # the cuts stay valid lower bounds: a dearer slack only raises v
         h.changeColsCost(slack.size, slack, np.full(slack.size, penalty))
         x = best_x
     else:
         return None
+    best_x, best_v = _idle_power_to_zero(run, best_x, best_v, _store_pairs(m, names, col, cols), lb, stats, h, highspy)
     if slack.size:  # back to the LP linopy built (a basic slack at 0 makes the last solve start afresh)
         h.changeColsBounds(slack.size, slack, np.zeros(slack.size), np.zeros(slack.size))
         h.run()
@@ -237,6 +241,48 @@ def _target_duals(targets: dict, target_rows: list[int], cuts: list, master_dual
     if master_rows is not None:
         by_row.update(zip(master_rows[0], master_duals[len(cuts):]))
     return {name: np.array([by_row.get(int(r), np.nan) if r >= 0 else np.nan for r in rows]) for name, rows in targets.items()}
+
+
+def _reachable(run, ub: np.ndarray, slack: np.ndarray, h, highspy) -> bool:
+    """Whether every target holds (no slack) at the largest design. More capacity mostly widens the dispatch's choices
+    (PV can be curtailed, a store's extra part left idle), so a target missed there is likely out of reach: the caller
+    then solves the whole LP, which is exact either way and names the target (a slower path, never a wrong one)."""
+    inf = highspy.kHighsInf
+    h.changeColsBounds(slack.size, slack, np.zeros(slack.size), np.zeros(slack.size))
+    ok = run(ub, cold=False) == highspy.HighsModelStatus.kOptimal
+    h.changeColsBounds(slack.size, slack, np.zeros(slack.size), np.full(slack.size, inf))
+    return ok
+
+
+def _store_pairs(m, names: list[str], col: np.ndarray, cols: np.ndarray) -> list[tuple[int, int]]:
+    """Positions in ``cols`` of each sized store's (energy, power) capacity."""
+    where = {int(c): i for i, c in enumerate(cols)}
+    pairs = []
+    for name in names:
+        if name.endswith("_energy_capacity") and name.replace("_energy_", "_power_") in names:
+            energy = col[np.asarray(m.variables[name].labels.values).ravel()]
+            power = col[np.asarray(m.variables[name.replace("_energy_", "_power_")].labels.values).ravel()]
+            pairs += [(where[int(e)], where[int(p)]) for e, p in zip(energy, power)
+                      if int(e) in where and int(p) in where]
+    return pairs
+
+
+def _idle_power_to_zero(run, best_x: np.ndarray, best_v: float, pairs, lb: np.ndarray, stats: BendersStats, h,
+                        highspy) -> tuple[np.ndarray, float]:
+    """A store sized at no energy keeps no power: the power's small tie-break cost is below the gap, so the loop can
+    stop with a few kW on an empty store. Set them to their lower bound and keep that design if it costs no more."""
+    idle = [p for e, p in pairs if best_x[e] <= lb[e] + 1e-9 and best_x[p] > lb[p] + 1e-9]
+    if not idle:
+        return best_x, best_v
+    x = best_x.copy()
+    x[idle] = lb[idle]
+    if run(x, cold=False) == highspy.HighsModelStatus.kOptimal:
+        v = float(h.getInfo().objective_function_value)
+        if v <= best_v:
+            stats.gap = (v - stats.lower_bound) / max(abs(v), 1e-9)
+            return x, v
+    run(best_x, cold=False)
+    return best_x, best_v
 
 
 def _master_rows(lp, n_rows: int, n_cols: int, all_caps: np.ndarray, cols: np.ndarray, lower: np.ndarray):
