@@ -80,3 +80,17 @@ def test_out_of_reach_target_by_benders_is_the_same_message():
     with pytest.raises(InputError, match=r"--target self_sufficiency_ratio>=0\.95: out of reach within the sizing "
                                          r"bounds; the best self_sufficiency_ratio they allow is 0\.[0-8]"):
         size(misono(3, small), ["self_sufficiency_ratio>=0.95"], method="benders", compare_given=False)
+
+
+def test_pareto_front_by_benders_equals_the_whole_lp():
+    from zerodistrict.design.pareto import pareto_front
+
+    sc = misono(5)
+    fronts = {m: pareto_front(sc, "cost,co2", 4, method=m) for m in ("lp", "benders")}
+    lp, bd = fronts["lp"], fronts["benders"]
+    assert len(lp) == len(bd) == 4
+    for col in ("annual_cost", "co2_kg"):
+        assert bd[col].to_numpy() == pytest.approx(lp[col].to_numpy(), rel=1e-6, abs=1e-3)  # kg: the last point ≈ 0
+    # the CO2 cap's cost per kg cut: the whole LP's where the cap binds inside the front (at the least-CO2 end the cap
+    # cannot tighten further, so any dual above the front's last slope is optimal, and the two solvers may differ)
+    assert bd["cost_per_kg_cut"].to_numpy()[1:-1] == pytest.approx(lp["cost_per_kg_cut"].to_numpy()[1:-1], rel=0.02)

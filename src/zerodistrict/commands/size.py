@@ -102,7 +102,7 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
         if pareto is not None:
             front = pareto_front(sc, pareto, pareto_points, target, typical_days,
                                  progress=lambda msg: status.update(_status(sc.name, msg)),
-                                 resimulate_horizon_hours=resimulate_horizon)
+                                 resimulate_horizon_hours=resimulate_horizon, method=solve_by)
         if out_dir is not None:
             status.update(_status(sc.name, f"writing {out_dir}"))
             with _writing(out_dir), staged_output(out_dir, force) as (tmp, written):

@@ -77,11 +77,12 @@ def design_variables(m) -> list[str]:
 
 
 def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
-          progress: Callable[[str], None] | None = None):
+          progress: Callable[[str], None] | None = None, elastic: tuple[str, ...] = ()):
     """Solve the sizing LP ``m`` by Benders decomposition on its capacity variables.
 
     ``options``: HiGHS options of the subproblems (dual simplex). ``start``: capacity values by variable name
-    (e.g. the typical-day LP's sizes); the middle of each range otherwise. Returns ``(solver, result, stats)``
+    (e.g. the typical-day LP's sizes); the middle of each range otherwise. ``elastic``: constraints treated as
+    targets besides the ``target_*`` ones (e.g. a Pareto front's CO2 cap). Returns ``(solver, result, stats)``
     (linopy's solver and result at the best design, ready for ``m.assign_result``), or None when the
     decomposition does not apply or does not converge (the caller solves the LP as a whole).
     """
@@ -117,7 +118,7 @@ def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
 
     # elastic targets: a slack per target row that touches the dispatch
     targets = {name: row[np.asarray(m.constraints[name].labels.values).ravel()]
-               for name in m.constraints if name.startswith("target_")}
+               for name in m.constraints if name.startswith("target_") or name in elastic}
     in_master = set(master_rows[0]) if master_rows is not None else set()
     target_rows = [int(r) for rows_ in targets.values() for r in rows_ if r >= 0 and int(r) not in in_master]
     row_upper = np.asarray(lp.row_upper_, dtype=float)

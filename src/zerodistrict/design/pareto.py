@@ -31,8 +31,10 @@ from zerodistrict.design.sizing_run import (
     SIZING_HIGHS_OPTIONS,
     _build_with_targets,
     _outcome,
+    benders_applies,
     district_inputs,
     lp_inputs_of,
+    solve_by_benders,
 )
 from zerodistrict.errors import InputError
 from zerodistrict.scenario.models import Scenario
@@ -65,8 +67,11 @@ def _row(scenario: Scenario, sm, flows, parsed) -> dict:
 
 def pareto_front(scenario: Scenario, pair: str = "cost,co2", points: int = 6, targets: list[str] | None = None,
                  typical_days: int | None = None, progress=None, solver_options: dict | None = None,
-                 resimulate_horizon_hours: int | None = None) -> pd.DataFrame:
+                 resimulate_horizon_hours: int | None = None, method: str = "auto") -> pd.DataFrame:
     """The front as a table, cheapest first: costs [currency over the period], CO2 [kg], sizes, marginal costs.
+
+    ``method``: as :func:`~zerodistrict.design.sizing_run.size`'s (Benders decomposition over a long full period,
+    each point starting from the last point's sizes).
 
     ``resimulate_horizon_hours``: the survival front's re-simulations by rolling horizon (see
     :func:`~zerodistrict.design.sizing_run.size`); the cost–CO2 front re-simulates nothing.
@@ -84,13 +89,27 @@ def pareto_front(scenario: Scenario, pair: str = "cost,co2", points: int = 6, ta
     lp_inputs, clusters, _, _ = lp_inputs_of(inputs, typical_days)
     sm, flows = _build_with_targets(big, lp_inputs, space, "cost", parsed, clusters)
     options = {**SIZING_HIGHS_OPTIONS, **(solver_options or {})}
+    by_benders = benders_applies(method, clusters, space, lp_inputs, solver_options)
+    last: dict = {}
+
+    def solve(objective: str) -> None:
+        """Each point by Benders decomposition from the last point's sizes where it applies, else as one LP."""
+        nonlocal last
+        if by_benders:
+            found = solve_by_benders(sm, last, big, inputs, space, objective, parsed, solver_options, say,
+                                     elastic=(CAP,))
+            if found is not None:
+                last = found
+                return
+        sm.solve(options)
+
     cost = sm.model.objective.expression
     say("pareto: least cost")
-    sm.solve(options)
+    solve("cost")
     cheapest = _row(scenario, sm, flows, parsed)
     say("pareto: least CO2")
     sm.model.add_objective(flows.co2, overwrite=True)
-    sm.solve(options)
+    solve("co2")
     e_min = float(flows.co2.solution)
     sm.model.add_objective(cost, overwrite=True)
     rows = [cheapest]
@@ -100,7 +119,7 @@ def pareto_front(scenario: Scenario, pair: str = "cost,co2", points: int = 6, ta
         if CAP in sm.model.constraints:
             sm.model.remove_constraints(CAP)
         sm.model.add_constraints(flows.co2 <= eps + 1e-6 * max(abs(eps), 1.0), name=CAP)
-        sm.solve(options)
+        solve("cost")
         rows.append(_row(scenario, sm, flows, parsed))
     table = pd.DataFrame(rows)
     table.insert(0, "point", np.arange(1, len(table) + 1))

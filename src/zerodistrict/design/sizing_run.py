@@ -286,17 +286,14 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     lp_targets = list(parsed)
     clock["solve"] = clock["resimulate"] = 0.0
     max_rounds = MAX_ROUNDS if copies is None else max(MAX_ROUNDS, outages_mod.MAX_SURVIVAL_ROUNDS)
-    # a long full-period LP without survival copies or fleets: Benders decomposition on the capacities (design/benders.py)
-    benders_start = {} if (clusters is None and copies is None and not space.fleets and method != "lp"
-                           and "solver" not in (solver_options or {})
-                           and (method == "benders" or lp_inputs.index.size >= benders.MIN_STEPS)) else None
+    benders_start = {} if copies is None and benders_applies(method, clusters, space, lp_inputs, solver_options) else None
     for round_ in range(1, max_rounds + 1):
         say("solving the sizing LP" + (f" (round {round_}: targets tightened by the re-simulation's shortfall)"
                                        if round_ > 1 else ""))
         t2 = time_mod.perf_counter()
         try:
             if benders_start is not None:
-                benders_start = _solve_by_benders(sm, benders_start, big, inputs, space, objective, lp_targets,
+                benders_start = solve_by_benders(sm, benders_start, big, inputs, space, objective, lp_targets,
                                                   solver_options, say)
             if benders_start is None:
                 sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
@@ -363,8 +360,17 @@ def check_method(method: str) -> None:
         raise InputError(f"--solve-by: use {', '.join(METHODS[:-1])} or {METHODS[-1]}, got {method!r}")
 
 
-def _solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: DispatchInputs, space: DesignSpace,
-                      objective: str, lp_targets: list, solver_options: dict | None, say: Progress) -> dict | None:
+def benders_applies(method: str, clusters, space: DesignSpace, lp_inputs: DispatchInputs,
+                    solver_options: dict | None) -> bool:
+    """Benders decomposition for a long full-period LP without sized fleets (and no survival copies: the caller),
+    unless ``method`` says otherwise or the user chose a HiGHS solver."""
+    return (clusters is None and not space.fleets and method != "lp" and "solver" not in (solver_options or {})
+            and (method == "benders" or lp_inputs.index.size >= benders.MIN_STEPS))
+
+
+def solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: DispatchInputs, space: DesignSpace,
+                     objective: str, lp_targets: list, solver_options: dict | None, say: Progress,
+                     elastic: tuple[str, ...] = ()) -> dict | None:
     """Solve ``sm`` by Benders decomposition; returns its sizes (the next round's start), None if it did not apply.
 
     The first round starts from the sizes of the same LP over :data:`BENDERS_START_TYPICAL_DAYS` typical days
@@ -379,7 +385,7 @@ def _solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: 
     options.setdefault("output_flag", False)
     options.setdefault("log_to_console", False)
     with _quiet_native_stdout():
-        solved = benders.solve(sm.model, options, start, say)
+        solved = benders.solve(sm.model, options, start, say, elastic)
     if solved is None:
         say("Benders decomposition did not converge: solving the sizing LP as a whole")
         return None
@@ -388,7 +394,8 @@ def _solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: 
     if not (status == "ok" and condition == "optimal"):
         return None
     for name, values in duals.items():
-        sm.model.constraints[name].dual = values
+        con = sm.model.constraints[name]
+        con.dual = values.reshape(con.labels.shape)
     sm.om._solved = True
     sm.notes = [n for n in sm.notes if not n.startswith("sizing LP solved by Benders")] + [stats.note()]
     return {name: np.asarray(sm.model.variables[name].solution.values, dtype=float)
