@@ -89,7 +89,7 @@ def test_rule_dispatch_shares_stay_in_range_without_the_floor(seed, n_t, n_h, sh
     res = dispatch_rule(inp)
     dt = inp.step_hours
     tot = {k: float(v.sum() * dt) for k, v in res.totals.items()}
-    demand = tot["load_kw"] + tot["ev_charge_kw"]
+    demand = float(baseline_demand_kw(inp).sum() * dt)  # the loads, not the line's losses (reported as its load)
     raw_self_sufficiency = (demand - tot["grid_import_kw"] - tot["unserved_kw"]) / demand
     assert -1e-12 <= raw_self_sufficiency <= 1.0
     if tot["pv_kw"] > 0:
@@ -166,3 +166,30 @@ def test_period_days_from_the_index(start, end, step, tz, days):
     got = period_days(idx, pd.Timedelta(step) / pd.Timedelta(hours=1))
     assert got == days and isinstance(got, type(days))
     assert is_calendar_year(idx, pd.Timedelta(step) / pd.Timedelta(hours=1)) == (days in (365, 366))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), trip_every=st.sampled_from([0, 12]), bidirectional=st.booleans())
+def test_self_sufficiency_counts_the_evs_trips_not_what_they_give_back(seed, trip_every, bidirectional):
+    """Demand is the baseline's (loads and the EVs' trips): an EV cycling midday PV into the evening (V2H) is storage.
+
+    With the EVs' gross charging as demand, the cycled energy would count twice (charged, then as the homes' load it
+    serves) and raise the ratio; a stationary battery doing the same would not.
+    """
+    rng = np.random.default_rng(seed)
+    n_t = 48
+    hour = np.arange(n_t) % 24
+    load = rng.uniform(0.5, 2.0, size=(n_t, 2))
+    pv = np.where(((hour >= 9) & (hour < 16))[:, None], rng.uniform(3.0, 6.0, size=(n_t, 2)), 0.0)
+    inp = inputs(load, pv, ev=evs(n_t, 1, bidirectional=bidirectional, trip_every=trip_every), sharing=True)
+    res = dispatch_rule(inp)
+    dt = inp.step_hours
+    tot = {k: float(v.sum() * dt) for k, v in res.totals.items()}
+    demand = float(baseline_demand_kw(inp).sum() * dt)
+    assert demand == pytest.approx(load.sum() * dt + float(ev_baseline_charge_kw(inp.stores, dt).sum() * dt))
+    k = compute_kpis(inp, res, "v2h", 1.0)
+    assert k.self_sufficiency_ratio == pytest.approx(
+        max((demand - tot["grid_import_kw"] - tot["unserved_kw"]) / demand, 0.0), abs=1e-12)
+    if bidirectional and tot["ev_discharge_kw"] > 1e-6:  # the EV gave energy back: gross charging would overstate
+        gross = tot["load_kw"] + tot["ev_charge_kw"]
+        assert gross > demand

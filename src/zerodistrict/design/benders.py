@@ -15,9 +15,8 @@ the master LP over the whole box a lower bound; the loop stops when they are wit
 of each other, so the design returned is optimal to that tolerance, certified by the bound.
 
 Targets whose row touches the dispatch (self-sufficiency, CO2, exports, net zero, hydrogen) may be out of
-reach at a trial point; their rows get a slack priced at :data:`PENALTY_MULTIPLE` × the largest cost
-coefficient, which is raised tenfold while a slack is left at the optimum (cuts stay valid: a higher price
-only raises ``v``). Rows that hold only capacities (``capex <= x``) go to the master.
+reach at a trial point; their rows get a slack priced near the target's dual (:func:`_penalties`), which is
+raised tenfold while a slack is left at the optimum (cuts stay valid: a higher price only raises ``v``). Rows that hold only capacities (``capex <= x``) go to the master.
 
 The design is returned with the LP's own solution at it: every variable and the objective. A target's dual
 is not the one at the fixed design (the optimum often sits at a kink of ``v`` where that dual is 0, e.g.
@@ -45,10 +44,11 @@ TRUST_REGION_START = 0.1
 #: 0.75, 1.5 and 3 (same runs as above, and Kuching's year), 3 was the fastest on both: 20 s and 26 s of solve
 WARM_SECONDS_MIN = 2.0
 WARM_TO_COLD = 3.0
-#: the price of a target's slack: this multiple of the LP's largest cost coefficient [currency per unit of the
-#: target's row], raised ×10 while a slack is left at the optimum
-PENALTY_MULTIPLE = 10.0
-PENALTY_RAISES = 6
+#: the price of a target's slack [objective unit per unit of the target's row] (:func:`_penalties`): this multiple of
+#: the same target's dual in the typical-day LP, or of the median cost of the row's columns; ×10 while a slack is left
+HINT_MULTIPLE = 3.0
+PENALTY_MULTIPLE = 2.0
+PENALTY_RAISES = 8
 #: a target's slack above this [unit of its row: kWh, kg, …] at the optimum raises its price
 SLACK_TOLERANCE = 1e-6
 #: only LPs with at least this many time steps (shorter LPs solve monolithically in seconds)
@@ -77,12 +77,14 @@ def design_variables(m) -> list[str]:
 
 
 def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
-          progress: Callable[[str], None] | None = None, elastic: tuple[str, ...] = ()):
+          progress: Callable[[str], None] | None = None, elastic: tuple[str, ...] = (),
+          duals_hint: dict[str, float] | None = None):
     """Solve the sizing LP ``m`` by Benders decomposition on its capacity variables.
 
     ``options``: HiGHS options of the subproblems (dual simplex). ``start``: capacity values by variable name
     (e.g. the typical-day LP's sizes); the middle of each range otherwise. ``elastic``: constraints treated as
-    targets besides the ``target_*`` ones (e.g. a Pareto front's CO2 cap). Returns ``(solver, result, stats)``
+    targets besides the ``target_*`` ones (e.g. a Pareto front's CO2 cap). ``duals_hint``: a dual per such
+    constraint from a similar LP (the typical days'), which prices its slack. Returns ``(solver, result, stats)``
     (linopy's solver and result at the best design, ready for ``m.assign_result``), or None when the
     decomposition does not apply or does not converge (the caller solves the LP as a whole).
     """
@@ -123,13 +125,11 @@ def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
     target_rows = [int(r) for rows_ in targets.values() for r in rows_ if r >= 0 and int(r) not in in_master]
     row_upper = np.asarray(lp.row_upper_, dtype=float)
     signs = np.array([-1.0 if row_upper[r] < inf else 1.0 for r in target_rows])
-    others = np.setdiff1d(np.arange(n_cols), all_caps)
-    penalty = PENALTY_MULTIPLE * float(np.max(np.abs(cost[others]))) if others.size else 1.0
-    penalty = max(penalty, 1.0)
+    penalty = _penalties(lp, n_rows, n_cols, cost, all_caps, target_rows, targets, duals_hint or {})
     slack = np.arange(n_cols, n_cols + len(target_rows), dtype=np.int32)
     if target_rows:
         k = len(target_rows)
-        h.addCols(k, np.full(k, penalty), np.zeros(k), np.full(k, inf), k, np.arange(k, dtype=np.int32),
+        h.addCols(k, penalty, np.zeros(k), np.full(k, inf), k, np.arange(k, dtype=np.int32),
                   np.asarray(target_rows, dtype=np.int32), signs)
 
     x = (lb + ub) / 2.0
@@ -212,8 +212,8 @@ def solve(m, options: dict, start: dict[str, np.ndarray] | None = None,
             break
         if _raise == 0 and not _reachable(run, ub, slack, h, highspy):
             return None  # out of reach even at the largest design: the whole LP says so, and which target
-        penalty *= 10.0  # the cuts stay valid lower bounds: a dearer slack only raises v
-        h.changeColsCost(slack.size, slack, np.full(slack.size, penalty))
+        penalty = penalty * 10.0  # the cuts stay valid lower bounds: a dearer slack only raises v
+        h.changeColsCost(slack.size, slack, penalty)
         x = best_x
     else:
         return None
@@ -242,6 +242,40 @@ def _target_duals(targets: dict, target_rows: list[int], cuts: list, master_dual
     if master_rows is not None:
         by_row.update(zip(master_rows[0], master_duals[len(cuts):]))
     return {name: np.array([by_row.get(int(r), np.nan) if r >= 0 else np.nan for r in rows]) for name, rows in targets.items()}
+
+
+def _penalties(lp, n_rows: int, n_cols: int, cost: np.ndarray, all_caps: np.ndarray, target_rows: list[int],
+               targets: dict, duals_hint: dict) -> np.ndarray:
+    """The price of each target row's slack [objective unit per unit of the row].
+
+    A slack priced far above the target's dual makes ``v`` a steep wall along the target's edge, and the cutting
+    planes crawl along it (Misono's year at its own self-sufficiency: 150 dispatch LPs without convergence at 10× the
+    largest cost, against a dual of ≈28 JPY/kWh). So: :data:`HINT_MULTIPLE` × the same target's dual in the
+    typical-day LP when there is one, else :data:`PENALTY_MULTIPLE` × the median cost of the row's own columns
+    (an import's price for self-sufficiency); raised ×10 while a slack is left at the optimum.
+    """
+    from scipy import sparse
+
+    a = lp.a_matrix_
+    import highspy
+
+    kind = sparse.csr_matrix if a.format_ == highspy.MatrixFormat.kRowwise else sparse.csc_matrix
+    rows = kind((np.asarray(a.value_, dtype=float), np.asarray(a.index_), np.asarray(a.start_)),
+                shape=(n_rows, n_cols)).tocsr()
+    is_cap = np.zeros(n_cols, dtype=bool)
+    is_cap[all_caps] = True
+    hint_by_row = {int(r): abs(float(duals_hint[name])) for name, rs in targets.items() if name in duals_hint
+                   for r in rs if r >= 0}
+    out = np.empty(len(target_rows))
+    for i, r in enumerate(target_rows):
+        if hint_by_row.get(r, 0.0) > 0.0:
+            out[i] = HINT_MULTIPLE * hint_by_row[r]
+            continue
+        cols = rows.indices[rows.indptr[r]:rows.indptr[r + 1]]
+        c = np.abs(cost[cols[~is_cap[cols]]])
+        c = c[c > 0]
+        out[i] = PENALTY_MULTIPLE * float(np.median(c)) if c.size else PENALTY_MULTIPLE * float(np.max(np.abs(cost)))
+    return np.maximum(out, 1e-6)
 
 
 def _reachable(run, ub: np.ndarray, slack: np.ndarray, h, highspy) -> bool:

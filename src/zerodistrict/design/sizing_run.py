@@ -379,13 +379,14 @@ def solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: D
     from zerodistrict.dispatch.optimal.solve import _quiet_native_stdout
     from zerodistrict.dispatch.optimal.problem import HIGHS_OPTIONS
 
+    hint = None
     if not start:
-        start = _typical_start(scenario, inputs, space, objective, lp_targets, solver_options, say)
+        start, hint = _typical_start(scenario, inputs, space, objective, lp_targets, solver_options, say)
     options = dict(HIGHS_OPTIONS, **(solver_options or {}))
     options.setdefault("output_flag", False)
     options.setdefault("log_to_console", False)
     with _quiet_native_stdout():
-        solved = benders.solve(sm.model, options, start, say, elastic)
+        solved = benders.solve(sm.model, options, start, say, elastic, hint)
     if solved is None:
         say("Benders decomposition did not converge: solving the sizing LP as a whole")
         return None
@@ -403,22 +404,24 @@ def solve_by_benders(sm: SizingModel, start: dict, scenario: Scenario, inputs: D
 
 
 def _typical_start(scenario, inputs, space, objective, lp_targets, solver_options, say) -> dict | None:
-    """The capacities of the sizing LP over typical days (None for a period under 5× as many days, without tsam, or
-    when it has no optimum)."""
+    """The capacities of the sizing LP over typical days and its targets' duals (Nones for a period under 5× as many
+    days, without tsam, or when it has no optimum)."""
     if inputs.n_steps * inputs.step_hours < 5 * 24 * BENDERS_START_TYPICAL_DAYS:
-        return None
+        return None, None
     try:
         typ_inputs, clusters, _, _ = lp_inputs_of(inputs, BENDERS_START_TYPICAL_DAYS)
     except ImportError:
-        return None
+        return None, None
     say(f"a first design from {BENDERS_START_TYPICAL_DAYS} typical days")
     sm, _ = _build_with_targets(scenario, typ_inputs, space, objective, lp_targets, clusters)
     try:
         sm.solve({**SIZING_HIGHS_OPTIONS, **(solver_options or {})})
     except SolverError:
-        return None
-    return {name: np.asarray(sm.model.variables[name].solution.values, dtype=float)
-            for name in benders.design_variables(sm.model)}
+        return None, None
+    duals = {name: float(np.abs(np.asarray(sm.model.constraints[name].dual.values)).sum())
+             for name in sm.model.constraints if name.startswith("target_")}
+    return ({name: np.asarray(sm.model.variables[name].solution.values, dtype=float)
+             for name in benders.design_variables(sm.model)}, duals)
 
 
 def _survival_copies(sm: SizingModel, inputs: DispatchInputs, parsed: list):

@@ -5,11 +5,10 @@ full-year run reports (:mod:`zerodistrict.analysis.kpis`). Over the LP's steps, 
 ``w(t)`` (1, or the days a typical day stands for) and the step length ``Δt``:
 
 * ``self_sufficiency_ratio>=x``: ``I + U ≤ (1 − x)·(D + D_ev)`` with ``D`` the homes' and the
-  mobility stations' load, ``I`` the import and ``U`` the unserved load [kWh]. The KPI is
-  ``1 − (I + U)/(D + ch_ev)`` with ``ch_ev`` the shared EVs' charging, which the LP could raise by
-  cycling PV it would curtail through the EVs; ``D_ev`` is instead the least charging their trips
-  need (:func:`~zerodistrict.analysis.kpis.ev_baseline_charge_kw`), so the constraint is
-  conservative: the KPI holds whenever the EVs charge at least what their trips take;
+  mobility stations' load, ``D_ev`` the energy the shared EVs' trips take
+  (:func:`~zerodistrict.analysis.kpis.ev_baseline_charge_kw`), ``I`` the import and ``U`` the
+  unserved load [kWh]: the KPI exactly, whose demand is the baseline's ``D + D_ev`` (energy an EV
+  gives back to the homes is storage, not demand);
 * ``co2_reduction_ratio>=x``: ``Σ w·Δt·ef(t)·P_imp(t) ≤ (1 − x)·B`` with ``B`` the baseline's CO2
   (:func:`~zerodistrict.analysis.kpis.baseline_demand_kw` at the emission factor) [kg];
 * ``capex<=x``: capital of the design ≤ x [currency];
