@@ -254,16 +254,8 @@ def _penalties(lp, n_rows: int, n_cols: int, cost: np.ndarray, all_caps: np.ndar
     typical-day LP when there is one, else :data:`PENALTY_MULTIPLE` × the median cost of the row's own columns
     (an import's price for self-sufficiency); raised ×10 while a slack is left at the optimum.
     """
-    from scipy import sparse
-
-    a = lp.a_matrix_
-    import highspy
-
-    kind = sparse.csr_matrix if a.format_ == highspy.MatrixFormat.kRowwise else sparse.csc_matrix
-    rows = kind((np.asarray(a.value_, dtype=float), np.asarray(a.index_), np.asarray(a.start_)),
-                shape=(n_rows, n_cols)).tocsr()
-    is_cap = np.zeros(n_cols, dtype=bool)
-    is_cap[all_caps] = True
+    rows = _matrix(lp, n_rows, n_cols).tocsr()
+    is_cap = _mask(n_cols, all_caps)
     hint_by_row = {int(r): abs(float(duals_hint[name])) for name, rs in targets.items() if name in duals_hint
                    for r in rs if r >= 0}
     out = np.empty(len(target_rows))
@@ -320,18 +312,27 @@ def _idle_power_to_zero(run, best_x: np.ndarray, best_v: float, pairs, lb: np.nd
     return best_x, best_v
 
 
-def _master_rows(lp, n_rows: int, n_cols: int, all_caps: np.ndarray, cols: np.ndarray, lower: np.ndarray):
-    """Rows that hold capacities only (e.g. ``capex <= x``): ``(rows, coefficients on cols, lower, upper)``."""
-    from scipy import sparse
-
+def _matrix(lp, n_rows: int, n_cols: int):
+    """The constraint matrix of a HiGHS LP as a scipy sparse matrix (linopy passes it row-wise)."""
     import highspy
+    from scipy import sparse
 
     a = lp.a_matrix_
     kind = sparse.csr_matrix if a.format_ == highspy.MatrixFormat.kRowwise else sparse.csc_matrix
-    csc = kind((np.asarray(a.value_, dtype=float), np.asarray(a.index_), np.asarray(a.start_)),
-               shape=(n_rows, n_cols)).tocsc()
-    is_cap = np.zeros(n_cols, dtype=bool)
-    is_cap[all_caps] = True
+    return kind((np.asarray(a.value_, dtype=float), np.asarray(a.index_), np.asarray(a.start_)),
+                shape=(n_rows, n_cols))
+
+
+def _mask(n: int, where: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[where] = True
+    return out
+
+
+def _master_rows(lp, n_rows: int, n_cols: int, all_caps: np.ndarray, cols: np.ndarray, lower: np.ndarray):
+    """Rows that hold capacities only (e.g. ``capex <= x``): ``(rows, coefficients on cols, lower, upper)``."""
+    csc = _matrix(lp, n_rows, n_cols).tocsc()
+    is_cap = _mask(n_cols, all_caps)
     other = np.asarray((csc[:, ~is_cap] != 0).sum(axis=1)).ravel()
     touched = np.asarray((csc[:, is_cap] != 0).sum(axis=1)).ravel()
     rows = np.flatnonzero((other == 0) & (touched > 0))
