@@ -222,3 +222,26 @@ def test_typical_days_say_when_net_metering_is_left_out_of_the_lp():
     assert any("without the scheme's monthly cap" in n for n in notes)
     _, _, _, notes = lp_inputs_of(district_inputs(misono(14)), 3)  # TEPCO's FIT sells exports: no cap to leave out
     assert not any("net metering" in n for n in notes)
+
+
+def test_the_own_design_beside_the_sizing_equals_it_after_the_sizing():
+    """The own design's dispatch runs in a background thread beside the sizing (2+ cores): the same figures
+    as run after it in the caller's thread, and an error in it reaches the caller."""
+    from zerodistrict.design.sizing_run import _GivenDesign
+    from zerodistrict.design.sizing import CostFactors
+    from zerodistrict.scenario.economics import default_economics
+
+    sc = misono(5)
+    factors = CostFactors.from_economics(sc.economics or default_economics(sc.site.country), 5 / 365)
+    background = _GivenDesign(sc, background=True)
+    background.start()
+    assert background._thread is not None
+    serial = _GivenDesign(sc, background=False)
+    serial.start()
+    assert serial._thread is None
+    assert background.result(factors, print) == serial.result(factors, print)
+
+    broken = _GivenDesign(sc, horizon_hours=1, background=True)  # a window shorter than the hours kept
+    broken.start()
+    with pytest.raises(InputError, match="horizon-hours"):
+        broken.result(factors, print)

@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import sys
+import threading
 
 import linopy
 import numpy as np
@@ -104,21 +105,38 @@ def infeasibility_hint(inputs: DispatchInputs) -> str | None:
             f"{ev.charge_power_kw[e]:.3g} kW charger, from PV and the grid when it is available)")
 
 
+#: the threads inside :func:`_quiet_native_stdout` and the descriptor it saved (one redirect for them all)
+_QUIET = {"lock": threading.Lock(), "users": 0, "saved": None, "fd": None}
+
+
 @contextlib.contextmanager
 def _quiet_native_stdout():
-    """Hide what native code writes to file descriptor 1 (HiGHS prints a banner before any option applies)."""
+    """Hide what native code writes to file descriptor 1 (HiGHS prints a banner before any option applies).
+
+    Thread-safe: solves running at once in several threads (the sizing's own-design comparison runs beside
+    the sizing) share one redirect, made by the first to enter and undone by the last to leave; a
+    redirect per thread would let the second save the first's ``/dev/null`` and restore it for good.
+    """
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, io.UnsupportedOperation):  # captured stdout (tests, notebooks): leave it
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+    with _QUIET["lock"]:
+        if _QUIET["users"] == 0:
+            sys.stdout.flush()
+            saved = os.dup(fd)
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), fd)
+            _QUIET["saved"], _QUIET["fd"] = saved, fd
+        _QUIET["users"] += 1
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
-            yield
+        yield
     finally:
-        sys.stdout.flush()
-        os.dup2(saved, fd)
-        os.close(saved)
+        with _QUIET["lock"]:
+            _QUIET["users"] -= 1
+            if _QUIET["users"] == 0:
+                sys.stdout.flush()
+                os.dup2(_QUIET["saved"], _QUIET["fd"])
+                os.close(_QUIET["saved"])
+                _QUIET["saved"] = _QUIET["fd"] = None
