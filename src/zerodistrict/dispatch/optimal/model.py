@@ -525,7 +525,7 @@ class OptimalModel:
                 and self.model.objective.expression is self._bill_objective):
             self.regimes = _solve_regimes(self.model, p, solver_options, hint, progress)
         else:
-            _solve(self.model, solver_options, hint)
+            _solve(self.model, solver_options, hint, progress)
         self._solved = True
         return self
 

@@ -51,16 +51,35 @@ def _check(inputs: DispatchInputs, objective: str) -> str:
     return "energy_cost" if objective == "cost" else objective
 
 
-def _solve(m: linopy.Model, solver_options: dict | None, inputs: DispatchInputs | None = None) -> None:
-    """Solve with HiGHS; raise SolverError (status, condition and likely cause) unless optimal."""
+def _solve(m: linopy.Model, solver_options: dict | None, inputs: DispatchInputs | None = None,
+           progress=None) -> None:
+    """Solve with HiGHS; raise SolverError (status, condition and likely cause) unless optimal.
+
+    ``inputs`` (the whole period's): a large LP of several months starts from the basis of its months
+    solved apart (:mod:`~zerodistrict.dispatch.optimal.warm`) when HiGHS runs its default simplex.
+    """
     options = dict(HIGHS_OPTIONS, **(solver_options or {}))
     options.setdefault("output_flag", False)
     options.setdefault("log_to_console", False)
     with _quiet_native_stdout():
-        status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **options)
+        if inputs is not None and warm_applies(options):
+            from linopy import solvers
+
+            from zerodistrict.dispatch.optimal import warm
+
+            solver = solvers.Solver.from_name("highs", model=m, io_api="direct", options=options)
+            warm.warm_start(solver.solver_model, m, solver._vlabels, warm.step_months(inputs.index), progress)
+            status, condition = m.assign_result(solver.solve(), solver=solver)
+        else:
+            status, condition = m.solve(solver_name="highs", io_api="direct", progress=False, **options)
     if status == "ok" and condition == "optimal":
         return
     raise SolverError(_failure_message(status, condition, inputs), status, condition)
+
+
+def warm_applies(options: dict) -> bool:
+    """Whether HiGHS runs the simplex method its own way (no strategy, no basis of the user's)."""
+    return options.get("solver", "simplex") in ("simplex", "choose") and "simplex_strategy" not in options
 
 
 def _failure_message(status: str, condition: str, inputs: DispatchInputs | None) -> str:
