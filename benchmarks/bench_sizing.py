@@ -325,6 +325,26 @@ def _year_by_method(runs: int) -> dict:
     return rows
 
 
+def _typical_commands(runs: int, fifty_timeout_s: float) -> dict:
+    """``--typical-days 12`` whole process as users type it: Misono with no target (the issue's command, with
+    and without the own design's comparison, which now runs in a background thread beside the sizing), with
+    the 0.8 self-sufficiency target (two re-simulation rounds), and the 50 lossy homes by perfect foresight."""
+    typical = ["--typical-days", str(TYPICAL_DAYS)]
+    target = ["--target", "self_sufficiency_ratio>=0.8"]
+    out = {}
+    for name, scenario, extra, n in (
+            ("misono_compare", "saitama-misono", typical + ["--compare"], runs),
+            ("misono_no_compare", "saitama-misono", typical, runs),
+            ("misono_target_no_compare", "saitama-misono", typical + target, runs),
+            ("fifty_homes_lossy_target_no_compare", str(FIFTY_HOMES), typical + target, 1)):
+        t, data = _cli_size(scenario, extra, n, timeout_s=fifty_timeout_s if n == 1 else None)
+        out[name] = {"seconds": round(t, 2), "runs": n, "rounds": data.get("full_year", {}).get("rounds"),
+                     "annual_cost": data.get("annual_cost"), "in_process_seconds": data.get("seconds"),
+                     "flags": " ".join(extra)}
+        print(f"size {Path(scenario).stem} {' '.join(extra)} (whole process, median of {n}): {t:.2f} s", flush=True)
+    return out
+
+
 def main() -> None:
     logging.getLogger("pypsa").setLevel(logging.ERROR)
     logging.getLogger("linopy").setLevel(logging.ERROR)
@@ -340,7 +360,13 @@ def main() -> None:
                         help="cases that size the line's trunk too (an extendable Link in PyPSA)")
     parser.add_argument("--year-only", action="store_true",
                         help="only Misono's full year by Benders decomposition and as one LP (key sizing_year)")
+    parser.add_argument("--typical-only", action="store_true",
+                        help="only the --typical-days 12 commands as users type them (key sizing_typical)")
     args = parser.parse_args()
+    if args.typical_only:
+        results_file.record("sizing_typical", {**_typical_commands(args.runs, args.fifty_timeout),
+                                               "threads": "as the CLI runs (HiGHS defaults)"})
+        return
     if args.year_only:
         results_file.record("sizing_year", {"misono_full_year": _year_by_method(args.year_runs), "threads": "as the CLI "
                                             "runs (HiGHS defaults)"})
