@@ -38,9 +38,17 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-#: below this many columns a cold dual simplex is quick already (61 days of Penang, 355,752 columns: 5.2 s
-#: cold against 4.2 s + 0.2 s by months; a year of an aggregated district, 78,840 columns: 0.5 s)
-MIN_COLUMNS = 300_000
+#: below this many columns a cold dual simplex is quick already. Measured on the presets' years (2026-12-01,
+#: idle, cold dual simplex against months + primal simplex, in one process): ``saitama-misono`` 131,400
+#: columns 0.95 s against 0.47 s; ``kuala-lumpur-wangsa-maju`` (objective bill) 210,276 columns 0.84 s against
+#: 0.59 s (with objective energy_cost 1.44 s against 1.80 s: 4,020 primal iterations from an almost optimal
+#: point); 50 lossless homes aggregated, 78,840 columns, 0.46 s against 0.29 s; a few weeks (under 60,000
+#: columns) gain nothing.
+MIN_COLUMNS = 60_000
+#: the same for an LP with a hydrogen tank: its months start from an empty tank that loses energy as it
+#: stands, and the primal simplex then takes long to mend them (``kuching-north`` 271,560 columns: 1.9 s
+#: cold against 0.8 + 1.5 s; ``kuching-north-h2-depot`` 1.5 s against 0.7 + 1.4 s)
+MIN_COLUMNS_HYDROGEN = 300_000
 #: at most this share of the columns may be fixed at the month cuts; more means a row spans months (a
 #: user's constraint over the period), and the months' point would be far from the optimum
 MAX_FIXED_SHARE = 0.01
@@ -83,7 +91,8 @@ def column_months(m, vlabels: np.ndarray, months: np.ndarray) -> np.ndarray | No
 def warm_start(h, m, vlabels: np.ndarray, months: np.ndarray, progress=None) -> dict | None:
     """:func:`warm_start_by_months` for linopy model ``m`` passed to ``h`` (``vlabels``: the label of each of
     ``h``'s columns; ``months``: :func:`step_months`), once ``h``'s LP is large enough to gain from it."""
-    if h.getNumCol() < MIN_COLUMNS:
+    hydrogen = any(name.startswith("hydrogen") for name in [*m.variables, *m.constraints])
+    if h.getNumCol() < (MIN_COLUMNS_HYDROGEN if hydrogen else MIN_COLUMNS):
         return None
     return warm_start_by_months(h, column_months(m, vlabels, months), progress)
 
