@@ -10,6 +10,10 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# every test computes its profiles (a test may replace how they are computed); tests/profiles/test_cache.py
+# turns the disk cache on in a folder of its own. Subprocesses (the CLI's tests) inherit this.
+os.environ["ZERODISTRICT_CACHE"] = "off"
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_file(path): reads a real file from shared/ (skipped where absent; fails under CI)")

@@ -33,6 +33,7 @@ from zerodistrict.dispatch.common import COMMUNITY_BUS, DispatchInputs, Hydrogen
 from zerodistrict.dispatch.rule import dispatch_rule
 from zerodistrict.errors import InputError
 from zerodistrict.mobility import simulate_mobility
+from zerodistrict.profiles import cache as profile_cache
 from zerodistrict.profiles import loads as loads_mod
 from zerodistrict.profiles import pv as pv_mod
 from zerodistrict.profiles import weather as weather_mod
@@ -193,19 +194,70 @@ def _load_key(gi: int, group) -> str:
     return _json_key([gi, group.count, group.load.model_dump(mode="json")] + (extra if any(extra) else []))
 
 
-def profiles_key(scenario: Scenario, weather_path: Path | None = None) -> str:
-    """Scenarios with equal keys share their :class:`SiteProfiles` (site, period, weather, loads, PV arrays)."""
-    data = [scenario.site.model_dump(mode="json"), scenario.period.model_dump(mode="json"),
+def _profiles_key_data(scenario: Scenario, weather_path: Path | None = None) -> list:
+    return [scenario.site.model_dump(mode="json"), scenario.period.model_dump(mode="json"),
             scenario.weather.model_dump(mode="json"), None if weather_path is None else str(weather_path),
             [_load_key(gi, g) for gi, g in enumerate(scenario.homes)],
             sorted({_array_key(g.pv) for g in scenario.homes if g.pv is not None and g.pv.kwp > 0})]
-    return hashlib.sha256(_json_key(data).encode()).hexdigest()[:16]
+
+
+def profiles_key(scenario: Scenario, weather_path: Path | None = None) -> str:
+    """Scenarios with equal keys share their :class:`SiteProfiles` (site, period, weather, loads, PV arrays)."""
+    return hashlib.sha256(_json_key(_profiles_key_data(scenario, weather_path)).encode()).hexdigest()[:16]
+
+
+def _cache_key_data(scenario: Scenario, weather_path: Path | None) -> list:
+    """:func:`profiles_key`'s data with the groups' and arrays' keys parsed, so that the files they name show."""
+    data = _profiles_key_data(scenario, weather_path)
+    return data[:4] + [[json.loads(k) for k in data[4]], [json.loads(k) for k in data[5]]]
+
+
+def _cached_profiles(scenario: Scenario, weather_path: Path | None, index: pd.DatetimeIndex) -> SiteProfiles | None:
+    """The :mod:`~zerodistrict.profiles.cache`'s copy of these profiles, or None."""
+    got = profile_cache.load(_cache_key_data(scenario, weather_path), len(index))
+    if got is None:
+        return None
+    man, arr = got["manifest"], got["arrays"]
+    weather = None if man["weather"] is None else pd.DataFrame(arr["weather"], index=index, columns=man["weather"])
+    profiles = SiteProfiles(key=profiles_key(scenario, weather_path), index=index, weather=weather)
+    for i, k in enumerate(man["pv"]):
+        profiles.pv_kw_per_kwp[k] = arr[f"pv_{i}"]
+    for i, k in enumerate(man["load"]):
+        profiles.load_kw[k] = arr[f"load_{i}"]
+    for i, k in enumerate(man["space_conditioning"]):
+        profiles.space_conditioning_kw[k] = (arr[f"heating_{i}"], arr[f"cooling_{i}"])
+    return profiles
+
+
+def _store_profiles(scenario: Scenario, weather_path: Path | None, profiles: SiteProfiles) -> None:
+    """Keep ``profiles`` in the cache (only when its weather is plain floats on the period's steps)."""
+    weather = profiles.weather
+    if weather is not None and not (weather.index.equals(profiles.index) and weather.index.name == profiles.index.name
+                                    and all(dt == np.float64 for dt in weather.dtypes)):
+        return
+    arrays: dict[str, np.ndarray] = {}
+    if weather is not None:
+        arrays["weather"] = weather.to_numpy()
+    man = {"steps": len(profiles.index), "weather": None if weather is None else [str(c) for c in weather.columns],
+           "pv": list(profiles.pv_kw_per_kwp), "load": list(profiles.load_kw),
+           "space_conditioning": list(profiles.space_conditioning_kw)}
+    for i, v in enumerate(profiles.pv_kw_per_kwp.values()):
+        arrays[f"pv_{i}"] = v
+    for i, v in enumerate(profiles.load_kw.values()):
+        arrays[f"load_{i}"] = v
+    for i, (heat, cool) in enumerate(profiles.space_conditioning_kw.values()):
+        arrays[f"heating_{i}"], arrays[f"cooling_{i}"] = heat, cool
+    profile_cache.store(_cache_key_data(scenario, weather_path), man, arrays)
 
 
 def site_profiles(scenario: Scenario, weather_path: Path | None = None, progress: Progress | None = None) -> SiteProfiles:
     """Weather, PV per kWp of each array and the load shapes of each home group of the scenario."""
     say = progress or (lambda msg: None)
     index = scenario.index()
+    cached = _cached_profiles(scenario, weather_path, index)
+    if cached is not None:
+        say("weather, loads and PV from the cache")
+        return cached
     site = scenario.site
     weather = None
     if weather_path is not None or needs_weather(scenario):
@@ -232,6 +284,7 @@ def site_profiles(scenario: Scenario, weather_path: Path | None = None, progress
                         weather, site.latitude, site.longitude, site.altitude_m, group.pv)
                 else:
                     profiles.pv_kw_per_kwp[key] = read_profile_csv(group.pv.profile_csv, index, "PV [kW per kWp]")
+    _store_profiles(scenario, weather_path, profiles)
     return profiles
 
 

@@ -27,9 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pvlib.location import Location
-from pvlib.modelchain import ModelChain
-from pvlib.pvsystem import PVSystem
 
 from zerodistrict.profiles.weather import WEATHER_COLUMNS, step_of
 
@@ -74,6 +71,11 @@ def model_chain(latitude: float, longitude: float, altitude_m: float, array):
     -------
     pvlib.modelchain.ModelChain
     """
+    # lazy: a run whose profiles come from the cache (zerodistrict.profiles.cache) never loads pvlib (0.3 s)
+    from pvlib.location import Location
+    from pvlib.modelchain import ModelChain
+    from pvlib.pvsystem import PVSystem
+
     pdc0_w = 1000.0
     ac_rating_w = pdc0_w / array.dc_ac_ratio
     system = PVSystem(

@@ -51,14 +51,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pvlib
-from scipy.special import ndtr
 
+# pvlib (and scipy.special) are imported where used: a run whose profiles come from the cache
+# (zerodistrict.profiles.cache) never loads them, 0.3 s of its start
 from zerodistrict import catalog
 from zerodistrict.errors import InputError
 from zerodistrict.geo import great_circle_km
 from zerodistrict.profiles.loads import first_order_filter
-from zerodistrict.profiles.weather_files import FEB29_HOURS, hour_of_leap_year, read_weather_file
+from zerodistrict.profiles.weather_files import (
+    FEB29_HOURS,
+    hour_of_leap_year,
+    read_weather_file,
+)
 from zerodistrict.scenario.preflight import CLIMATOLOGY_RADIUS_KM
 
 WEATHER_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
@@ -209,6 +213,7 @@ def _solar_hour(times: pd.DatetimeIndex, longitude: float) -> np.ndarray:
     """Apparent solar time of day [h] (Spencer 1971 equation of time)."""
     utc = times.tz_convert("UTC")
     hours = utc.hour.to_numpy() + utc.minute.to_numpy() / 60 + utc.second.to_numpy() / 3600
+    import pvlib
     eot_min = pvlib.solarposition.equation_of_time_spencer71(utc.day_of_year.to_numpy())
     return np.mod(hours + longitude / 15.0 + eot_min / 60.0, 24.0)
 
@@ -227,6 +232,7 @@ def solar_position(times: pd.DatetimeIndex, latitude: float, longitude: float, a
     key = (times.asi8.tobytes(), str(times.tz), float(latitude), float(longitude), float(altitude_m))
     if _LAST_SOLAR_POSITION and _LAST_SOLAR_POSITION[0] == key:
         return _LAST_SOLAR_POSITION[1].copy()
+    import pvlib
     table = pvlib.solarposition.get_solarposition(times, latitude, longitude, altitude=altitude_m)
     _LAST_SOLAR_POSITION[:] = [key, table.copy()]
     return table
@@ -300,6 +306,7 @@ def _daily_clearness(cs_ghi, day, month, step_h, climatology, rng) -> tuple[np.n
     z = _ar1(rng, n_days, DAILY_KC_PERSISTENCE)
     a = mu[day_month] * DAILY_KC_CONCENTRATION
     b = (1 - mu[day_month]) * DAILY_KC_CONCENTRATION
+    from scipy.special import ndtr
     kc_day = DAILY_KC_MAX * _beta_ppf(ndtr(z), a, b)
     return kc_day, z
 
@@ -340,6 +347,7 @@ def _rescale_capped(ghi, cap, month, target_kwh, step_h, climatology) -> np.ndar
 
 def _decompose(ghi, zenith, times, dni_clear) -> tuple[np.ndarray, np.ndarray]:
     """DNI and DHI from GHI (Erbs et al. 1982), DNI ≤ clear-sky DNI, exact closure."""
+    import pvlib
     dni = pvlib.irradiance.erbs(ghi, zenith, times)["dni"].to_numpy()
     dni = np.clip(np.nan_to_num(dni), 0.0, dni_clear)
     cosz = np.cos(np.radians(zenith))
@@ -386,6 +394,7 @@ def _temperature(mid, days, day, month, kc_day, z_kc, latitude, longitude, clima
     mean_t = np.interp(pos, centres, day_mean)
     range_t = np.interp(pos, centres, day_range)
     doy = mid.day_of_year.to_numpy()
+    import pvlib
     decl = pvlib.solarposition.declination_spencer71(doy)
     cos_w0 = np.clip(-np.tan(np.radians(latitude)) * np.tan(decl), -1.0, 1.0)
     sunrise = 12.0 - np.degrees(np.arccos(cos_w0)) / 15.0
@@ -456,6 +465,7 @@ def synthetic_year(
     step_h = step / pd.Timedelta(hours=1)
     mid = index + step / 2
     solpos = solar_position(mid, latitude, longitude, altitude_m)
+    import pvlib
     location = pvlib.location.Location(latitude, longitude, tz="UTC", altitude=altitude_m)
     clear = location.get_clearsky(mid, model="ineichen", solar_position=solpos)
     cs_ghi = clear["ghi"].to_numpy()
@@ -498,6 +508,7 @@ def _quarter_weights(
     times = start + pd.to_timedelta((np.arange(4 * n_hours) + 0.5) * 15, unit="min")
     utc = times.tz_convert("UTC")
     doy = utc.day_of_year.to_numpy()
+    import pvlib
     hour_angle = pvlib.solarposition.hour_angle(utc, longitude, pvlib.solarposition.equation_of_time_spencer71(doy))
     zenith = pvlib.solarposition.solar_zenith_analytical(
         np.radians(latitude), np.radians(hour_angle), pvlib.solarposition.declination_spencer71(doy)
