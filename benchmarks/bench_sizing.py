@@ -48,6 +48,7 @@ import argparse
 import json
 import logging
 import statistics
+import os
 import subprocess
 import sys
 import tempfile
@@ -242,23 +243,28 @@ def _lp_row(label: str, case: tuple, runs: int) -> dict:
     return row
 
 
-def _cli_size(scenario: str, extra: list[str], runs: int, timeout_s: float | None = None) -> tuple[float, dict]:
+def _cli_size(scenario: str, extra: list[str], runs: int, timeout_s: float | None = None,
+              cache: str = "off") -> tuple[float, dict]:
     """Median wall time of ``zerodistrict size`` in a fresh process (whole process) and its sizing.json.
 
-    A run past ``timeout_s`` is stopped: ``(inf, {})``.
+    A run past ``timeout_s`` is stopped: ``(inf, {})``. ``cache``: ``off`` (every run computes its weather, PV
+    and loads) or a folder for the profile cache (:mod:`zerodistrict.profiles.cache`), filled by one untimed
+    run first.
     """
     times, data = [], {}
-    for _ in range(runs):
+    env = dict(os.environ, ZERODISTRICT_CACHE=cache)
+    for k in range(runs + (cache != "off")):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out"
             cmd = [sys.executable, "-m", "zerodistrict.cli", "size", scenario, "--no-compare", "--out", str(out),
                    *extra]
             t = time.perf_counter()
             try:
-                subprocess.run(cmd, check=True, capture_output=True, timeout=timeout_s)
+                subprocess.run(cmd, check=True, capture_output=True, timeout=timeout_s, env=env)
             except subprocess.TimeoutExpired:
                 return float("inf"), {}
-            times.append(time.perf_counter() - t)
+            if cache == "off" or k > 0:
+                times.append(time.perf_counter() - t)
             data = json.loads((out / "sizing.json").read_text())
     return statistics.median(times), data
 
@@ -332,16 +338,20 @@ def _typical_commands(runs: int, fifty_timeout_s: float) -> dict:
     typical = ["--typical-days", str(TYPICAL_DAYS)]
     target = ["--target", "self_sufficiency_ratio>=0.8"]
     out = {}
-    for name, scenario, extra, n in (
-            ("misono_compare", "saitama-misono", typical + ["--compare"], runs),
-            ("misono_no_compare", "saitama-misono", typical, runs),
-            ("misono_target_no_compare", "saitama-misono", typical + target, runs),
-            ("fifty_homes_lossy_target_no_compare", str(FIFTY_HOMES), typical + target, 1)):
-        t, data = _cli_size(scenario, extra, n, timeout_s=fifty_timeout_s if n == 1 else None)
-        out[name] = {"seconds": round(t, 2), "runs": n, "rounds": data.get("full_year", {}).get("rounds"),
-                     "annual_cost": data.get("annual_cost"), "in_process_seconds": data.get("seconds"),
-                     "flags": " ".join(extra)}
-        print(f"size {Path(scenario).stem} {' '.join(extra)} (whole process, median of {n}): {t:.2f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-profile-cache-") as folder:
+        for name, scenario, extra, n, cache in (
+                ("misono_compare", "saitama-misono", typical + ["--compare"], runs, "off"),
+                ("misono_compare_cached_profiles", "saitama-misono", typical + ["--compare"], runs, folder),
+                ("misono_no_compare", "saitama-misono", typical, runs, "off"),
+                ("misono_no_compare_cached_profiles", "saitama-misono", typical, runs, folder),
+                ("misono_target_no_compare", "saitama-misono", typical + target, runs, "off"),
+                ("fifty_homes_lossy_target_no_compare", str(FIFTY_HOMES), typical + target, 1, "off")):
+            t, data = _cli_size(scenario, extra, n, timeout_s=fifty_timeout_s if n == 1 else None, cache=cache)
+            out[name] = {"seconds": round(t, 2), "runs": n, "rounds": data.get("full_year", {}).get("rounds"),
+                         "annual_cost": data.get("annual_cost"), "in_process_seconds": data.get("seconds"),
+                         "flags": " ".join(extra), "profiles": "computed" if cache == "off" else "from the cache"}
+            print(f"size {Path(scenario).stem} {' '.join(extra)} (whole process, median of {n}, profiles "
+                  f"{out[name]['profiles']}): {t:.2f} s", flush=True)
     return out
 
 
