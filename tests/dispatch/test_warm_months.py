@@ -77,3 +77,50 @@ def test_penang_bill_by_month_regimes_from_the_months_basis(watched):
     assert watched and watched[0] is not None and watched[0]["months"] == 2
     assert om.regimes is not None
     assert om.result().objective == pytest.approx(cold.result().objective, rel=1e-9)
+
+
+def test_hydrogen_lps_need_more_columns_than_others(monkeypatch):
+    """The threshold is :data:`warm.MIN_COLUMNS`, or :data:`warm.MIN_COLUMNS_HYDROGEN` once the LP has a
+    hydrogen variable or row (its months mend slowly)."""
+    seen = []
+    monkeypatch.setattr(warm, "warm_start_by_months", lambda h, col_month, progress=None: seen.append(h) or None)
+
+    class LP:  # the two things warm_start asks of its Highs object and model
+        def __init__(self, n, names):
+            self.n, self.variables, self.constraints = n, {k: None for k in names}, {}
+
+        def getNumCol(self):
+            return self.n
+
+    monkeypatch.setattr(warm, "column_months", lambda m, vlabels, months: None)
+    for n, names, applies in ((warm.MIN_COLUMNS, ["grid_import"], True),
+                              (warm.MIN_COLUMNS - 1, ["grid_import"], False),
+                              (warm.MIN_COLUMNS, ["grid_import", "hydrogen_unserved"], False),
+                              (warm.MIN_COLUMNS_HYDROGEN, ["hydrogen_unserved"], True)):
+        seen.clear()
+        lp = LP(n, names)
+        warm.warm_start(lp, lp, None, None)
+        assert bool(seen) is applies, (n, names)
+
+
+def test_one_worker_solves_the_months_in_this_thread(monkeypatch, watched):
+    class NoPool:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a thread pool inside one_worker()")
+
+    inputs = random_district(5, n_t=24 * 40, n_h=2, line_loss_ratio=0.02)
+    cold = OptimalModel.build(inputs, "energy_cost", aggregate=False).solve(COLD).result()
+    monkeypatch.setattr(warm, "ThreadPoolExecutor", NoPool)
+    assert warm.workers() == min(warm.WORKERS, len(__import__("os").sched_getaffinity(0)))
+    with warm.one_worker():
+        assert warm.workers() == 1
+        result = OptimalModel.build(inputs, "energy_cost", aggregate=False).solve().result()
+    assert watched[-1] is not None
+    assert result.objective == pytest.approx(cold.objective, rel=1e-9, abs=1e-7)
+
+
+def test_a_dask_worker_solves_its_months_in_its_own_thread():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert client.submit(warm.workers).result() == 1

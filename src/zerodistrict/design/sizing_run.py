@@ -11,6 +11,7 @@ reachable within the bounds (a second LP that optimises that KPI alone).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time as time_mod
@@ -280,8 +281,6 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     profiles = pipeline.site_profiles(big, progress=say)
     inputs = district_inputs(big, progress=say, profiles=profiles)
     given = _GivenDesign(scenario, profiles, resimulate_horizon_hours) if compare_given else None
-    if given is not None:
-        given.start()
     clock["inputs"] = time_mod.perf_counter() - t0
     lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
     t1 = time_mod.perf_counter()
@@ -293,6 +292,9 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     max_rounds = MAX_ROUNDS if copies is None else max(MAX_ROUNDS, outages_mod.MAX_SURVIVAL_ROUNDS)
     benders_start = {} if copies is None and benders_applies(method, clusters, space, lp_inputs, solver_options) else None
     for round_ in range(1, max_rounds + 1):
+        if given is not None:
+            # from here: its LP's build (Python, holding the GIL) runs while HiGHS solves the sizing LP (without)
+            given.start()
         say("solving the sizing LP" + (f" (round {round_}: targets tightened by the re-simulation's shortfall)"
                                        if round_ > 1 else ""))
         t2 = time_mod.perf_counter()
@@ -520,8 +522,11 @@ class _GivenDesign:
 
     Its dispatch does not depend on the sizing, so with more than one core it runs in a background thread
     beside the sizing (HiGHS releases the GIL while it solves): on Misono with ``--typical-days 12`` it
-    took 1.35 s of a 5.9 s sizing. :meth:`result` waits for it and re-raises what it raised; the thread is a
-    daemon, so a sizing that fails first does not wait for it.
+    took 1.35 s of a 5.9 s sizing. It starts when the sizing LP's solve does (its LP's build, Python holding
+    the GIL, then overlaps HiGHS's solve rather than the clustering and the sizing LP's build), and solves its
+    months in its own thread (:func:`~zerodistrict.dispatch.optimal.warm.one_worker`): started at once and
+    with two more threads, it made the sizing 1.2 s slower (2026-12-01). :meth:`result` waits for it and
+    re-raises what it raised; the thread is a daemon, so a sizing that fails first does not wait for it.
     """
 
     def __init__(self, scenario: Scenario, profiles=None, horizon_hours: int | None = None,
@@ -540,10 +545,13 @@ class _GivenDesign:
 
     def _dispatch(self, say: Progress | None = None) -> None:
         from zerodistrict import pipeline
+        from zerodistrict.dispatch.optimal import warm
 
         try:
-            self._run = pipeline.run(self.own, "optimal", progress=say, resilience_hours=None,
-                                     profiles=self.profiles, horizon_hours=self.horizon_hours)
+            # in the background its LP's months take one core, the sizing the other
+            with warm.one_worker() if self._thread is not None else contextlib.nullcontext():
+                self._run = pipeline.run(self.own, "optimal", progress=say, resilience_hours=None,
+                                         profiles=self.profiles, horizon_hours=self.horizon_hours)
         except BaseException as exc:  # handed to result(), in the caller's thread
             self._error = exc
 

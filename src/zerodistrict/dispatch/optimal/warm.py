@@ -30,8 +30,12 @@ most columns) the LP is solved from scratch as before.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 import time as time_mod
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -52,8 +56,37 @@ MIN_COLUMNS_HYDROGEN = 300_000
 #: at most this share of the columns may be fixed at the month cuts; more means a row spans months (a
 #: user's constraint over the period), and the months' point would be far from the optimum
 MAX_FIXED_SHARE = 0.01
-#: months solved at once, in threads (HiGHS releases the GIL while it solves)
+#: months solved at once, in threads (HiGHS releases the GIL while it solves); see :func:`workers`
 WORKERS = 2
+
+_THIS_THREAD = threading.local()
+
+
+@contextmanager
+def one_worker():
+    """Solve the months one after another in this thread: for a solve beside other busy threads (the sizing's
+    own-design run beside the sizing, on two cores: two more threads made it 1.2 s slower, 2026-12-01)."""
+    before = getattr(_THIS_THREAD, "workers", None)
+    _THIS_THREAD.workers = 1
+    try:
+        yield
+    finally:
+        _THIS_THREAD.workers = before
+
+
+def workers() -> int:
+    """Threads for the months: 1 inside :func:`one_worker` or a Dask worker (a worker already has its core:
+    more threads would crowd the others), else :data:`WORKERS` (at most the cores this process may use)."""
+    chosen = getattr(_THIS_THREAD, "workers", None)
+    if chosen is not None:
+        return chosen
+    if "distributed" in sys.modules:
+        try:
+            sys.modules["distributed"].get_worker()
+            return 1
+        except ValueError:
+            pass
+    return max(1, min(WORKERS, len(os.sched_getaffinity(0))))
 
 
 def step_months(index: pd.DatetimeIndex) -> np.ndarray:
@@ -156,8 +189,12 @@ def warm_start_by_months(h, col_month: np.ndarray | None, progress=None) -> dict
         basis = one.getBasis()
         return list(basis.col_status), list(basis.row_status), one.getInfo().simplex_iteration_count
 
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="zerodistrict-month") as pool:
-        solved = list(pool.map(month, range(n_months)))
+    n_workers = workers()
+    if n_workers == 1:
+        solved = [month(k) for k in range(n_months)]
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="zerodistrict-month") as pool:
+            solved = list(pool.map(month, range(n_months)))
     if any(s is None for s in solved):
         log.info("warm start by months: a month has no optimum on its own; solving the whole LP from scratch")
         return None
