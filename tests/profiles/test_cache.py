@@ -154,3 +154,14 @@ def test_a_run_from_the_cache_does_not_load_pvlib(cache_dir, tmp_path):
                                         capture_output=True, text=True).stdout.strip().splitlines()[-1])
               for _ in range(2)]
     assert loaded == [True, False]
+
+
+def test_the_default_folder_is_the_users_cache_or_none(monkeypatch, tmp_path):
+    monkeypatch.delenv(cache.ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "zerodistrict" / "profiles"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(cache.Path, "home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError("no home"))))
+    assert cache.cache_dir() is None
+    monkeypatch.setenv(cache.ENV, "OFF")
+    assert cache.cache_dir() is None

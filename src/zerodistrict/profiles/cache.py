@@ -46,7 +46,12 @@ def cache_dir() -> Path | None:
         return None
     if chosen:
         return Path(chosen).expanduser() / "profiles"
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except RuntimeError:  # no home folder to be found: no cache
+            return None
     return Path(base) / "zerodistrict" / "profiles"
 
 
