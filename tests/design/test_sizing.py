@@ -245,3 +245,23 @@ def test_the_own_design_beside_the_sizing_equals_it_after_the_sizing():
     broken.start()
     with pytest.raises(InputError, match="horizon-hours"):
         broken.result(factors, print)
+
+
+def test_a_small_sizing_lp_is_solved_by_the_simplex_a_large_one_by_interior_point(monkeypatch):
+    """:func:`sizing_highs_options`: the simplex under SIMPLEX_MAX_COLUMNS columns, the same optimum as the interior
+    point's; the user's ``solver`` wins; at or above the threshold, interior point."""
+    from zerodistrict.design import sizing_run as sr
+
+    sc = misono(3)
+    space, big = design_space(sc)
+    inputs = district_inputs(big)
+    sm, _ = sr._build_with_targets(big, inputs, space, "cost", targets_mod.parse_targets(
+        ["self_sufficiency_ratio>=0.5"]), None)
+    assert sm.model.nvars < sr.SIMPLEX_MAX_COLUMNS
+    assert sr.sizing_highs_options(sm)["solver"] == "simplex"
+    assert sr.sizing_highs_options(sm, {"solver": "ipm"})["solver"] == "ipm"
+    by_simplex = sm.solve(sr.sizing_highs_options(sm)).model.objective.value
+    by_ipm = sm.solve({"solver": "ipm"}).model.objective.value
+    assert by_simplex == pytest.approx(by_ipm, rel=1e-9)
+    monkeypatch.setattr(sr, "SIMPLEX_MAX_COLUMNS", sm.model.nvars)  # this LP is now at the threshold
+    assert sr.sizing_highs_options(sm)["solver"] == "ipm"

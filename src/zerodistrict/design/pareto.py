@@ -28,12 +28,12 @@ from zerodistrict.design import outages
 from zerodistrict.design import targets as targets_mod
 from zerodistrict.design.sizing import design_space
 from zerodistrict.design.sizing_run import (
-    SIZING_HIGHS_OPTIONS,
     _build_with_targets,
     _outcome,
     benders_applies,
     district_inputs,
     lp_inputs_of,
+    sizing_highs_options,
     solve_by_benders,
 )
 from zerodistrict.errors import InputError
@@ -88,7 +88,6 @@ def pareto_front(scenario: Scenario, pair: str = "cost,co2", points: int = 6, ta
     inputs = district_inputs(big, progress=say)
     lp_inputs, clusters, _, _ = lp_inputs_of(inputs, typical_days)
     sm, flows = _build_with_targets(big, lp_inputs, space, "cost", parsed, clusters)
-    options = {**SIZING_HIGHS_OPTIONS, **(solver_options or {})}
     by_benders = benders_applies(method, clusters, space, lp_inputs, solver_options)
     last: dict = {}
 
@@ -101,7 +100,7 @@ def pareto_front(scenario: Scenario, pair: str = "cost,co2", points: int = 6, ta
             if found is not None:
                 last = found
                 return
-        sm.solve(options)
+        sm.solve(sizing_highs_options(sm, solver_options))
 
     cost = sm.model.objective.expression
     say("pareto: least cost")
