@@ -247,6 +247,44 @@ def test_the_own_design_beside_the_sizing_equals_it_after_the_sizing():
         broken.result(factors, print)
 
 
+def test_the_own_design_in_a_process_of_its_own_equals_it_in_a_thread():
+    """``zerodistrict size`` costs the own design in a child process (:mod:`~zerodistrict.design.own_process`):
+    the same figures as the thread's, bit for bit; its error reaches the caller; a child that died leaves the
+    dispatch to the caller's thread; the child is gone after ``close``."""
+    from zerodistrict.design.own_process import OwnDesignProcess
+    from zerodistrict.design.sizing import CostFactors
+    from zerodistrict.design.sizing_run import _GivenDesign
+    from zerodistrict.scenario.economics import default_economics
+
+    sc = misono(5)
+    factors = CostFactors.from_economics(sc.economics or default_economics(sc.site.country), 5 / 365)
+    serial = _GivenDesign(sc, background=False)
+    expected = serial.result(factors, print)
+    with OwnDesignProcess() as proc:
+        child = proc._proc
+        given = _GivenDesign(sc, background=True, process=proc)
+        given.start()
+        assert given._thread is None  # the process has it
+        assert given.result(factors, print) == expected
+    assert not child.is_alive()
+
+    with OwnDesignProcess() as proc:
+        broken = _GivenDesign(sc, horizon_hours=1, background=False, process=proc)
+        with pytest.raises(InputError, match="horizon-hours"):
+            broken.result(factors, print)
+
+    with OwnDesignProcess() as proc:
+        proc._proc.kill()
+        proc._proc.join()
+        orphan = _GivenDesign(sc, background=False, process=proc)
+        assert orphan.result(factors, print) == expected
+
+    # the whole sizing with the process: the same comparison as with the thread
+    with OwnDesignProcess() as proc:
+        in_process = size(sc, [], resimulate=False, own_process=proc)
+    assert in_process.given_design == size(sc, [], resimulate=False).given_design
+
+
 def test_a_small_sizing_lp_is_solved_by_the_simplex_a_large_one_by_interior_point(monkeypatch):
     """:func:`sizing_highs_options`: the simplex under SIMPLEX_MAX_COLUMNS columns, the same optimum as the interior
     point's; the user's ``solver`` wins; at or above the threshold, interior point."""

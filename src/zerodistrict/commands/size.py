@@ -71,6 +71,20 @@ def size(
 
 def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points, compare_given,
           force, resimulate_horizon=None, solve_by="auto") -> None:
+    from zerodistrict.design.own_process import OwnDesignProcess
+
+    # started first, so that its imports overlap this command's own on the other core
+    own_process = OwnDesignProcess() if compare_given and OwnDesignProcess.worthwhile() else None
+    try:
+        _size_with(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points, compare_given,
+                   force, resimulate_horizon, solve_by, own_process)
+    finally:
+        if own_process is not None:
+            own_process.close()
+
+
+def _size_with(scenario, target, objective, typical_days, out_dir, lang, pareto, pareto_points, compare_given,
+               force, resimulate_horizon, solve_by, own_process) -> None:
     from zerodistrict.cli import _check_out_options, _say, _status, _writing, err, out
     from zerodistrict.design.pareto import pareto_front, parse_pair
     from zerodistrict.design.sizing_run import check_method, check_resimulate_horizon
@@ -96,7 +110,7 @@ def _size(scenario, target, objective, typical_days, out_dir, lang, pareto, pare
     with err.status(_status(sc.name, "starting")) as status:
         outcome = run_sizing(sc, target, objective, typical_days=typical_days, compare_given=compare_given,
                              progress=lambda msg: status.update(_status(sc.name, msg)),
-                             resimulate_horizon_hours=resimulate_horizon, method=solve_by)
+                             resimulate_horizon_hours=resimulate_horizon, method=solve_by, own_process=own_process)
         data = _json_safe(outcome.to_json_dict())
         front = None
         if pareto is not None:

@@ -187,13 +187,23 @@ def apply_sizes(scenario: Scenario, sizes: dict) -> Scenario:
     return scenario_from_dict(data, source="sized scenario")
 
 
-def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: CostFactors) -> tuple[float, float]:
-    """Capital of a scenario's design and its annualised cost over the period [currency] (everything fixed)."""
+def design_capex(scenario: Scenario, inputs: DispatchInputs) -> tuple[float, float]:
+    """Capital of a scenario's design (everything fixed) and its batteries' part of it [currency]."""
     econ = economics_of(scenario)
     empty = DesignSpace([], np.zeros((0, 2)), [], np.zeros((0, 2)), np.zeros((0, 2)), [], np.zeros((0, 2)),
                         np.zeros((0, 2)))
-    capex, battery = fixed_capex(scenario, inputs, empty, econ, UnitCosts.from_economics(econ))
-    return capex, ((capex - battery) * factors.other + battery * factors.battery) * factors.period_share
+    return fixed_capex(scenario, inputs, empty, econ, UnitCosts.from_economics(econ))
+
+
+def annual_capital(capex: float, battery: float, factors: CostFactors) -> float:
+    """Capital ``capex`` (of which ``battery`` in batteries) annualised over the period [currency]."""
+    return ((capex - battery) * factors.other + battery * factors.battery) * factors.period_share
+
+
+def design_annual_cost(scenario: Scenario, inputs: DispatchInputs, factors: CostFactors) -> tuple[float, float]:
+    """Capital of a scenario's design and its annualised cost over the period [currency] (everything fixed)."""
+    capex, battery = design_capex(scenario, inputs)
+    return capex, annual_capital(capex, battery, factors)
 
 
 def full_year_check(sized: Scenario, factors: CostFactors, progress: Progress | None = None,
@@ -264,8 +274,11 @@ def check_resimulate_horizon(horizon_hours: int | None) -> None:
 def size(scenario: Scenario, targets: list[str] | None = None, objective: str = "cost", *,
          typical_days: int | None = None, resimulate: bool = True, compare_given: bool = True,
          progress: Progress | None = None, solver_options: dict | None = None,
-         resimulate_horizon_hours: int | None = None, method: str = "auto") -> SizingOutcome:
+         resimulate_horizon_hours: int | None = None, method: str = "auto", own_process=None) -> SizingOutcome:
     """Size the scenario's ``sizing`` block for ``targets`` at least annualised cost (or CO2).
+
+    ``own_process``: an :class:`~zerodistrict.design.own_process.OwnDesignProcess` to cost the scenario's own
+    design in (``compare_given``), else a thread beside the sizing.
 
     ``method``: how the sizing LP is solved. ``"auto"``: by Benders decomposition on the capacities
     (:mod:`~zerodistrict.design.benders`; the same optimum to 1e-7, certified) when the LP spans the whole
@@ -293,10 +306,14 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     clock = {}
     t0 = time_mod.perf_counter()
     space, big = design_space(scenario)
+    # in a process of its own, the own design starts now: it computes its profiles there
+    given = (_GivenDesign(scenario, None, resimulate_horizon_hours, process=own_process)
+             if compare_given and own_process is not None else None)
     say("profiles of the largest design")
     profiles = pipeline.site_profiles(big, progress=say)
     inputs = district_inputs(big, progress=say, profiles=profiles)
-    given = _GivenDesign(scenario, profiles, resimulate_horizon_hours) if compare_given else None
+    if compare_given and given is None:
+        given = _GivenDesign(scenario, profiles, resimulate_horizon_hours)
     clock["inputs"] = time_mod.perf_counter() - t0
     lp_inputs, clusters, typical, notes = lp_inputs_of(inputs, typical_days)
     t1 = time_mod.perf_counter()
@@ -546,16 +563,20 @@ class _GivenDesign:
     """
 
     def __init__(self, scenario: Scenario, profiles=None, horizon_hours: int | None = None,
-                 background: bool | None = None):
+                 background: bool | None = None, process=None):
         self.own = scenario.model_copy(deep=True)
         self.own.community.storage_end = "cyclic"
         self.profiles, self.horizon_hours = _fitting(profiles, self.own), horizon_hours
         self._run, self._error, self._thread = None, None, None
         self.background = len(os.sched_getaffinity(0)) > 1 if background is None else background
+        #: an :class:`~zerodistrict.design.own_process.OwnDesignProcess`: the dispatch runs there, from now
+        self._process = process
+        if process is not None:
+            process.submit(self.own, horizon_hours)
 
     def start(self) -> None:
-        """Start the dispatch in the background (once; only with more than one core)."""
-        if self.background and self._thread is None:
+        """Start the dispatch in the background (once; only with more than one core; not when a process has it)."""
+        if self.background and self._thread is None and self._process is None:
             self._thread = threading.Thread(target=self._dispatch, name="zerodistrict-own-design", daemon=True)
             self._thread.start()
 
@@ -572,23 +593,46 @@ class _GivenDesign:
             self._error = exc
 
     def result(self, factors: CostFactors, say: Progress) -> dict:
-        if self._thread is None:
-            self._dispatch(say)
-        else:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        own, result = self.own, self._run
-        return _given_costs(own, result, factors, self.horizon_hours)
+        figures = None if self._process is None else self._process.figures()
+        if figures is None:  # no process, or it died: here, now
+            if self._thread is None:
+                self._dispatch(say)
+            else:
+                self._thread.join()
+            if self._error is not None:
+                raise self._error
+            figures = own_design_figures(self.own, self._run, self.horizon_hours)
+        return _given_costs(figures, factors)
 
 
-def _given_costs(own: Scenario, result, factors: CostFactors, horizon_hours: int | None) -> dict:
-    capex, capital = design_annual_cost(own, result.inputs, factors)
+def own_design_figures(own: Scenario, result, horizon_hours: int | None) -> dict:
+    """What the comparison needs of the own design's run ``result`` (plain numbers: they cross processes)."""
+    capex, battery = design_capex(own, result.inputs)
     operating = result.dispatch.objective if horizon_hours is None else float(result.kpis.bill_total)
-    return {"capex": capex, "annual_capital": capital, "dispatch_objective": result.dispatch.objective,
-            "annual_cost": operating + capital,
-            "self_sufficiency_ratio": result.kpis.self_sufficiency_ratio,
-            "co2_reduction_ratio": result.kpis.co2_reduction_ratio}
+    return {"capex": float(capex), "battery_capex": float(battery), "operating": float(operating),
+            "dispatch_objective": float(result.dispatch.objective),
+            "self_sufficiency_ratio": float(result.kpis.self_sufficiency_ratio),
+            "co2_reduction_ratio": float(result.kpis.co2_reduction_ratio)}
+
+
+def run_own_design(own: Scenario, horizon_hours: int | None) -> dict:
+    """The own design's optimal dispatch (``own``: the scenario with cyclic storage) and :func:`own_design_figures`
+    (what :mod:`~zerodistrict.design.own_process` runs in its process)."""
+    from zerodistrict import pipeline
+
+    from zerodistrict.dispatch.optimal import warm
+
+    with warm.one_worker():  # the sizing has the other core (in the command: 4.19 s against 4.28 s with two)
+        result = pipeline.run(own, "optimal", resilience_hours=None, horizon_hours=horizon_hours)
+    return own_design_figures(own, result, horizon_hours)
+
+
+def _given_costs(figures: dict, factors: CostFactors) -> dict:
+    capital = annual_capital(figures["capex"], figures["battery_capex"], factors)
+    return {"capex": figures["capex"], "annual_capital": capital, "dispatch_objective": figures["dispatch_objective"],
+            "annual_cost": figures["operating"] + capital,
+            "self_sufficiency_ratio": figures["self_sufficiency_ratio"],
+            "co2_reduction_ratio": figures["co2_reduction_ratio"]}
 
 
 def _build_with_targets(scenario, inputs, space, objective, parsed, clusters: dict | None):
