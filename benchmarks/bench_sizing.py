@@ -38,6 +38,9 @@ re-run idle.
 on the capacities (the default, :mod:`zerodistrict.design.benders`) against the same LP as a whole
 (``--solve-by lp``), whole process each, median of ``--year-runs``; key ``sizing_year``.
 
+``--typical-before REV``: the issue's command ``size saitama-misono --typical-days 12`` at git ``REV`` and now,
+interleaved run by run (both on the same machine state), median of ``--runs``; key ``sizing_typical_before_after``.
+
 Usage: ``python benchmarks/bench_sizing.py [--days 14 90] [--runs 3] [--year-runs 1] [--no-year] [--year-only]``;
 records key ``sizing`` in results.json.
 """
@@ -358,6 +361,34 @@ def _typical_commands(runs: int, fifty_timeout_s: float) -> dict:
     return out
 
 
+def _typical_before_after(before: str, runs: int) -> dict:
+    """``size saitama-misono --typical-days 12`` (the default comparison, profiles computed) at git ``before`` and
+    now, interleaved run by run so that both see the same machine, each the median of ``runs``."""
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as folder:
+        archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", before, "src"], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        sources = {"before": Path(folder) / "src", "now": HERE.parent / "src"}
+        times: dict[str, list[float]] = {k: [] for k in sources}
+        for _ in range(runs):
+            for label, src in sources.items():
+                with tempfile.TemporaryDirectory() as tmp:
+                    env = dict(os.environ, PYTHONPATH=str(src), ZERODISTRICT_CACHE="off")
+                    t = time.perf_counter()
+                    subprocess.run([sys.executable, "-m", "zerodistrict.cli", "size", "saitama-misono",
+                                    "--typical-days", str(TYPICAL_DAYS), "--out", str(Path(tmp) / "out")],
+                                   check=True, capture_output=True, env=env)
+                    times[label].append(time.perf_counter() - t)
+    out = {label: {"seconds": round(statistics.median(v), 2), "all": [round(x, 2) for x in v]}
+           for label, v in times.items()}
+    out["before_rev"] = before
+    out["now_over_before"] = round(out["now"]["seconds"] / out["before"]["seconds"], 3)
+    out["load_average"] = os.getloadavg()
+    print(f"size saitama-misono --typical-days {TYPICAL_DAYS}, interleaved, median of {runs}: {before} "
+          f"{out['before']['seconds']:.2f} s, now {out['now']['seconds']:.2f} s (×{out['now_over_before']:.2f})")
+    return out
+
+
 def main() -> None:
     logging.getLogger("pypsa").setLevel(logging.ERROR)
     logging.getLogger("linopy").setLevel(logging.ERROR)
@@ -375,7 +406,13 @@ def main() -> None:
                         help="only Misono's full year by Benders decomposition and as one LP (key sizing_year)")
     parser.add_argument("--typical-only", action="store_true",
                         help="only the --typical-days 12 commands as users type them (key sizing_typical)")
+    parser.add_argument("--typical-before", metavar="REV",
+                        help="only `size saitama-misono --typical-days 12` at git REV and now, interleaved run by run "
+                        "(median of --runs; key sizing_typical_before_after)")
     args = parser.parse_args()
+    if args.typical_before:
+        results_file.record("sizing_typical_before_after", _typical_before_after(args.typical_before, args.runs))
+        return
     if args.typical_only:
         results_file.record("sizing_typical", {**_typical_commands(args.runs, args.fifty_timeout),
                                                "threads": "as the CLI runs (HiGHS defaults)"})
