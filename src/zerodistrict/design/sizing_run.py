@@ -283,8 +283,8 @@ def size(scenario: Scenario, targets: list[str] | None = None, objective: str = 
     ``method``: how the sizing LP is solved. ``"auto"``: by Benders decomposition on the capacities
     (:mod:`~zerodistrict.design.benders`; the same optimum to 1e-7, certified) when the LP spans the whole
     period of at least :data:`~zerodistrict.design.benders.MIN_STEPS` steps without survival targets or
-    sized fleets and no HiGHS ``solver`` is given, else as one LP (interior point); ``"benders"`` or
-    ``"lp"`` to choose.
+    sized fleets and no HiGHS ``solver`` is given, else as one LP (interior point; the simplex under
+    :data:`SIMPLEX_MAX_COLUMNS` columns, see :func:`sizing_highs_options`); ``"benders"`` or ``"lp"`` to choose.
 
     ``resimulate_horizon_hours``: re-simulate the sized design (and the scenario's own, and each rounding of
     the fleets) with a rolling horizon of that many hours instead of perfect foresight: the check a
