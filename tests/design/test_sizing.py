@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import numpy as np
 import pytest
 from capital import annualised_capital
@@ -278,6 +281,12 @@ def test_the_own_design_in_a_process_of_its_own_equals_it_in_a_thread():
         proc._proc.join()
         orphan = _GivenDesign(sc, background=False, process=proc)
         assert orphan.result(factors, print) == expected
+
+    with OwnDesignProcess() as proc:  # Ctrl-C reaches the child too (one process group): it ignores it
+        os.kill(proc._proc.pid, signal.SIGINT)
+        interrupted = _GivenDesign(sc, background=False, process=proc)
+        assert interrupted.result(factors, print) == expected
+        assert proc._proc.exitcode in (None, 0)
 
     # the whole sizing with the process: the same comparison as with the thread
     with OwnDesignProcess() as proc:

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 
 
 def _serve(conn) -> None:
     """The child: import what the dispatch needs, wait for one scenario, send back its figures (or its error)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle; the child is terminated
     from zerodistrict.design import sizing_run  # noqa: F401  (the imports, before the scenario arrives)
 
     try:
@@ -53,7 +56,15 @@ class OwnDesignProcess:
         ctx = multiprocessing.get_context("spawn")  # not fork: the parent may hold threads and HiGHS's pool
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_serve, args=(child,), name="zerodistrict-own-design", daemon=True)
-        self._proc.start()
+        # Ctrl-C in a terminal reaches the whole process group: the child ignores it from its first instruction
+        # (SIG_IGN is inherited across the spawn; _serve sets it again), so it prints no traceback of its own
+        ignore = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore else None
+        try:
+            self._proc.start()
+        finally:
+            if ignore:
+                signal.signal(signal.SIGINT, previous)
         child.close()
         self._submitted = False
 
